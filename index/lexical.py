@@ -1,0 +1,54 @@
+"""Tokens for BM25 and for the answerer's term matching: lowercase, stemmed, stopwords out.
+
+Numbers keep their decimals and lose thousands separators, so "5,000" matches "5000".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just let me more most my myself no nor not now of off on once only or other our
+    ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what
+    when where which while who whom whose why will with would you your yours yourself yourselves
+    tell know please say said says give list many much""".split()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def normalize_number(token: str) -> str:
+    return token.replace(",", "").rstrip("%") if token[:1].isdigit() else token
+
+
+def words(text: str) -> list[str]:
+    """Surface tokens (lowercased), numbers normalized, possessive 's dropped."""
+    out = []
+    for tok in _TOKEN.findall(text):
+        tok = tok.lower()
+        if tok[:1].isdigit():
+            out.append(normalize_number(tok))
+        else:
+            out.append(re.sub(r"['’]s$", "", tok))
+    return out
+
+
+def stem(word: str) -> str:
+    return word if word[:1].isdigit() else _stemmer().stemWord(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """BM25 tokens: stemmed content words and numbers."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]

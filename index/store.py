@@ -1,0 +1,306 @@
+"""The Chroma side: where chunks, their embeddings and the source texts live.
+
+Two collections:
+- `<prefix>_chunks`: passages, captions and facts, with embeddings (cosine space);
+- `<prefix>_sources`: one record per source (full text + metadata) and a `__manifest__` record.
+
+A source's record is written *after* its chunks, so it acts as the commit marker: chunks whose
+`source_hash` does not match a committed record are invisible to readers and garbage-collected by
+the next writer. That is what makes a file's ingestion all-or-nothing, even under SIGKILL.
+
+The manifest records the embedding model, chunking parameters and corpus hash; when any of them
+changes the index is rebuilt, otherwise it is reused without any embedding work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from index.chunking import ChunkingParams, IndexedChunk
+from index.errors import DataDirError
+from knowledge import Source
+
+log = logging.getLogger(__name__)
+
+MARKER = "corridor-data.json"
+MANIFEST_ID = "__manifest__"
+FORMAT = 1
+_PAGE = 5000
+
+Progress = Callable[[int], None]
+
+
+def _chroma_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    """Refuse a non-empty folder that we did not create: we would mix our files into someone's."""
+    marker = data_dir / MARKER
+    if data_dir.exists() and not data_dir.is_dir():
+        raise DataDirError(f"data dir {data_dir} is a file, not a folder")
+    if marker.exists():
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DataDirError(
+                f"data dir {data_dir} has an unreadable {MARKER}; remove the folder and run `corridor index`"
+            ) from exc
+        if info.get("format") != FORMAT:
+            raise DataDirError(
+                f"data dir {data_dir} was written by another version (format {info.get('format')}); "
+                f"run `corridor index --rebuild`"
+            )
+        return
+    if data_dir.exists() and any(data_dir.iterdir()):
+        raise DataDirError(
+            f"{data_dir} is not a Corridor Assistant data dir (no {MARKER}); "
+            "point CORRIDOR_DATA_DIR at an empty or new folder"
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"format": FORMAT}) + "\n", encoding="utf-8")
+
+
+def open_client(data_dir: Path, chroma_url: str | None = None):
+    """Embedded `PersistentClient` in the data dir, or `HttpClient` when a server URL is given."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+
+    if chroma_url:
+        parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        if not parsed.hostname:
+            raise DataDirError(f"CORRIDOR_CHROMA_URL {chroma_url!r} is not a URL like http://127.0.0.1:8000")
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=_chroma_settings(),
+            )
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises many types for "no server"
+            raise DataDirError(f"cannot reach the Chroma server at {chroma_url}: {exc}".splitlines()[0]) from exc
+        return client
+    _check_data_dir(data_dir)
+    try:
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=_chroma_settings())
+    except Exception as exc:
+        raise DataDirError(
+            f"the index in {data_dir} cannot be opened ({type(exc).__name__}); "
+            "run `corridor index --rebuild` to rebuild it"
+        ) from exc
+
+
+def wipe_embedded_index(data_dir: Path) -> None:
+    """Delete the embedded Chroma folder (for `--rebuild` of a corrupt index)."""
+    _check_data_dir(data_dir)
+    shutil.rmtree(data_dir / "chroma", ignore_errors=True)
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # chromadb caches one client per path, even a broken one
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """What the index knows about one committed source."""
+
+    source: Source
+    content_hash: str
+    chunks: int
+
+
+class IndexStore:
+    """Chunks + embeddings + source texts in Chroma, behind a small API the assistant needs."""
+
+    def __init__(self, client, embedder, prefix: str = "corridor"):
+        self.client = client
+        self.embedder = embedder
+        self.prefix = prefix
+        try:
+            self._chunks = client.get_or_create_collection(
+                f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
+            self._sources = client.get_or_create_collection(f"{prefix}_sources", embedding_function=None)
+        except Exception as exc:
+            raise DataDirError(
+                f"the Chroma collections cannot be opened ({type(exc).__name__}: {exc}); "
+                "run `corridor index --rebuild` to rebuild them".replace("\n", " ")
+            ) from exc
+        self._vectorstore = None
+
+    # ---- reading -------------------------------------------------------------------------
+    @property
+    def vectorstore(self):
+        """The LangChain view of the chunk collection (dense search)."""
+        if self._vectorstore is None:
+            from langchain_chroma import Chroma
+
+            self._vectorstore = Chroma(
+                client=self.client, collection_name=self._chunks.name, embedding_function=self.embedder
+            )
+        return self._vectorstore
+
+    def manifest(self) -> dict:
+        got = self._sources.get(ids=[MANIFEST_ID], include=["documents"])
+        if not got["ids"]:
+            return {}
+        try:
+            return json.loads(got["documents"][0] or "{}")
+        except ValueError:
+            return {}
+
+    def generation(self) -> int:
+        return int(self.manifest().get("generation", 0))
+
+    def source_records(self) -> dict[str, SourceRecord]:
+        records = {}
+        for ids, docs, metas in self._pages(self._sources, include=["documents", "metadatas"]):
+            for id_, doc, meta in zip(ids, docs, metas, strict=True):
+                if id_ == MANIFEST_ID:
+                    continue
+                meta = meta or {}
+                source = Source(
+                    id=id_,
+                    title=str(meta.get("title", id_)),
+                    text=doc or "",
+                    publisher=str(meta.get("publisher", "")),
+                    published=str(meta.get("published", "")),
+                    url=str(meta.get("url", "")),
+                    origin=str(meta.get("origin", "user")),
+                    path=str(meta.get("path", "")),
+                )
+                records[id_] = SourceRecord(source, str(meta.get("content_hash", "")), int(meta.get("chunks", 0)))
+        return records
+
+    def committed_chunks(self, records: dict[str, SourceRecord] | None = None) -> list[IndexedChunk]:
+        """Every chunk that belongs to a committed source (orphans from an interrupted write are skipped)."""
+        records = self.source_records() if records is None else records
+        chunks = []
+        for ids, docs, metas in self._pages(self._chunks, include=["documents", "metadatas"]):
+            for id_, doc, meta in zip(ids, docs, metas, strict=True):
+                rec = records.get(str(meta.get("source_id")))
+                if rec is not None and meta.get("source_hash") == rec.content_hash:
+                    chunks.append(IndexedChunk.from_record(id_, doc or "", meta))
+        return chunks
+
+    def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        got = self._chunks.get(ids=ids, include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"], strict=True))
+
+    def dense_search(self, query_embedding: list[float], k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        if k <= 0:
+            return []
+        pairs = self.vectorstore.similarity_search_by_vector_with_relevance_scores(query_embedding, k=k)
+        return [(doc.id, 1.0 - float(distance)) for doc, distance in pairs]
+
+    def count(self) -> int:
+        return self._chunks.count()
+
+    @staticmethod
+    def _pages(collection, include: list[str]) -> Iterable[tuple[list, list, list]]:
+        offset = 0
+        while True:
+            got = collection.get(include=include, limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            yield got["ids"], got["documents"], got["metadatas"]
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    # ---- writing -------------------------------------------------------------------------
+    def embed(self, texts: list[str], progress: Progress | None = None, batch: int = 256) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for i in range(0, len(texts), batch):
+            part = texts[i : i + batch]
+            vectors.extend(self.embedder.embed_documents(part))
+            if progress:
+                progress(len(part))
+        return vectors
+
+    def put_source(
+        self, source: Source, chunks: list[IndexedChunk], progress: Progress | None = None, content_hash: str = ""
+    ) -> int:
+        """Index one source all-or-nothing: chunks first, then the record that commits them."""
+        content_hash = content_hash or source.content_hash
+        vectors = self.embed([c.text for c in chunks], progress)
+        for i in range(0, len(chunks), _PAGE):
+            part = chunks[i : i + _PAGE]
+            self._chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[i : i + _PAGE],
+                documents=[c.text for c in part],
+                metadatas=[{**c.metadata(), "source_hash": content_hash} for c in part],
+            )
+        self._sources.upsert(
+            ids=[source.id],
+            embeddings=[[0.0]],
+            documents=[source.text],
+            metadatas=[
+                {
+                    "title": source.title,
+                    "publisher": source.publisher,
+                    "published": source.published,
+                    "url": source.url,
+                    "origin": source.origin,
+                    "path": source.path,
+                    "content_hash": content_hash,
+                    "chunks": len(chunks),
+                }
+            ],
+        )
+        self._drop_stale_chunks(source.id, keep_hash=content_hash)
+        return len(chunks)
+
+    def remove_source(self, source_id: str) -> bool:
+        existed = bool(self._sources.get(ids=[source_id])["ids"])
+        self._sources.delete(ids=[source_id])  # uncommit first: readers stop seeing it at once
+        self._chunks.delete(where={"source_id": source_id})
+        return existed
+
+    def collect_garbage(self) -> int:
+        """Delete chunks no committed source owns (left by a killed writer). Writers only."""
+        records = self.source_records()
+        stale = []
+        for ids, _docs, metas in self._pages(self._chunks, include=["metadatas"]):
+            for id_, meta in zip(ids, metas, strict=True):
+                rec = records.get(str(meta.get("source_id")))
+                if rec is None or meta.get("source_hash") != rec.content_hash:
+                    stale.append(id_)
+        for i in range(0, len(stale), _PAGE):
+            self._chunks.delete(ids=stale[i : i + _PAGE])
+        return len(stale)
+
+    def _drop_stale_chunks(self, source_id: str, keep_hash: str) -> None:
+        self._chunks.delete(where={"$and": [{"source_id": source_id}, {"source_hash": {"$ne": keep_hash}}]})
+
+    def write_manifest(self, manifest: dict) -> None:
+        manifest = {**manifest, "generation": self.generation() + 1}
+        self._sources.upsert(ids=[MANIFEST_ID], embeddings=[[0.0]], documents=[json.dumps(manifest, sort_keys=True)])
+
+    def bump_generation(self) -> None:
+        self.write_manifest({k: v for k, v in self.manifest().items() if k != "generation"})
+
+    def reset_chunks(self) -> None:
+        """Drop every embedding (model or chunking changed); source records stay to re-embed from."""
+        self.client.delete_collection(self._chunks.name)
+        self._chunks = self.client.get_or_create_collection(
+            self._chunks.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self._vectorstore = None
+
+
+def describe_index(model: str, params: ChunkingParams) -> dict:
+    return {"model": model, "chunking": params.describe(), "format": FORMAT}
