@@ -1,0 +1,210 @@
+"""`Assistant`: the public entry point tying the index, the retrieval chain and the answerer together."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from assistant.errors import InvalidQuestionError
+from assistant.settings import Settings
+from assistant.types import Answer
+
+History = Sequence[tuple[str, str]] | Sequence[str]
+
+
+class Assistant:
+    """Answers questions about the corridor from the knowledge base, with verbatim citations.
+
+    >>> asst = Assistant(data_dir="/tmp/corridor-demo")          # doctest: +SKIP
+    >>> ans = asst.ask("What share of the corridor's trade comes from Vietnam?")  # doctest: +SKIP
+    >>> ans.text, ans.citations[0].quote                          # doctest: +SKIP
+
+    The model and Chroma client load on first use (or `warm_up()`); the index is built on first
+    use and reused afterwards as long as model, chunking and corpus are unchanged.
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        chroma_url: str | None = None,
+        top_k: int | None = None,
+        settings: Settings | None = None,
+    ):
+        base = settings or Settings.from_env(data_dir=data_dir, chroma_url=chroma_url, top_k=top_k)
+        if settings and (data_dir or chroma_url or top_k):
+            base = replace(
+                settings,
+                data_dir=Path(data_dir) if data_dir else settings.data_dir,
+                chroma_url=chroma_url or settings.chroma_url,
+                top_k=top_k or settings.top_k,
+            ).validated()
+        self.settings = base
+        self._lock = threading.RLock()
+        self._store = None
+        self._corpus = None
+        self._corpus_checked = 0.0
+        self._chain = None
+        self.last_build = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def chunking(self):
+        from index.chunking import ChunkingParams
+
+        return ChunkingParams(self.settings.chunk_size, self.settings.chunk_overlap)
+
+    @property
+    def store(self):
+        with self._lock:
+            if self._store is None:
+                from index.embeddings import load_embedder
+                from index.store import IndexStore, open_client
+
+                client = open_client(self.settings.data_dir, self.settings.chroma_url)
+                self._store = IndexStore(client, load_embedder(), self.settings.collection_prefix)
+            return self._store
+
+    def index(self, rebuild: bool = False, progress: bool = False):
+        """Build or refresh the index of the shipped knowledge; returns a `BuildReport`."""
+        from index.build import sync_builtin
+
+        with self._lock:
+            if rebuild and not self.settings.chroma_url:
+                from index.store import wipe_embedded_index
+
+                self._store = None
+                wipe_embedded_index(self.settings.data_dir)
+            bar = _ProgressBar(enabled=progress)
+            try:
+                report = sync_builtin(self.store, self.chunking, bar.start, bar.update, force=rebuild)
+            finally:
+                bar.close()
+            self.last_build = report
+            self._corpus = None
+            return report
+
+    def warm_up(self) -> Assistant:
+        """Load the model, open the index (building it if needed) and prepare BM25."""
+        self.corpus()
+        self.store.embedder.embed_query("warm up")
+        return self
+
+    def corpus(self):
+        """The in-memory view of the index, reloaded when another process changed the index."""
+        from assistant.retrieval import Corpus
+
+        with self._lock:
+            if self._corpus is None:
+                if self.last_build is None:
+                    self.index()
+                self._corpus = Corpus.load(self.store)
+                self._corpus_checked = time.monotonic()
+            elif self.settings.chroma_url or time.monotonic() - self._corpus_checked > 1.0:
+                if time.monotonic() - self._corpus_checked > 1.0:
+                    self._corpus_checked = time.monotonic()
+                    if self.store.generation() != self._corpus.generation:
+                        self._corpus = Corpus.load(self.store)
+            return self._corpus
+
+    def retriever(self, mode: str = "hybrid", use_facts: bool = True, k: int | None = None):
+        """The LangChain retriever the chain uses (also for ablations)."""
+        from assistant.retrieval import HybridRetriever
+
+        return HybridRetriever(
+            store=self.store,
+            corpus_provider=self.corpus,
+            embed_query=self.store.embedder.embed_query,
+            k=k or self.settings.top_k,
+            depth=self.settings.retrieval_depth,
+            mode=mode,
+            use_facts=use_facts,
+        )
+
+    def chain(self, mode: str = "hybrid", use_facts: bool = True, k: int | None = None):
+        """question dict -> `Answer`, as an LCEL runnable: analyze | retrieve | answer."""
+        from langchain_core.runnables import RunnableLambda, RunnablePassthrough
+
+        from assistant.answerer import ExtractiveAnswerer, analyze
+
+        answerer = ExtractiveAnswerer()
+        retriever = self.retriever(mode, use_facts, k)
+        return (
+            RunnablePassthrough.assign(analysis=lambda x: analyze(x["query"]))
+            | RunnablePassthrough.assign(docs=(lambda x: x["query"]) | retriever)
+            | RunnableLambda(lambda x: answerer.answer(x["question"], x["analysis"], x["docs"], self.corpus()))
+        )
+
+    # -- asking ----------------------------------------------------------------------------
+    def validate(self, question: object) -> str:
+        if not isinstance(question, str):
+            raise InvalidQuestionError(f"question must be text. Currently, it is {type(question).__name__}")
+        text = question.strip()
+        if not text:
+            raise InvalidQuestionError("question is empty: ask something about the corridor")
+        if len(text) > self.settings.max_question_chars:
+            raise InvalidQuestionError(
+                f"question is {len(text):,} characters; the limit is {self.settings.max_question_chars:,}"
+            )
+        return text
+
+    def ask(self, question: str, history: History | None = None, k: int | None = None) -> Answer:
+        """Answer one question; `history` is the conversation so far as (question, answer) pairs."""
+        t0 = time.perf_counter()
+        text = self.validate(question)
+        from assistant.followup import resolve
+
+        query = resolve(text, history or [])
+        if k is not None and k <= 0:
+            raise InvalidQuestionError(f"k must be greater than 0. Currently, k is {k}")
+        if k is None or k == self.settings.top_k:
+            with self._lock:
+                if self._chain is None:
+                    self._chain = self.chain()
+                chain = self._chain
+        else:
+            chain = self.chain(k=k)
+        result: Answer = chain.invoke({"question": text, "query": query})
+        return replace(result, resolved_question=query, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
+
+    def source_text(self, source_id: str) -> str:
+        """The full text a citation's `start`/`end` offsets point into."""
+        return self.corpus().source_text(source_id)
+
+
+class _ProgressBar:
+    """A tqdm bar that appears only when asked for (CLI), sized once the work is known."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        if self.enabled and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="chunk", desc="embedding", leave=False)
+
+    def update(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def answer(question: str, history: History | None = None) -> Answer:
+    """Answer with a process-wide default `Assistant` (settings from the environment)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant()
+    return _default.ask(question, history=history)

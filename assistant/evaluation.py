@@ -1,0 +1,225 @@
+"""Evaluate the assistant on a fixture file: answer accuracy, citations, retrieval, abstention, latency.
+
+Fixture format (YAML or JSON): a list of cases, each a mapping with
+`id`, `question`, optional `history` (earlier questions, oldest first), `expect_any`, `expect_all`,
+`evidence` (a string some citation quote must contain) and `unanswerable: true`.
+Matching is case-insensitive and ignores thousands separators.
+
+>>> from assistant import Assistant                                     # doctest: +SKIP
+>>> from assistant.evaluation import evaluate, load_cases               # doctest: +SKIP
+>>> report = evaluate(Assistant(), load_cases("tests/fixtures/core.yaml"))  # doctest: +SKIP
+>>> report.metrics["answer_accuracy"]                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from assistant.errors import CorridorError
+
+
+class FixtureError(CorridorError):
+    """A fixture file that cannot be read or does not follow the format."""
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    question: str
+    history: tuple[str, ...] = ()
+    expect_any: tuple[str, ...] = ()
+    expect_all: tuple[str, ...] = ()
+    evidence: str = ""
+    unanswerable: bool = False
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    id: str
+    question: str
+    passed: bool
+    reason: str
+    answer: str
+    abstained: bool
+    unanswerable: bool
+    citation_ok: bool | None
+    retrieval_rank: int | None  # 1-based rank of the first retrieved chunk holding the evidence
+    latency_ms: float
+    citations: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class EvalReport:
+    """Per-case results plus a flat metrics dict; `primary_metric` is what `--min-accuracy` gates."""
+
+    results: list[CaseResult]
+    metrics: dict[str, float]
+    name: str = "hybrid"
+    primary_metric: str = "answer_accuracy"
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "primary_metric": self.primary_metric,
+            "metrics": self.metrics,
+            "results": [asdict(r) for r in self.results],
+        }
+
+
+def normalize(text: str) -> str:
+    """Lowercase, straight quotes, no thousands separators, single spaces."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _strings(value, field_name: str, case_id: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return tuple(str(v) for v in value)
+    raise FixtureError(f"case {case_id!r}: {field_name} must be a string or a list of strings")
+
+
+def parse_cases(items: object, origin: str = "fixtures") -> list[Case]:
+    if not isinstance(items, list):
+        raise FixtureError(f"{origin}: expected a list of cases at the top level")
+    cases, seen = [], set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise FixtureError(f"{origin}: case #{i + 1} is not a mapping")
+        case_id = str(item.get("id") or f"case-{i + 1}")
+        question = item.get("question")
+        if not isinstance(question, str) or not question.strip():
+            raise FixtureError(f"{origin}: case {case_id!r} has no question")
+        if case_id in seen:
+            raise FixtureError(f"{origin}: duplicate case id {case_id!r}")
+        seen.add(case_id)
+        case = Case(
+            id=case_id,
+            question=question,
+            history=_strings(item.get("history"), "history", case_id),
+            expect_any=_strings(item.get("expect_any"), "expect_any", case_id),
+            expect_all=_strings(item.get("expect_all"), "expect_all", case_id),
+            evidence=str(item.get("evidence") or ""),
+            unanswerable=bool(item.get("unanswerable", False)),
+        )
+        if not case.unanswerable and not (case.expect_any or case.expect_all or case.evidence):
+            raise FixtureError(f"{origin}: case {case_id!r} expects nothing (add expect_any or unanswerable: true)")
+        cases.append(case)
+    return cases
+
+
+def load_cases(path: str | Path) -> list[Case]:
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(f"cannot read fixture file {path}: {exc.__class__.__name__}") from exc
+    try:
+        if path.suffix.lower() == ".json":
+            items = json.loads(raw)
+        else:
+            import yaml
+
+            items = yaml.safe_load(raw)
+    except ValueError as exc:  # yaml.YAMLError and json errors both derive from ValueError? not yaml
+        raise FixtureError(f"{path} is not valid JSON/YAML: {exc}".splitlines()[0]) from exc
+    except Exception as exc:  # yaml.YAMLError
+        raise FixtureError(f"{path} is not valid YAML: {exc}".splitlines()[0]) from exc
+    return parse_cases(items, str(path))
+
+
+def judge(case: Case, answer) -> tuple[bool, str, bool | None, int | None]:
+    """(passed, reason, citation_ok, retrieval_rank) for one answered case."""
+    evidence = normalize(case.evidence) if case.evidence else ""
+    rank = None
+    if evidence:
+        for i, r in enumerate(answer.retrieved):
+            if evidence in normalize(r.quote) or evidence in normalize(r.text):
+                rank = i + 1
+                break
+    if case.unanswerable:
+        return (answer.abstained, "abstained" if answer.abstained else "answered an unanswerable question", None, rank)
+    if answer.abstained:
+        return False, "abstained", False if evidence else None, rank
+    text = normalize(answer.text)
+    missing_all = [e for e in case.expect_all if normalize(e) not in text]
+    any_ok = not case.expect_any or any(normalize(e) in text for e in case.expect_any)
+    citation_ok = None
+    if evidence:
+        citation_ok = any(evidence in normalize(c.quote) for c in answer.citations)
+    if not any_ok:
+        return False, f"none of {list(case.expect_any)} in answer", citation_ok, rank
+    if missing_all:
+        return False, f"missing {missing_all}", citation_ok, rank
+    if citation_ok is False:
+        return False, f"no citation quote holds {case.evidence!r}", citation_ok, rank
+    return True, "ok", citation_ok, rank
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def metrics_for(results: list[CaseResult], k: int) -> dict[str, float]:
+    answerable = [r for r in results if not r.unanswerable]
+    unanswerable = [r for r in results if r.unanswerable]
+    with_evidence = [r for r in answerable if r.citation_ok is not None]
+    ranked = with_evidence  # retrieval metrics need evidence to look for
+    abstained = [r for r in results if r.abstained]
+    latencies = [r.latency_ms for r in results]
+    safe = lambda num, den: round(num / den, 4) if den else 0.0  # noqa: E731
+    return {
+        "answer_accuracy": safe(sum(r.passed for r in results), len(results)),
+        "answerable_accuracy": safe(sum(r.passed for r in answerable), len(answerable)),
+        "citation_accuracy": safe(sum(bool(r.citation_ok) for r in with_evidence), len(with_evidence)),
+        f"retrieval_hit@{k}": safe(
+            sum(r.retrieval_rank is not None and r.retrieval_rank <= k for r in ranked), len(ranked)
+        ),
+        "retrieval_mrr": safe(sum(1 / r.retrieval_rank for r in ranked if r.retrieval_rank), len(ranked)),
+        "abstention_precision": safe(sum(r.unanswerable for r in abstained), len(abstained)),
+        "abstention_recall": safe(sum(r.abstained for r in unanswerable), len(unanswerable)),
+        "latency_p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
+        "latency_p95_ms": round(_percentile(latencies, 0.95), 2),
+        "cases": len(results),
+    }
+
+
+def evaluate(assistant, cases: list[Case], k: int | None = None, name: str = "hybrid", ask=None) -> EvalReport:
+    """Run every case through `assistant.ask` (or `ask(question, history, k)`) and score it."""
+    ask = ask or assistant.ask
+    k = k or assistant.settings.top_k
+    results = []
+    for case in cases:
+        history: list[tuple[str, str]] = []
+        for previous in case.history:
+            history.append((previous, ask(previous, history=list(history), k=k).text))
+        ans = ask(case.question, history=history, k=k)
+        passed, reason, citation_ok, rank = judge(case, ans)
+        results.append(
+            CaseResult(
+                id=case.id,
+                question=case.question,
+                passed=passed,
+                reason=reason,
+                answer=ans.text,
+                abstained=ans.abstained,
+                unanswerable=case.unanswerable,
+                citation_ok=citation_ok,
+                retrieval_rank=rank,
+                latency_ms=ans.latency_ms,
+                citations=[c.to_dict() for c in ans.citations],
+            )
+        )
+    return EvalReport(results, metrics_for(results, k), name=name)

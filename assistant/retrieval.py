@@ -1,0 +1,174 @@
+"""Hybrid retrieval: dense (Chroma) plus lexical (BM25, `bm25s`), fused by reciprocal rank.
+
+`Corpus` is the in-memory view readers need besides Chroma: chunk texts and their BM25 index,
+source texts (to quote whole sentences), and term statistics for the answerer. It is rebuilt
+from the store when the store's generation changes (another process ingested something).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from index.chunking import IndexedChunk
+from index.lexical import tokenize, words
+from index.store import IndexStore, SourceRecord
+
+_DEFINITION = re.compile(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(([A-Z]{2,})\)")
+RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
+
+
+@dataclass
+class Corpus:
+    """Everything retrieval and answering read from memory."""
+
+    chunks: list[IndexedChunk]
+    sources: dict[str, SourceRecord]
+    generation: int
+    by_id: dict[str, int] = field(init=False)
+    doc_freq: Counter = field(init=False)
+    vocabulary: set[str] = field(init=False)
+    definitions: dict[str, str] = field(init=False)  # acronym -> id of the chunk that spells it out
+    bm25: object = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        tokens = [tokenize(self._searchable_text(c)) for c in self.chunks]
+        self.doc_freq = Counter(t for toks in tokens for t in set(toks))
+        self.vocabulary = {w for c in self.chunks for w in words(c.text)}
+        self.vocabulary.update(w for r in self.sources.values() for w in words(r.source.title))
+        self.definitions = {}
+        for chunk in self.chunks:
+            if chunk.kind != "fact" and "(" in chunk.text:
+                for match in _DEFINITION.finditer(chunk.text):
+                    self.definitions.setdefault(match.group(1), chunk.id)
+        if self.chunks:
+            import bm25s
+
+            self.bm25 = bm25s.BM25()
+            self.bm25.index(tokens, show_progress=False)
+
+    def _searchable_text(self, chunk: IndexedChunk) -> str:
+        return chunk.text
+
+    @classmethod
+    def load(cls, store: IndexStore) -> Corpus:
+        generation = store.generation()
+        records = store.source_records()
+        return cls(store.committed_chunks(records), records, generation)
+
+    def idf(self, term: str) -> float:
+        n = max(len(self.chunks), 1)
+        df = self.doc_freq.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def lexical_search(self, query: str, k: int) -> list[tuple[str, float]]:
+        tokens = tokenize(query)
+        if self.bm25 is None or not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        k = min(k, len(self.chunks))
+        import numpy as np
+
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunks[i].id, float(scores[i])) for i in top if scores[i] > 0]
+
+    def definitions_of(self, query: str) -> list[str]:
+        """Chunks that spell out an acronym of the query ("... Trade Corridor (ILSTC)").
+
+        A definition is rarely the most similar passage to the question, yet it is the answer to
+        "what does X stand for"; these are added after the fused top-k, never instead of it.
+        """
+        found = (self.definitions.get(a) for a in dict.fromkeys(re.findall(r"\b[A-Z]{2,}\b", query)))
+        return [id_ for id_ in found if id_]
+
+    def source_text(self, source_id: str) -> str:
+        rec = self.sources.get(source_id)
+        return rec.source.text if rec else ""
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, id_ in enumerate(ranking):
+            fused[id_] = fused.get(id_, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever over the corridor index.
+
+    `mode` is "hybrid" (default), "dense" or "lexical"; `use_facts=False` hides derived facts
+    (ablations). Each returned `Document` carries `metadata["chunk"]` (the `IndexedChunk`),
+    `dense` (cosine similarity to the query), `score` (fused) and the per-retriever ranks.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: IndexStore
+    corpus_provider: Callable[[], Corpus]
+    embed_query: Callable[[str], list[float]]
+    k: int = 6
+    depth: int = 20
+    mode: str = "hybrid"
+    use_facts: bool = True
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
+    ) -> list[Document]:
+        corpus = self.corpus_provider()
+        if not corpus.chunks:
+            return []
+        import numpy as np
+
+        query_vector = self.embed_query(query)
+        dense_hits: list[tuple[str, float]] = []
+        lexical_hits: list[tuple[str, float]] = []
+        if self.mode in ("hybrid", "dense"):
+            depth = self.depth if self.use_facts else self.depth * 2
+            dense_hits = [(i, s) for i, s in self.store.dense_search(query_vector, depth) if i in corpus.by_id]
+        if self.mode in ("hybrid", "lexical"):
+            lexical_hits = corpus.lexical_search(query, self.depth if self.use_facts else self.depth * 2)
+        if not self.use_facts:
+            keep = {c.id for c in corpus.chunks if c.kind != "fact"}
+            dense_hits = [h for h in dense_hits if h[0] in keep]
+            lexical_hits = [h for h in lexical_hits if h[0] in keep]
+
+        dense_rank = {id_: r for r, (id_, _) in enumerate(dense_hits)}
+        lexical_rank = {id_: r for r, (id_, _) in enumerate(lexical_hits)}
+        fused = reciprocal_rank_fusion([[i for i, _ in dense_hits], [i for i, _ in lexical_hits]])
+        top = sorted(fused, key=lambda i: (-fused[i], i))[: self.k]
+
+        top += [i for i in corpus.definitions_of(query) if i not in top]
+        dense_sim = dict(dense_hits)
+        missing = [i for i in top if i not in dense_sim]
+        if missing:  # BM25-only hits: their cosine similarity still matters to the answerer
+            q = np.asarray(query_vector, dtype=np.float32)
+            for id_, vec in self.store.embeddings_for(missing).items():
+                dense_sim[id_] = float(np.dot(q, np.asarray(vec, dtype=np.float32)))
+        docs = []
+        for id_ in top:
+            chunk = corpus.chunks[corpus.by_id[id_]]
+            docs.append(
+                Document(
+                    id=id_,
+                    page_content=chunk.text,
+                    metadata={
+                        "chunk": chunk,
+                        "dense": dense_sim.get(id_, 0.0),
+                        "score": fused.get(id_, 0.0),
+                        "dense_rank": dense_rank.get(id_),
+                        "lexical_rank": lexical_rank.get(id_),
+                    },
+                )
+            )
+        return docs

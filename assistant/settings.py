@@ -1,0 +1,82 @@
+"""All settings in one object. Precedence: argument, then `CORRIDOR_*` environment variable, then default.
+
+Resolved when an `Assistant` is built, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from assistant.errors import CorridorError
+
+APP_NAME = "corridor-assistant"
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of an `Assistant`.
+
+    >>> Settings.from_env(top_k=3).top_k
+    3
+    """
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    chroma_url: str | None = None  # CORRIDOR_CHROMA_URL=http://host:port -> Chroma server
+    collection_prefix: str = "corridor"
+    top_k: int = 6  # passages handed to the answerer
+    retrieval_depth: int = 20  # per retriever, before fusion
+    chunk_size: int = 500
+    chunk_overlap: int = 100
+    max_question_chars: int = 2000
+    auth: str | None = None  # "user:password" for `corridor serve` on a non-loopback address
+
+    _ENV = {
+        "data_dir": "CORRIDOR_DATA_DIR",
+        "chroma_url": "CORRIDOR_CHROMA_URL",
+        "collection_prefix": "CORRIDOR_COLLECTION_PREFIX",
+        "top_k": "CORRIDOR_TOP_K",
+        "retrieval_depth": "CORRIDOR_RETRIEVAL_DEPTH",
+        "chunk_size": "CORRIDOR_CHUNK_SIZE",
+        "chunk_overlap": "CORRIDOR_CHUNK_OVERLAP",
+        "max_question_chars": "CORRIDOR_MAX_QUESTION_CHARS",
+        "auth": "CORRIDOR_AUTH",
+    }
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Build settings from arguments (non-None win), then the environment, then defaults."""
+        values = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for name, var in cls._ENV.items():
+            if overrides.get(name) is not None:
+                values[name] = overrides[name]
+            elif os.environ.get(var):
+                raw = os.environ[var]
+                if types[name] == "int":
+                    try:
+                        values[name] = int(raw)
+                    except ValueError:
+                        raise CorridorError(f"{var} must be an integer. Currently, {var} is {raw!r}") from None
+                else:
+                    values[name] = raw
+        settings = cls(**values)
+        return settings.validated()
+
+    def validated(self) -> Settings:
+        for name in ("top_k", "retrieval_depth", "chunk_size", "max_question_chars"):
+            value = getattr(self, name)
+            if value <= 0:
+                raise CorridorError(f"{name} must be greater than 0. Currently, {name} is {value}")
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise CorridorError(
+                f"chunk_overlap must be between 0 and chunk_size. Currently, chunk_overlap is {self.chunk_overlap}"
+            )
+        return replace(self, data_dir=Path(self.data_dir).expanduser())
