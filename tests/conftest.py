@@ -1,0 +1,75 @@
+"""Shared test setup.
+
+- The real bundled model and a real Chroma index: retrieval quality is the product.
+- One index is built per session in a temp data dir and shared by read-only tests
+  (`CORRIDOR_DATA_DIR` points at it); tests that write use their own `tmp_path`.
+- Outbound network is blocked unless a test is marked `network`; loopback stays allowed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+
+
+def load_fixture(name: str) -> list[dict]:
+    return yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def _is_loopback(address) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def block_network(request, monkeypatch):
+    """Any non-loopback connection fails loudly: the product must work offline."""
+    if request.node.get_closest_marker("network"):
+        return
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("corridor-data")
+
+
+@pytest.fixture(scope="session")
+def assistant(shared_data_dir):
+    """A warmed-up Assistant on the session's index (built once, here)."""
+    from assistant import Assistant
+
+    return Assistant(data_dir=shared_data_dir).warm_up()
+
+
+@pytest.fixture(autouse=True)
+def corridor_env(monkeypatch, shared_data_dir):
+    """Every test sees the shared data dir unless it sets its own; no server URL leaks in."""
+    monkeypatch.setenv("CORRIDOR_DATA_DIR", str(shared_data_dir))
+    monkeypatch.delenv("CORRIDOR_CHROMA_URL", raising=False)
+    monkeypatch.delenv("CORRIDOR_AUTH", raising=False)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

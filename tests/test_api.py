@@ -1,0 +1,53 @@
+"""The public API's contract: names, typed errors, cheap import."""
+
+import subprocess
+import sys
+
+import pytest
+
+import assistant
+from assistant import InvalidQuestionError
+
+
+def test_public_names():
+    for name in ("Answer", "Assistant", "Citation", "Settings", "answer", "InvalidQuestionError", "DataDirError"):
+        assert name in assistant.__all__
+        assert hasattr(assistant, name)
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", "x" * 2001, None, 42])
+def test_bad_questions_raise_a_typed_value_error(assistant, bad):
+    with pytest.raises(InvalidQuestionError) as info:
+        assistant.ask(bad)
+    assert isinstance(info.value, ValueError)
+    assert "\n" not in str(info.value)
+
+
+def test_long_question_message_names_the_limit(assistant):
+    with pytest.raises(InvalidQuestionError, match="2,000"):
+        assistant.ask("why " * 600)
+
+
+def test_import_is_light():
+    code = (
+        "import sys, assistant, assistant.cli; "
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'chromadb', 'gradio', 'langchain_core') if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_settings_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("CORRIDOR_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setenv("CORRIDOR_TOP_K", "3")
+    settings = assistant.Settings.from_env()
+    assert settings.data_dir == tmp_path / "d"
+    assert settings.top_k == 3
+    assert assistant.Settings.from_env(top_k=7).top_k == 7  # argument beats environment
+
+
+def test_bad_setting_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("CORRIDOR_TOP_K", "lots")
+    with pytest.raises(assistant.CorridorError, match="CORRIDOR_TOP_K must be an integer"):
+        assistant.Settings.from_env()

@@ -1,0 +1,67 @@
+"""`corridor` as a user runs it: exit codes and one-line errors."""
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from assistant.cli import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_ask_prints_answer_and_numbered_sources(assistant):
+    result = run("ask", "Who founded Osell?")
+    assert result.exit_code == 0, result.output
+    assert "Feng Jianfeng" in result.output
+    assert "[1]" in result.output and "Sources:" in result.output and "iChongqing" in result.output
+
+
+def test_ask_json_is_answer_to_dict(assistant):
+    result = run("ask", "How many ports has the corridor reached?", "--json", "-k", "4")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["abstained"] is False
+    assert "335" in data["text"]
+    assert data["citations"][0]["quote"]
+
+
+def test_unanswerable_question_exits_zero_with_abstention(assistant):
+    result = run("ask", "What is the capital of France?")
+    assert result.exit_code == 0
+    assert "can't find" in result.output
+
+
+def test_blank_question_is_one_line_and_exit_2(assistant):
+    result = run("ask", "   ")
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0
+    assert result.output.startswith("Error: question is empty")
+
+
+def test_overlong_question_is_refused(assistant):
+    result = run("ask", "a" * 2500)
+    assert result.exit_code == 2
+    assert "2,500 characters" in result.output and "Traceback" not in result.output
+
+
+def test_bad_k_is_refused():
+    result = run("ask", "Who founded Osell?", "-k", "0")
+    assert result.exit_code == 2 and "Error: -k must be greater than 0" in result.output
+
+
+def test_foreign_data_dir_is_one_line_exit_1(tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.setenv("CORRIDOR_DATA_DIR", str(tmp_path))
+    result = run("ask", "Who founded Osell?")
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and str(tmp_path) in result.output
+
+
+def test_help_does_not_load_heavy_libraries():
+    code = "import sys; from assistant.cli import main; sys.argv=['corridor','--help']\ntry:\n main()\nexcept SystemExit: pass\nprint([m for m in ('torch','chromadb','gradio') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "Commands:" in out and out.strip().endswith("[]")
