@@ -37,7 +37,7 @@ _GENERIC_CAPS = frozenset(
     what who when where which how why is are was were do does did in on at for to by with from""".split()
 )
 # Words that make a capitalised sequence an organisation or event rather than a person.
-_ORG_WORDS = _GENERIC_CAPS | frozenset(
+_ORG_WORDS = _GENERIC_CAPS | frozenset(  # what makes a capitalised name an organisation, not a person
     """trade economic technology commerce expo fair center centre organization organisation operation
     department commission ministry association bank council committee agency office institute union
     forum summit conference exhibition hall corridor railway river waterway express index development
@@ -60,7 +60,7 @@ _TYPE_PATTERNS = [
     (
         "number",
         re.compile(
-            r"\bhow (?:many|much|large|big|high|far)\b|\bwhat (?:is|was) the (?:value|number|amount|total|size|score|figure|index)\b|\bwhat (?:value|number|amount|total|figure)\b",
+            r"\bhow (?:many|much|large|big|high|far|old|fast)\b|\bwhat (?:is|was) the (?:value|number|amount|total|size|score|figure|index)\b|\bwhat (?:value|number|amount|total|figure)\b",
             re.I,
         ),
     ),
@@ -86,6 +86,7 @@ _TYPE_PATTERNS = [
         ),
     ),
 ]
+_QUANTITIES = frozenset({"number", "percent"})
 _CARDINAL = re.compile(r"\b\d[\d,.]*(?!\d)(?!st\b|nd\b|rd\b|th\b)|" + _NUMBER_WORDS, re.I)
 _TYPE_EVIDENCE = {
     "percent": re.compile(r"\d\s*%|\bper ?cent\b", re.I),
@@ -101,19 +102,24 @@ _TYPE_EVIDENCE = {
 }
 
 
-def _type_evidence(answer_type: str, text: str, question: str) -> bool:
-    """Does `text` hold the kind of thing asked for, beyond what the question already says?"""
+def _type_evidence(answer_type: str, text: str, asked: set[str], question: str = "") -> float:
+    """How well `text` holds the kind of thing asked for, beyond what was asked: 1, 0.5 or 0.
+
+    "who" is fully answered by a person's name and half by an organisation's ("Who built it?").
+    """
     if answer_type == "expansion":
         acronyms = re.findall(r"\b[A-Z]{2,}\b", question)
-        return any(re.search(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(" + re.escape(a) + r"\)", text) for a in acronyms)
-    asked = set(words(question))
+        found = any(re.search(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(" + re.escape(a) + r"\)", text) for a in acronyms)
+        return 1.0 if found else 0.0
     for match in _TYPE_EVIDENCE[answer_type].finditer(text):
         found = set(words(match.group()))
         if answer_type == "person" and found & _ORG_WORDS:
-            continue  # "Trade Group" is not somebody's name
+            continue
         if answer_type == "reason" or not found <= asked:
-            return True
-    return False
+            return 1.0
+    if answer_type == "person":
+        return 0.5 * _type_evidence("org", text, asked)
+    return 0.0
 
 
 _ENTITY = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w’'\-]*)*|\d[\d,.]*%?")
@@ -127,9 +133,22 @@ class Question:
     terms: tuple[str, ...]  # stemmed content terms
     anchors: tuple[tuple[str, ...], ...]  # entities: each a tuple of lowercase words
     answer_type: str | None
+    asked: frozenset[str] = frozenset()  # every word of the question and its context
 
 
-def analyze(question: str) -> Question:
+def analyze(question: str, context: str = "") -> Question:
+    """Terms, anchors and answer type of a question; `context` is an earlier question it continues
+    (its names and terms count, but the kind of answer wanted comes from the question itself)."""
+    if context:
+        # The context steers retrieval and coverage; only the question's own names are required.
+        own, ctx = analyze(question), analyze(context)
+        return Question(
+            question,
+            tuple(dict.fromkeys(own.terms + ctx.terms)),
+            own.anchors,
+            own.answer_type or ctx.answer_type,
+            own.asked | ctx.asked,
+        )
     terms = tuple(dict.fromkeys(stem(w) for w in words(question) if w not in STOPWORDS and w not in _FILLER))
     anchors = []
     for match in _ENTITY.finditer(question):
@@ -152,7 +171,7 @@ def analyze(question: str) -> Question:
                 continue
         anchors.append(tuple(parts))
     answer_type = next((name for name, pattern in _TYPE_PATTERNS if pattern.search(question)), None)
-    return Question(question, terms, tuple(dict.fromkeys(anchors)), answer_type)
+    return Question(question, terms, tuple(dict.fromkeys(anchors)), answer_type, frozenset(words(question)))
 
 
 def _word_match(needle: str, haystack: set[str]) -> bool:
@@ -281,7 +300,7 @@ class ExtractiveAnswerer:
             # a definition must be in the source's own words, not a fact's paraphrase
             "type": None
             if q.answer_type is None
-            else _type_evidence(q.answer_type, quote if q.answer_type == "expansion" else cand.text, q.text),
+            else _type_evidence(q.answer_type, quote if q.answer_type == "expansion" else cand.text, q.asked, q.text),
             "answer_type": q.answer_type,
             "fact": cand.chunk.kind == "fact",
         }
@@ -289,17 +308,19 @@ class ExtractiveAnswerer:
     def combine(self, f: dict) -> float:
         score = self.w_dense * f["dense"] + self.w_coverage * f["coverage"] + self.w_anchor * f["anchors_in_sentence"]
         if f["type"] is not None:
-            if f["type"]:
+            if f["type"] >= 1:
                 score += self.definition_bonus if f["answer_type"] == "expansion" else self.type_bonus
             else:
-                score -= self.type_penalty
+                score -= self.type_penalty * (1 - f["type"])
         if f["fact"]:
             score += self.fact_bonus
         return score
 
     def _score(self, q: Question, cand: Candidate, corpus: Corpus) -> float | None:
         f = self.features(q, cand, corpus)
-        return None if f is None else self.combine(f)
+        if f is None or (f["answer_type"] in _QUANTITIES and not f["type"]):
+            return None  # "how many"/"what share" is never answered by a sentence without a figure
+        return self.combine(f)
 
     # -- answer ----------------------------------------------------------------------------
     def answer(self, question: str, q: Question, docs: list, corpus: Corpus) -> Answer:
