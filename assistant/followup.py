@@ -1,10 +1,178 @@
-"""Resolve follow-up questions against the conversation so far (no LLM needed)."""
+"""Resolve follow-up questions against the conversation, without an LLM.
+
+"What share comes from Vietnam?" then "And Indonesia?" becomes "What share comes from
+Indonesia?"; "Who founded Osell?" then "What did his company sign?" becomes "What did Osell
+sign?". When no single substitution is safe, the previous question is kept as *context*: it
+joins the search and the answerer's topic, while the follow-up decides what kind of answer is
+wanted. A question that stands on its own passes through untouched.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answerer import _ENTITY, _ORG_WORDS
+from index.lexical import STOPWORDS
+
+_ELLIPSIS_START = re.compile(r"^\s*(?:and|also|then|what about|how about|what of|and what about|same for)\b", re.I)
+_PREP_WH_START = re.compile(
+    r"^\s*(?:in|for|from|by|to|at|with|since|until|across|over|within|into|among|through|during|per)\s+"
+    r"(?:how|what|which|when|where|whom)\b",
+    re.I,
+)
+_RELATIVE_YEAR = re.compile(
+    r"\b(?:the\s+)?(year|one)\s+(before|after)(?:\s+that)?\b|\b(previous|prior|next|following)\s+year\b", re.I
+)
+_MONTH_OR_DAY = re.compile(
+    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$"
+)
+_PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|her|hers|his)\b", re.I)
+_THING_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|theirs)\b", re.I)
+_DUMMY_IT = re.compile(r"\b(?:is|was) it (?:true|possible|the case)\b|\bit (?:is|was) (?:true|said|reported)\b", re.I)
+_POSSESSIVE_NOUN = re.compile(r"\b(his|her|its|their)\s+([a-z][\w-]*)", re.I)
+_DEICTIC_NOUN = re.compile(r"\b(?:that|this|those|these|the same)\s+([a-z][\w-]*)", re.I)
+_ORG_NOUNS = frozenset(
+    "company firm business group platform organization organisation operator corporation enterprise venture partner".split()
+)
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+MAX_TURNS = 3
 
 
-def resolve(question: str, history: Sequence) -> str:
-    """The question as it should be searched. Placeholder: standalone questions pass through."""
-    return question
+@dataclass(frozen=True)
+class Resolved:
+    """The question to answer (`query`) and, when needed, the earlier question it continues."""
+
+    query: str
+    context: str = ""
+
+    @property
+    def search_text(self) -> str:
+        return f"{self.query} {self.context}".strip()
+
+    def display(self) -> str:
+        return self.query if not self.context else f"{self.query} (following: {self.context})"
+
+
+def _entities(text: str, first_word_is_grammar: bool = True) -> list[str]:
+    """Capitalised names and numbers in order of appearance.
+
+    A capitalised first word is grammar, not a name ("Across how many..."), unless it is an acronym
+    or the text is a fragment ("Indonesia?").
+    """
+    out = []
+    start = len(text) - len(text.lstrip())
+    for match in _ENTITY.finditer(text):
+        words = match.group().strip(" ,.;:’'").split()
+        if first_word_is_grammar and match.start() == start and words and not words[0].isupper():
+            words = words[1:]
+        while words and words[0].lower() in STOPWORDS:
+            words = words[1:]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+def _is_person(name: str) -> bool:
+    parts = name.split()
+    return len(parts) >= 2 and all(p[:1].isupper() and p.lower() not in _ORG_WORDS for p in parts)
+
+
+def _last(items: list[str], keep) -> str | None:
+    return next((x for x in reversed(items) if keep(x)), None)
+
+
+def _needs_history(question: str) -> bool:
+    if _ELLIPSIS_START.search(question) or _RELATIVE_YEAR.search(question):
+        return True
+    if _PREP_WH_START.search(question) and not _entities(question):
+        return True
+    if _PERSON_PRONOUN.search(question):
+        return True
+    if _THING_PRONOUN.search(_DUMMY_IT.sub("", question)):
+        return True
+    if _DEICTIC_NOUN.search(question) and not _entities(question):
+        return True
+    return _is_fragment(question)
+
+
+def _is_fragment(text: str) -> bool:
+    """A few words with no question word: "Indonesia?", "the Beibu Gulf Port?"."""
+    return len(re.findall(r"[\w-]+", text)) <= 3 and not _WH.search(text)
+
+
+def _history_pairs(history: Sequence) -> list[tuple[str, str]]:
+    pairs = []
+    for turn in history:
+        if isinstance(turn, str):
+            pairs.append((turn, ""))
+        else:
+            q, a = (list(turn) + ["", ""])[:2]
+            pairs.append((str(q or ""), str(a or "")))
+    return pairs
+
+
+def resolve(question: str, history: Sequence) -> Resolved:
+    """Rewrite `question` so it stands alone, using up to the last few turns of `history`."""
+    pairs = [(q, a) for q, a in _history_pairs(history) if q.strip()][-MAX_TURNS:]
+    if not pairs or not _needs_history(question):
+        return Resolved(question)
+    previous = resolve(pairs[-1][0], pairs[:-1])
+    prev_text = previous.query
+    prev_answer = re.sub(r"\[\d+\]", "", pairs[-1][1])
+    fragment = _ELLIPSIS_START.sub("", question).strip()
+    own = _entities(fragment, first_word_is_grammar=not _is_fragment(fragment))
+
+    # "And Indonesia?" / "What about Thailand?": swap the previous question's last name for the new one.
+    if own and (_ELLIPSIS_START.search(question) or _is_fragment(question)):
+        prev_entities = _entities(prev_text)
+        if prev_entities:
+            target = prev_entities[-1]
+            cut = prev_text.rfind(target)
+            return Resolved(prev_text[:cut] + " and ".join(own) + prev_text[cut + len(target) :], previous.context)
+        return Resolved(f"{prev_text} {' '.join(own)}", previous.context)
+
+    # "And the year before that?" after a question about 2021 asks about 2020.
+    relative = _RELATIVE_YEAR.search(question)
+    years = re.findall(r"\b(?:19|20)\d\d\b", prev_text)
+    if relative and years:
+        step = -1 if (relative.group(2) or relative.group(3) or "").lower() in ("before", "previous", "prior") else 1
+        year = years[-1]
+        return Resolved(prev_text.replace(year, str(int(year) + step)), previous.context)
+
+    names = _entities(prev_text) + _entities(prev_answer, first_word_is_grammar=False)
+    person = _last(names, _is_person)
+    # "it" is replaced only when the previous question names exactly one thing; otherwise the
+    # previous question becomes context rather than a guess.
+    things = [
+        n for n in _entities(prev_text) if not _is_person(n) and not n[:1].isdigit() and not _MONTH_OR_DAY.match(n)
+    ]
+    thing = things[0] if len(set(things)) == 1 else None
+    rewritten = question
+
+    # "his company" -> the organisation of the previous turn; "his remarks" -> "Feng Jianfeng's remarks".
+    def possessive(match: re.Match) -> str:
+        pronoun, noun = match.group(1).lower(), match.group(2)
+        if noun.lower() in _ORG_NOUNS and thing:
+            return thing
+        owner = person if pronoun in ("his", "her") else thing
+        return f"{owner}’s {noun}" if owner else match.group()
+
+    rewritten = _POSSESSIVE_NOUN.sub(possessive, rewritten)
+    if person:
+        rewritten = re.sub(r"\b(?:he|she|him|her)\b", person, rewritten, flags=re.I)
+    if thing and not _DUMMY_IT.search(rewritten):
+        rewritten = re.sub(r"\b(?:it|they|them)\b", thing, rewritten, flags=re.I)
+
+    # "that fair" -> the name from the previous turn that contains "Fair".
+    def deictic(match: re.Match) -> str:
+        noun = match.group(1).lower()
+        named = _last(names, lambda n: noun.rstrip("s") in n.lower())
+        return named or match.group()
+
+    rewritten = _DEICTIC_NOUN.sub(deictic, rewritten)
+    if rewritten != question and not _THING_PRONOUN.search(rewritten) and not _PERSON_PRONOUN.search(rewritten):
+        return Resolved(rewritten)
+    return Resolved(rewritten, prev_text if not previous.context else f"{prev_text} {previous.context}")

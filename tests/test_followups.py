@@ -1,0 +1,64 @@
+"""Follow-up questions resolved against the conversation, without an LLM."""
+
+import pytest
+
+from assistant.evaluation import evaluate, load_cases
+from assistant.followup import resolve
+from tests.conftest import FIXTURES
+
+VIETNAM = "What share of the corridor's trade value comes from Vietnam?"
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "expected"),
+    [
+        ([VIETNAM], "And Indonesia?", "What share of the corridor's trade value comes from Indonesia?"),
+        (
+            [VIETNAM, "And Indonesia?"],
+            "What about Thailand?",
+            "What share of the corridor's trade value comes from Thailand?",
+        ),
+        (
+            [("Who founded Osell?", "Feng Jianfeng is the founder and chairman of Osell. [1]")],
+            "What did his company sign at the expo?",
+            "What did Osell sign at the expo?",
+        ),
+        ([("Who is Liu Wei?", "")], "What did he say about ASEAN?", "What did Liu Wei say about ASEAN?"),
+        (
+            ["What was the corridor's 2021 development index?"],
+            "And the year before that?",
+            "What was the corridor's 2020 development index?",
+        ),
+    ],
+)
+def test_follow_ups_are_rewritten(history, question, expected):
+    assert resolve(question, history).query == expected
+
+
+def test_a_standalone_question_ignores_history():
+    resolved = resolve("In which city did the China-ASEAN Expo take place?", [VIETNAM])
+    assert resolved.query == "In which city did the China-ASEAN Expo take place?"
+    assert resolved.context == ""
+
+
+def test_an_elliptical_question_keeps_the_previous_one_as_context():
+    resolved = resolve("In how many countries and regions?", ["How many ports has the corridor reached?"])
+    assert resolved.context == "How many ports has the corridor reached?"
+
+
+def test_conversation_through_the_api(assistant):
+    first = assistant.ask(VIETNAM)
+    second = assistant.ask("And Indonesia?", history=[(VIETNAM, first.text)])
+    third = assistant.ask("What about Thailand?", history=[(VIETNAM, first.text), ("And Indonesia?", second.text)])
+    assert "62%" in first.text
+    assert "12" in second.text and "12%" in second.citations[0].quote
+    assert "6" in third.text and "6%" in third.citations[0].quote
+    assert "Indonesia" in second.resolved_question
+    malaysia = assistant.ask("And Malaysia?", history=[(VIETNAM, first.text)])
+    assert malaysia.abstained
+
+
+def test_conversation_fixtures(assistant):
+    report = evaluate(assistant, load_cases(FIXTURES / "conversations.yaml"))
+    failures = [(r.id, r.reason, r.answer) for r in report.results if not r.passed]
+    assert report.metrics["answer_accuracy"] >= 0.85, failures
