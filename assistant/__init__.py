@@ -9,9 +9,9 @@ Importing this package is cheap: the model, Chroma and LangChain load on first u
 """
 
 from assistant.core import Assistant, answer
-from assistant.errors import CorridorError, DataDirError, IngestError, InvalidQuestionError
+from assistant.errors import CorridorError, DataDirError, IngestError, InvalidQuestionError, SourceNotFoundError
 from assistant.settings import Settings
-from assistant.types import Answer, Citation, Retrieved
+from assistant.types import Answer, Citation, Retrieved, SourceInfo
 
 __all__ = [
     "Answer",
@@ -23,5 +23,7 @@ __all__ = [
     "InvalidQuestionError",
     "Retrieved",
     "Settings",
+    "SourceInfo",
+    "SourceNotFoundError",
     "answer",
 ]

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.errors import InvalidQuestionError
+from assistant.errors import CorridorError, InvalidQuestionError, SourceNotFoundError
 from assistant.settings import Settings
-from assistant.types import Answer
+from assistant.types import Answer, SourceInfo
 
 History = Sequence[tuple[str, str]] | Sequence[str]
 
@@ -86,6 +86,79 @@ class Assistant:
             self.last_build = report
             self._corpus = None
             return report
+
+    def ingest(
+        self,
+        paths,
+        *,
+        title: str | None = None,
+        published: str | None = None,
+        url: str | None = None,
+        progress: bool = False,
+    ):
+        """Add or refresh user documents (files or folders of .md, .txt, .html, .pdf).
+
+        Returns an `IngestReport`; refused files are listed there with their reason and change
+        nothing already indexed. Unchanged files are skipped; changed ones replace their old chunks.
+        """
+        from index.ingest import ingest_paths
+        from index.store import writer_lock
+
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        self.corpus()  # the built-in knowledge is indexed first, so sources stay consistent
+        with self._lock, writer_lock(self.settings.data_dir, self.settings.chroma_url):
+            self.store.collect_garbage()  # leftovers of a writer killed mid-file
+            bar = _ProgressBar(enabled=progress)
+            try:
+                report = ingest_paths(
+                    self.store,
+                    list(paths),
+                    self.chunking,
+                    title=title,
+                    published=published,
+                    url=url,
+                    progress_total=bar.start,
+                    progress=bar.update,
+                )
+            finally:
+                bar.close()
+            self._corpus = None
+        return report
+
+    def sources(self) -> list[SourceInfo]:
+        """Every indexed source, newest first."""
+        records = self.corpus().sources.values()
+        infos = [
+            SourceInfo(
+                id=r.source.id,
+                title=r.source.title,
+                published=r.source.published,
+                url=r.source.url,
+                publisher=r.source.publisher,
+                origin=r.source.origin,
+                chunks=r.chunks,
+                path=r.source.path,
+            )
+            for r in records
+        ]
+        return sorted(infos, key=lambda i: (i.published, i.id), reverse=True)
+
+    def remove(self, source_id: str) -> SourceInfo:
+        """Remove one ingested source and its chunks; raises `SourceNotFoundError` if unknown."""
+        from index.store import writer_lock
+
+        known = {i.id: i for i in self.sources()}
+        info = known.get(source_id)
+        if info is None:
+            raise SourceNotFoundError(f"no source with id {source_id!r} (see `corridor sources`)")
+        if info.origin == "builtin":
+            raise CorridorError(f"{source_id!r} is part of the built-in knowledge and cannot be removed")
+        with self._lock, writer_lock(self.settings.data_dir, self.settings.chroma_url):
+            self.store.remove_source(source_id)
+            self.store.bump_generation()
+            self._corpus = None
+        return info
 
     def warm_up(self) -> Assistant:
         """Load the model, open the index (building it if needed) and prepare BM25."""

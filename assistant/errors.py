@@ -7,4 +7,11 @@ class InvalidQuestionError(CorridorError, ValueError):
     """The question is empty, blank, not text, or too long."""
 
 
-__all__ = ["CorridorError", "DataDirError", "IngestError", "InvalidQuestionError"]
+class SourceNotFoundError(CorridorError, KeyError):
+    """No indexed source has that id."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+__all__ = ["CorridorError", "DataDirError", "IngestError", "InvalidQuestionError", "SourceNotFoundError"]

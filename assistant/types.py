@@ -67,3 +67,20 @@ class Answer:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One indexed source, as `Assistant.sources()` lists it."""
+
+    id: str
+    title: str
+    published: str
+    url: str
+    publisher: str
+    origin: str  # "builtin" | "user"
+    chunks: int
+    path: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)

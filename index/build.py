@@ -70,8 +70,7 @@ def sync_builtin(
     total = sum(len(chunks) for _, chunks, _ in plan)
     if progress_total:
         progress_total(total)
-    for source, chunks, digest in plan:
-        store.put_source(source, chunks, progress=progress, content_hash=digest)
+    store.put_sources(plan, progress)
     store.collect_garbage()
     store.write_manifest(wanted)
     reason = "first build" if not current else ("model or chunking changed" if layout_changed else "corpus changed")

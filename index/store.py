@@ -14,6 +14,7 @@ changes the index is rebuilt, otherwise it is reused without any embedding work.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -33,6 +34,7 @@ MARKER = "corridor-data.json"
 MANIFEST_ID = "__manifest__"
 FORMAT = 1
 _PAGE = 5000
+_EMBED_BATCH = 256
 
 Progress = Callable[[int], None]
 
@@ -98,6 +100,27 @@ def open_client(data_dir: Path, chroma_url: str | None = None):
             f"the index in {data_dir} cannot be opened ({type(exc).__name__}); "
             "run `corridor index --rebuild` to rebuild it"
         ) from exc
+
+
+@contextlib.contextmanager
+def writer_lock(data_dir: Path, chroma_url: str | None = None, timeout: float = 600):
+    """One writer at a time per embedded data dir (readers never wait).
+
+    Against a Chroma server there is no shared folder to lock: run writes from one instance.
+    """
+    if chroma_url:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    _check_data_dir(data_dir)
+    try:
+        with FileLock(str(data_dir / "write.lock"), timeout=timeout):
+            yield
+    except Timeout:
+        raise DataDirError(
+            f"another process has been writing to {data_dir} for {timeout:.0f} s; try again later"
+        ) from None
 
 
 def wipe_embedded_index(data_dir: Path) -> None:
@@ -233,9 +256,37 @@ class IndexStore:
     def put_source(
         self, source: Source, chunks: list[IndexedChunk], progress: Progress | None = None, content_hash: str = ""
     ) -> int:
-        """Index one source all-or-nothing: chunks first, then the record that commits them."""
-        content_hash = content_hash or source.content_hash
-        vectors = self.embed([c.text for c in chunks], progress)
+        """Index one source all-or-nothing (see `put_sources`)."""
+        return self.put_sources([(source, chunks, content_hash or source.content_hash)], progress)
+
+    def put_sources(self, items: list[tuple[Source, list[IndexedChunk], str]], progress: Progress | None = None) -> int:
+        """Index sources, each all-or-nothing: its chunks first, then the record that commits them.
+
+        Embedding is batched across sources (many small files embed as fast as one big one);
+        each source is committed as soon as its own chunks are in.
+        """
+        done = 0
+        batch: list[tuple[Source, list[IndexedChunk], str]] = []
+        pending = 0
+        for item in items:
+            batch.append(item)
+            pending += len(item[1])
+            if pending >= _EMBED_BATCH:
+                done += self._commit_batch(batch, progress)
+                batch, pending = [], 0
+        if batch:
+            done += self._commit_batch(batch, progress)
+        return done
+
+    def _commit_batch(self, batch: list[tuple[Source, list[IndexedChunk], str]], progress: Progress | None) -> int:
+        vectors = self.embed([c.text for _, chunks, _ in batch for c in chunks], progress)
+        offset = 0
+        for source, chunks, content_hash in batch:
+            self._write_source(source, chunks, vectors[offset : offset + len(chunks)], content_hash)
+            offset += len(chunks)
+        return offset
+
+    def _write_source(self, source: Source, chunks: list[IndexedChunk], vectors: list, content_hash: str) -> None:
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
             self._chunks.upsert(
@@ -262,7 +313,6 @@ class IndexStore:
             ],
         )
         self._drop_stale_chunks(source.id, keep_hash=content_hash)
-        return len(chunks)
 
     def remove_source(self, source_id: str) -> bool:
         existed = bool(self._sources.get(ids=[source_id])["ids"])
