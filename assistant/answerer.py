@@ -87,7 +87,8 @@ _TYPE_PATTERNS = [
     ),
 ]
 _QUANTITIES = frozenset({"number", "percent"})
-_CARDINAL = re.compile(r"\b\d[\d,.]*(?!\d)(?!st\b|nd\b|rd\b|th\b)|" + _NUMBER_WORDS, re.I)
+# A quantity: digits that are not an ordinal ("19th") nor a year ("2023"), or a number word.
+_CARDINAL = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*(?!\d)(?!st\b|nd\b|rd\b|th\b)|" + _NUMBER_WORDS, re.I)
 _TYPE_EVIDENCE = {
     "percent": re.compile(r"\d\s*%|\bper ?cent\b", re.I),
     "number": _CARDINAL,
@@ -234,6 +235,8 @@ class ExtractiveAnswerer:
         definition_bonus: float = 0.3,
         type_penalty: float = 0.25,
         fact_bonus: float = 0.03,
+        conflict_margin: float = 0.15,
+        max_older: int = 2,
     ):
         self.min_score = min_score
         self.w_dense = w_dense
@@ -243,6 +246,8 @@ class ExtractiveAnswerer:
         self.definition_bonus = definition_bonus
         self.type_penalty = type_penalty
         self.fact_bonus = fact_bonus
+        self.conflict_margin = conflict_margin
+        self.max_older = max_older
 
     # -- candidates ------------------------------------------------------------------------
     def _candidates(self, docs: list, corpus: Corpus) -> list[Candidate]:
@@ -357,9 +362,42 @@ class ExtractiveAnswerer:
                 retrieved=retrieved,
                 reason=reason or "low support",
             )
+        chosen = self._newest_first(q, scored, corpus)
+        citations = [self._citation(n, cand, corpus) for n, cand in enumerate(chosen, start=1)]
+        if len(chosen) == 1:
+            text = f"{chosen[0].text.rstrip()} [1]"
+        else:
+            lead, *older = citations
+            text = f"As of {lead.published}: {chosen[0].text.rstrip()} [1]"
+            for cand, cit in zip(chosen[1:], older, strict=True):
+                text += f" Earlier, as of {cit.published or 'an undated source'}: {cand.text.rstrip()} [{cit.n}]"
+        return Answer(question, text, False, citations, retrieved=retrieved)
+
+    def _newest_first(self, q: Question, scored: list[Candidate], corpus: Corpus) -> list[Candidate]:
+        """The best candidate, or, when dated sources disagree on the figure asked for, the newest
+        figure first followed by up to `max_older` older ones (each from its own source)."""
         best = scored[0]
-        citation = self._citation(1, best, corpus)
-        return Answer(question, f"{best.text.rstrip()} [1]", False, [citation], retrieved=retrieved)
+        if q.answer_type not in _QUANTITIES:
+            return [best]
+        figures = lambda c: {m.group().replace(",", "") for m in _CARDINAL.finditer(c.text)}  # noqa: E731
+        floor = max(self.min_score, best.score - self.conflict_margin)
+        per_source: dict[str, Candidate] = {}
+        for cand in scored:
+            if cand.score < floor:
+                break
+            if figures(cand):
+                per_source.setdefault(cand.chunk.source_id, cand)
+        if len(per_source) < 2:
+            return [best]
+        best_figures = figures(best)
+        rivals = [c for c in per_source.values() if c is not best and figures(c) != best_figures]
+        if not rivals:
+            return [best]
+        date = lambda c: c.chunk.as_of or corpus.sources[c.chunk.source_id].source.published or ""  # noqa: E731
+        ordered = sorted([best, *rivals], key=lambda c: (date(c), c.score), reverse=True)
+        if len({date(c) for c in ordered}) < 2:
+            return [best]  # same date: nothing tells which is current
+        return ordered[: 1 + self.max_older]
 
     def _abstain_reason(self, q: Question, corpus: Corpus, any_candidate: bool) -> str:
         vocab = corpus.vocabulary
