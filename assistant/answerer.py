@@ -16,190 +16,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.questions import CARDINAL, QUANTITIES, Question, anchor_found, type_evidence
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
 from index.chunking import IndexedChunk
-from index.lexical import STOPWORDS, stem, words
+from index.lexical import stem, words
 
 ABSTAIN_TEXT = "I can't find that in the knowledge base."
-
-# Words that shape a question but carry no topic.
-_FILLER = frozenset(
-    """according article source sources document text mention mentioned state stated report reported
-    exactly approximately roughly about describe explain name named kind kinds type types th st nd rd
-    anything something one ones get got go goes went come comes came make made take took way thing things
-    happen happened does did""".split()
-)
-# Capitalised words that do not identify anything by themselves ("New" in "New Zealand").
-_GENERIC_CAPS = frozenset(
-    """new international national group company co ltd inc corp corporation university city port ports
-    province region republic south north east west central western eastern northern southern the of and
-    what who when where which how why is are was were do does did in on at for to by with from""".split()
-)
-# Words that make a capitalised sequence an organisation or event rather than a person.
-_ORG_WORDS = _GENERIC_CAPS | frozenset(  # what makes a capitalised name an organisation, not a person
-    """trade economic technology commerce expo fair center centre organization organisation operation
-    department commission ministry association bank council committee agency office institute union
-    forum summit conference exhibition hall corridor railway river waterway express index development
-    government municipal autonomous zone park platform network""".split()
-)
-_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_NUMBER_WORDS = (
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundred|thousand|million|billion|dozen)\b"
-)
-
-_TYPE_PATTERNS = [
-    (
-        "expansion",
-        re.compile(
-            r"\b(?:stand|stands) for\b|\babbreviat|\bacronym\b|\bfull (?:name|form)\b|\bshort for\b|\bwhat does [A-Z]{2,}\w* mean\b",
-            re.I,
-        ),
-    ),
-    ("percent", re.compile(r"\b(?:share|percent(?:age)?|proportion|fraction|portion|slice)\b|%", re.I)),
-    (
-        "number",
-        re.compile(
-            r"\bhow (?:many|much|large|big|high|far|old|fast)\b|\bwhat (?:is|was) the (?:value|number|amount|total|size|score|figure|index)\b|\bwhat (?:value|number|amount|total|figure)\b",
-            re.I,
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            r"^\s*when\b|\b(?:what|which) (?:year|date|day|month)\b|\bhow long\b|\bon what (?:day|date)\b", re.I
-        ),
-    ),
-    ("person", re.compile(r"^\s*(?:who|whom)\b|\bwhose\b|\bwhich person\b", re.I)),
-    (
-        "org",
-        re.compile(
-            r"\b(?:which|what) (?:company|companies|organi[sz]ations?|firms?|group|agency|body|institution|enterprise|operator|platform)\b",
-            re.I,
-        ),
-    ),
-    ("reason", re.compile(r"^\s*why\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b", re.I)),
-    (
-        "place",
-        re.compile(
-            r"^\s*where\b|\b(?:which|what) (?:city|country|countries|province|region|place|town|location|venue)\b", re.I
-        ),
-    ),
-]
-_QUANTITIES = frozenset({"number", "percent"})
-# A quantity: digits that are not an ordinal ("19th") nor a year ("2023"), or a number word.
-_CARDINAL = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*(?!\d)(?!st\b|nd\b|rd\b|th\b)|" + _NUMBER_WORDS, re.I)
-_TYPE_EVIDENCE = {
-    "percent": re.compile(r"\d\s*%|\bper ?cent\b", re.I),
-    "number": _CARDINAL,
-    "date": re.compile(r"\b(?:1[89]|20)\d\d\b|" + _MONTHS + r"|\b(?:years?|months?|weeks?|days?|anniversary)\b", re.I),
-    "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
-    "org": re.compile(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+"),
-    "place": re.compile(r"\b(?:in|at|near)\s+(?:the\s+)?(?:(?!which\b|whom\b|that\b|what\b)[a-z]+\s+)?[A-Z][a-z]"),
-    "reason": re.compile(
-        r"\b(?:because|reason|due to|since|thanks to|as a result|related to|so that|in order to|owing to|thus|therefore)\b",
-        re.I,
-    ),
-}
-
-
-def _type_evidence(answer_type: str, text: str, asked: set[str], question: str = "") -> float:
-    """How well `text` holds the kind of thing asked for, beyond what was asked: 1, 0.5 or 0.
-
-    "who" is fully answered by a person's name and half by an organisation's ("Who built it?").
-    """
-    if answer_type == "expansion":
-        acronyms = re.findall(r"\b[A-Z]{2,}\b", question)
-        found = any(re.search(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(" + re.escape(a) + r"\)", text) for a in acronyms)
-        return 1.0 if found else 0.0
-    for match in _TYPE_EVIDENCE[answer_type].finditer(text):
-        found = set(words(match.group()))
-        if answer_type == "person" and found & _ORG_WORDS:
-            continue
-        if answer_type == "reason" or not found <= asked:
-            return 1.0
-    if answer_type == "person":
-        return 0.5 * _type_evidence("org", text, asked)
-    return 0.0
-
-
-_ENTITY = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w’'\-]*)*|\d[\d,.]*%?")
-
-
-@dataclass(frozen=True)
-class Question:
-    """What the answerer needs to know about a question."""
-
-    text: str
-    terms: tuple[str, ...]  # stemmed content terms
-    anchors: tuple[tuple[str, ...], ...]  # entities: each a tuple of lowercase words
-    answer_type: str | None
-    asked: frozenset[str] = frozenset()  # every word of the question and its context
-
-
-def analyze(question: str, context: str = "") -> Question:
-    """Terms, anchors and answer type of a question; `context` is an earlier question it continues
-    (its names and terms count, but the kind of answer wanted comes from the question itself)."""
-    if context:
-        # The context steers retrieval and coverage; only the question's own names are required.
-        own, ctx = analyze(question), analyze(context)
-        return Question(
-            question,
-            tuple(dict.fromkeys(own.terms + ctx.terms)),
-            own.anchors,
-            own.answer_type or ctx.answer_type,
-            own.asked | ctx.asked,
-        )
-    terms = tuple(dict.fromkeys(stem(w) for w in words(question) if w not in STOPWORDS and w not in _FILLER))
-    anchors = []
-    for match in _ENTITY.finditer(question):
-        token = match.group().strip()
-        first_word = match.start() == len(question) - len(question.lstrip())
-        if token[0].isdigit():
-            anchors.append(tuple(words(token)))
-            continue
-        parts = [w for w in words(token) if w not in STOPWORDS]
-        if not parts:
-            continue
-        is_acronym = any(p.isupper() and len(p) >= 2 for p in token.split())
-        if first_word and not is_acronym:
-            # Sentence-initial capitals are usually just grammar ("Which", "Name"); keep the rest.
-            if len(token.split()) == 1:
-                continue
-            parts = words(" ".join(token.split()[1:]))
-            parts = [w for w in parts if w not in STOPWORDS]
-            if not parts:
-                continue
-        anchors.append(tuple(parts))
-    answer_type = next((name for name, pattern in _TYPE_PATTERNS if pattern.search(question)), None)
-    return Question(question, terms, tuple(dict.fromkeys(anchors)), answer_type, frozenset(words(question)))
-
-
-def _word_match(needle: str, haystack: set[str]) -> bool:
-    """Exact, or the same word in another form ("Vietnamese"/"Vietnam", "Chinese"/"China")."""
-    if needle in haystack:
-        return True
-    if needle[:1].isdigit():
-        return False
-    for word in haystack:
-        short, long_ = sorted((needle, word), key=len)
-        if len(short) >= 3 and long_.startswith(short):
-            return True
-        if len(short) >= 5:
-            common = 0
-            for a, b in zip(short, long_, strict=False):
-                if a != b:
-                    break
-                common += 1
-            if common >= 4 and common >= len(short) - 1:
-                return True
-    return False
-
-
-def _anchor_found(anchor: tuple[str, ...], vocab: set[str]) -> bool:
-    """Every distinctive word of a name must be there ("Laos Economic and Trade Group")."""
-    distinctive = [w for w in anchor if w not in _GENERIC_CAPS]
-    return all(_word_match(w, vocab) for w in (distinctive or anchor))
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 @dataclass
@@ -228,12 +52,12 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         min_score: float = 0.5,
-        w_dense: float = 0.6,
+        w_dense: float = 0.5,
         w_coverage: float = 0.2,
-        w_anchor: float = 0.1,
+        w_anchor: float = 0.2,
         type_bonus: float = 0.0,
         definition_bonus: float = 0.3,
-        type_penalty: float = 0.25,
+        type_penalty: float = 0.15,
         fact_bonus: float = 0.03,
         conflict_margin: float = 0.15,
         max_older: int = 2,
@@ -284,20 +108,27 @@ class ExtractiveAnswerer:
         rec = corpus.sources.get(cand.chunk.source_id)
         title = rec.source.title if rec else ""
         published = rec.source.published if rec else ""
-        quote = corpus.source_text(cand.chunk.source_id)[cand.start : cand.end]
-        sentence_words = set(words(cand.text)) | set(words(quote))
-        dates = set(words(published[:4])) | set(words(cand.chunk.as_of[:4]))
-        window_words = sentence_words | set(words(cand.chunk.text)) | set(words(title))
+        # For a fact, its claim is the statement plus the exact span it was derived from.
+        span = corpus.source_text(cand.chunk.source_id)[cand.chunk.start : cand.chunk.end]
+        claim_text = f"{cand.text} {span}" if cand.chunk.kind == "fact" else cand.text
+        sentence_words = set(words(claim_text))
+        # "this year" in a source means the year it was published, unless the sentence names a year itself
+        dates = set() if _YEAR.search(claim_text) else {published[:4], cand.chunk.as_of[:4]} - {""}
+        quote = corpus.source_text(cand.chunk.source_id)[cand.start : cand.end]  # what the citation shows
+        window_words = sentence_words | set(words(quote)) | set(words(cand.chunk.text)) | set(words(title))
+        statement_words = set(words(cand.text))
         in_sentence = 0
         for anchor in q.anchors:
             if anchor[0][:1].isdigit():
                 if not (set(anchor) <= sentence_words | dates):
                     return None
                 in_sentence += 1
-            elif _anchor_found(anchor, sentence_words):
+            elif anchor_found(anchor, statement_words):
                 in_sentence += 1
-            elif not _anchor_found(anchor, window_words):
+            elif not anchor_found(anchor, window_words):
                 return None
+        if q.units and not all(u in {stem(w) for w in statement_words} for u in q.units):
+            return None  # asked in yuan, answered in percent: not an answer
         return {
             "dense": cand.dense,
             "coverage": self._coverage(q, {stem(w) for w in sentence_words}, corpus),
@@ -305,7 +136,7 @@ class ExtractiveAnswerer:
             # a definition must be in the source's own words, not a fact's paraphrase
             "type": None
             if q.answer_type is None
-            else _type_evidence(q.answer_type, quote if q.answer_type == "expansion" else cand.text, q.asked, q.text),
+            else type_evidence(q.answer_type, quote if q.answer_type == "expansion" else cand.text, q.asked, q.text),
             "answer_type": q.answer_type,
             "fact": cand.chunk.kind == "fact",
         }
@@ -323,7 +154,7 @@ class ExtractiveAnswerer:
 
     def _score(self, q: Question, cand: Candidate, corpus: Corpus) -> float | None:
         f = self.features(q, cand, corpus)
-        if f is None or (f["answer_type"] in _QUANTITIES and not f["type"]):
+        if f is None or (f["answer_type"] in QUANTITIES and not f["type"]):
             return None  # "how many"/"what share" is never answered by a sentence without a figure
         return self.combine(f)
 
@@ -377,9 +208,9 @@ class ExtractiveAnswerer:
         """The best candidate, or, when dated sources disagree on the figure asked for, the newest
         figure first followed by up to `max_older` older ones (each from its own source)."""
         best = scored[0]
-        if q.answer_type not in _QUANTITIES:
+        if q.answer_type not in QUANTITIES:
             return [best]
-        figures = lambda c: {m.group().replace(",", "") for m in _CARDINAL.finditer(c.text)}  # noqa: E731
+        figures = lambda c: {m.group().replace(",", "") for m in CARDINAL.finditer(c.text)}  # noqa: E731
         floor = max(self.min_score, best.score - self.conflict_margin)
         per_source: dict[str, Candidate] = {}
         for cand in scored:
@@ -401,7 +232,7 @@ class ExtractiveAnswerer:
 
     def _abstain_reason(self, q: Question, corpus: Corpus, any_candidate: bool) -> str:
         vocab = corpus.vocabulary
-        unknown = [a for a in q.anchors if not _anchor_found(a, vocab)]
+        unknown = [a for a in q.anchors if not anchor_found(a, vocab)]
         if unknown:
             names = ", ".join("“" + " ".join(a).title() + "”" if not a[0][:1].isdigit() else a[0] for a in unknown)
             return f"The sources never mention {names}."

@@ -205,7 +205,8 @@ class Assistant:
         """
         from langchain_core.runnables import RunnableLambda
 
-        from assistant.answerer import ExtractiveAnswerer, analyze
+        from assistant.answerer import ExtractiveAnswerer
+        from assistant.questions import analyze
 
         answerer = ExtractiveAnswerer()
         retriever = self.retriever(mode, use_facts, k)
@@ -215,7 +216,9 @@ class Assistant:
             return {**x, "docs": retriever.invoke(search, config)}
 
         def answer(x: dict) -> Answer:
-            return answerer.answer(x["question"], analyze(x["query"], x.get("context", "")), x["docs"], self.corpus())
+            corpus = self.corpus()
+            question = analyze(x["query"], x.get("context", ""), corpus.names)
+            return answerer.answer(x["question"], question, x["docs"], corpus)
 
         return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(answer, name="answer")
 
@@ -238,7 +241,7 @@ class Assistant:
         text = self.validate(question)
         from assistant.followup import resolve
 
-        resolved = resolve(text, history or [])
+        resolved = resolve(text, history or [], self.corpus().names) if history else resolve(text, [])
         if k is not None and k <= 0:
             raise InvalidQuestionError(f"k must be greater than 0. Currently, k is {k}")
         if k is None or k == self.settings.top_k:

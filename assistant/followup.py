@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answerer import _ENTITY, _ORG_WORDS
+from assistant.questions import ENTITY, ORG_WORDS, country_names
 from index.lexical import STOPWORDS
 
 _ELLIPSIS_START = re.compile(r"^\s*(?:and|also|then|what about|how about|what of|and what about|same for)\b", re.I)
@@ -30,7 +30,7 @@ _MONTH_OR_DAY = re.compile(
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$"
 )
 _PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|her|hers|his)\b", re.I)
-_THING_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|theirs)\b", re.I)
+_THING_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|theirs|there)\b", re.I)
 _DUMMY_IT = re.compile(r"\b(?:is|was) it (?:true|possible|the case)\b|\bit (?:is|was) (?:true|said|reported)\b", re.I)
 _POSSESSIVE_NOUN = re.compile(r"\b(his|her|its|their)\s+([a-z][\w-]*)", re.I)
 _DEICTIC_NOUN = re.compile(r"\b(?:that|this|those|these|the same)\s+([a-z][\w-]*)", re.I)
@@ -64,7 +64,7 @@ def _entities(text: str, first_word_is_grammar: bool = True) -> list[str]:
     """
     out = []
     start = len(text) - len(text.lstrip())
-    for match in _ENTITY.finditer(text):
+    for match in ENTITY.finditer(text):
         words = match.group().strip(" ,.;:’'").split()
         if first_word_is_grammar and match.start() == start and words and not words[0].isupper():
             words = words[1:]
@@ -77,7 +77,7 @@ def _entities(text: str, first_word_is_grammar: bool = True) -> list[str]:
 
 def _is_person(name: str) -> bool:
     parts = name.split()
-    return len(parts) >= 2 and all(p[:1].isupper() and p.lower() not in _ORG_WORDS for p in parts)
+    return len(parts) >= 2 and all(p[:1].isupper() and p.lower() not in ORG_WORDS for p in parts)
 
 
 def _last(items: list[str], keep) -> str | None:
@@ -114,16 +114,27 @@ def _history_pairs(history: Sequence) -> list[tuple[str, str]]:
     return pairs
 
 
-def resolve(question: str, history: Sequence) -> Resolved:
-    """Rewrite `question` so it stands alone, using up to the last few turns of `history`."""
+def _lowercase_names(text: str, names: frozenset[str]) -> list[str]:
+    """Names typed in lowercase ("what about vietnam?"), known from the corpus or as countries."""
+    if text != text.lower():
+        return []
+    found = [w for w in re.findall(r"[\w-]+", text) if w in names or w in country_names()]
+    return [w.title() for w in found]
+
+
+def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset()) -> Resolved:
+    """Rewrite `question` so it stands alone, using up to the last few turns of `history`.
+
+    `names` are the corpus's proper nouns (lowercase), to recognise names typed without capitals.
+    """
     pairs = [(q, a) for q, a in _history_pairs(history) if q.strip()][-MAX_TURNS:]
     if not pairs or not _needs_history(question):
         return Resolved(question)
-    previous = resolve(pairs[-1][0], pairs[:-1])
+    previous = resolve(pairs[-1][0], pairs[:-1], names)
     prev_text = previous.query
     prev_answer = re.sub(r"\[\d+\]", "", pairs[-1][1])
     fragment = _ELLIPSIS_START.sub("", question).strip()
-    own = _entities(fragment, first_word_is_grammar=not _is_fragment(fragment))
+    own = _entities(fragment, first_word_is_grammar=not _is_fragment(fragment)) or _lowercase_names(fragment, names)
 
     # "And Indonesia?" / "What about Thailand?": swap the previous question's last name for the new one.
     if own and (_ELLIPSIS_START.search(question) or _is_fragment(question)):
@@ -165,6 +176,7 @@ def resolve(question: str, history: Sequence) -> Resolved:
         rewritten = re.sub(r"\b(?:he|she|him|her)\b", person, rewritten, flags=re.I)
     if thing and not _DUMMY_IT.search(rewritten):
         rewritten = re.sub(r"\b(?:it|they|them)\b", thing, rewritten, flags=re.I)
+        rewritten = re.sub(r"\bthere\b", f"at {thing}", rewritten, flags=re.I)
 
     # "that fair" -> the name from the previous turn that contains "Fair".
     def deictic(match: re.Match) -> str:

@@ -18,11 +18,15 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.questions import ORG_WORDS
 from index.chunking import IndexedChunk
 from index.lexical import tokenize, words
 from index.store import IndexStore, SourceRecord
 
 _DEFINITION = re.compile(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(([A-Z]{2,})\)")
+_MONTH_NAMES = frozenset(
+    "january february march april may june july august september october november december".split()
+)
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
 
 
@@ -36,7 +40,10 @@ class Corpus:
     by_id: dict[str, int] = field(init=False)
     doc_freq: Counter = field(init=False)
     vocabulary: set[str] = field(init=False)
-    definitions: dict[str, str] = field(init=False)  # acronym -> id of the chunk that spells it out
+    definitions: dict[str, str] = field(init=False)
+    names: frozenset[str] = field(
+        init=False
+    )  # lowercase words the corpus only ever capitalises  # acronym -> id of the chunk that spells it out
     bm25: object = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -45,6 +52,7 @@ class Corpus:
         self.doc_freq = Counter(t for toks in tokens for t in set(toks))
         self.vocabulary = {w for c in self.chunks for w in words(c.text)}
         self.vocabulary.update(w for r in self.sources.values() for w in words(r.source.title))
+        self.names = _proper_nouns(c.text for c in self.chunks if c.kind != "fact")
         self.definitions = {}
         for chunk in self.chunks:
             if chunk.kind != "fact" and "(" in chunk.text:
@@ -94,6 +102,23 @@ class Corpus:
     def source_text(self, source_id: str) -> str:
         rec = self.sources.get(source_id)
         return rec.source.text if rec else ""
+
+
+_WORD = re.compile(r"(?<![\w-])(?:[A-Za-z][a-z]+|[A-Z]{3,})(?![\w-])")
+
+
+def _proper_nouns(texts) -> frozenset[str]:
+    """Words written capitalised mid-sentence (or as acronyms) and never in lowercase: the corpus's names."""
+    capitalised: Counter = Counter()
+    lowercase: set[str] = set()
+    for text in texts:
+        for match in _WORD.finditer(text):
+            word = match.group()
+            if word[0].islower():
+                lowercase.add(word)
+            elif match.start() > 1 and text[match.start() - 2] not in '.!?\n"“':
+                capitalised[word.lower()] += 1
+    return frozenset(w for w in capitalised if w not in lowercase and w not in ORG_WORDS and w not in _MONTH_NAMES)
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:

@@ -1,0 +1,248 @@
+"""What a question asks for: its topic terms, the names and numbers it is anchored on, and the
+kind of answer it wants ("how many" wants a figure, "who" a name, "when" a date, ...).
+
+All rules here are about English questions in general, never about a particular corpus.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from index.lexical import STOPWORDS, stem, words
+
+# Words that shape a question but carry no topic.
+FILLER = frozenset(
+    """according article source sources document text mention mentioned state stated report reported
+    exactly approximately roughly about describe explain name named kind kinds type types th st nd rd
+    anything something one ones get got go goes went come comes came make made take took way thing things
+    happen happened does did tell""".split()
+)
+# Capitalised words that do not identify anything by themselves ("New" in "New Zealand").
+GENERIC_CAPS = frozenset(
+    """new international national group company co ltd inc corp corporation university city port ports
+    province region republic south north east west central western eastern northern southern the of and
+    what who when where which how why is are was were do does did in on at for to by with from""".split()
+)
+# What makes a capitalised name an organisation or event rather than a person.
+ORG_WORDS = GENERIC_CAPS | frozenset(
+    """trade economic technology commerce expo fair center centre organization organisation operation
+    department commission ministry association bank council committee agency office institute union
+    forum summit conference exhibition hall corridor railway river waterway express index development
+    government municipal autonomous zone park platform network logistics review bulletin""".split()
+)
+MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+NUMBER_WORDS = (  # not "one": "one of the world's leading platforms" is no figure
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|dozen)\b"
+)
+ENTITY = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w’'\-]*)*|\d[\d,.]*%?")
+_UNITS = r"(?:hours?|minutes?|days?|weeks?|months?|years?|nights?)"
+
+# First matching pattern wins; order matters ("what share" before "what is the value").
+ANSWER_TYPES = [
+    ("describe", re.compile(r"^\s*(?i:who (?:is|was|are|were)) [A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s*\??\s*$")),
+    (
+        "expansion",
+        re.compile(
+            r"\b(?:stand|stands) for\b|\babbreviat|\bacronym\b|\bfull (?:name|form)\b|\bshort for\b"
+            r"|\bwhat does [A-Z]{2,}\w* mean\b",
+            re.I,
+        ),
+    ),
+    ("percent", re.compile(r"\b(?:share|percent(?:age)?|proportion|fraction|portion|slice)\b|%", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bhow many (?:hours|days|weeks|months|years|minutes)\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (?:many|much|large|big|high|far|old|fast)\b"
+            r"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’']+ ){0,2}(?:value|number|amount|total|size|score|figure|index|"
+            r"capacity|volume|price|cost|rate|distance|length|weight|revenue|investment|count)\b"
+            r"|\b(?:value|number|amount|total|capacity|volume|figure)\b(?:\s+in\s+\w+)?\s+of\b",
+            re.I,
+        ),
+    ),
+    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month)\b|\bon what (?:day|date)\b", re.I)),
+    ("person", re.compile(r"^\s*(?:who|whom)\b|\bwhose\b|\bwhich person\b", re.I)),
+    (
+        "org",
+        re.compile(
+            r"\b(?:which|what) (?:company|companies|organi[sz]ations?|firms?|group|agency|body|institution|"
+            r"enterprise|operator)\b|\bwhat is the name of\b|\bwhat(?: is|'s) (?:it|\w+ \w+) called\b",
+            re.I,
+        ),
+    ),
+    ("reason", re.compile(r"^\s*why\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b", re.I)),
+    (
+        "place",
+        re.compile(
+            r"^\s*where\b|\b(?:which|what) (?:city|cities|country|countries|province|region|place|town|location|"
+            r"venue|port|district)(?:'s|’s)?\b",
+            re.I,
+        ),
+    ),
+]
+QUANTITIES = frozenset({"number", "percent"})
+# A quantity: digits that are not an ordinal ("19th"), a year ("2023") or a day of a month, or a number word.
+CARDINAL = re.compile(
+    r"(?<!" + MONTHS[3:-1].replace("|", r"\s)(?<!") + r"\s)"
+    r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*(?!\d)(?!st\b|nd\b|rd\b|th\b)|" + NUMBER_WORDS,
+    re.I,
+)
+_EVIDENCE = {
+    "percent": re.compile(r"\d\s*%|\bper ?cent\b", re.I),
+    "number": CARDINAL,
+    "duration": re.compile(r"(?:\d[\d.,]*|" + NUMBER_WORDS + r"|a|an|half an?)\s*-?\s*" + _UNITS + r"\b", re.I),
+    "date": re.compile(r"\b(?:1[89]|20)\d\d\b|" + MONTHS + r"|\b(?:years?|months?|weeks?|days?|anniversary)\b", re.I),
+    "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
+    "org": re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w-]*)+|\b[A-Z]{2,}\b"),
+    "place": re.compile(r"\b(?:in|at|near|from)\s+(?:the\s+)?(?:(?!which\b|whom\b|that\b|what\b)[a-z]+\s+)?[A-Z][a-z]"),
+    "reason": re.compile(
+        r"\b(?:because|reason|due to|since|thanks to|as a result|related to|so that|in order to|owing to|thus|"
+        r"therefore)\b",
+        re.I,
+    ),
+}
+
+
+def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: str = "") -> float:
+    """How well `text` holds the kind of answer wanted, beyond what was asked: 1, 0.5 or 0.
+
+    A name the question already contains is not an answer to it. "who" is fully answered by a
+    person's name and half by an organisation's (unless a role is asked: "Who chairs X?").
+    """
+    if answer_type == "describe":
+        return 1.0
+    if answer_type == "expansion":
+        acronyms = re.findall(r"\b[A-Z]{2,}\b", question)
+        found = any(re.search(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(" + re.escape(a) + r"\)", text) for a in acronyms)
+        return 1.0 if found else 0.0
+    for match in _EVIDENCE[answer_type].finditer(text):
+        found = set(words(match.group()))
+        if answer_type == "person" and found & ORG_WORDS:
+            continue
+        if answer_type in ("reason", "duration") or not found <= asked:
+            return 1.0
+    if answer_type == "person" and not _ROLE.search(question):
+        return 0.5 * type_evidence("org", text, asked)
+    return 0.0
+
+
+# "Who chairs X?" wants a person; "Who built X?" may be answered by an organisation.
+_ROLE = re.compile(
+    r"\bwho\b.*\b(?:ceo|chair\w*|head|heads|headed|director|president|founder|founded|manager|spokes\w+|minister|"
+    r"mayor|secretary|leader|chief|said|says|stated|remarked|told|spoke|speaking)\b",
+    re.I,
+)
+# Units a figure is asked in: an answer must give the figure in that unit.
+UNITS = re.compile(
+    r"\b(?:yuan|rmb|renminbi|dollars?|usd|euros?|teus?|tons?|tonnes?|kilometers?|kilometres?|km|miles?|hours?|"
+    r"minutes?)\b",
+    re.I,
+)
+
+
+@functools.lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """Lowercase country names (pycountry), so "singapore" is a name even when typed in lowercase."""
+    import pycountry
+
+    names = set()
+    for country in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value and "(" not in value:
+                names.add(value.lower())
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the answerer needs to know about a question."""
+
+    text: str
+    terms: tuple[str, ...]  # stemmed content terms
+    anchors: tuple[tuple[str, ...], ...]  # names and numbers: each a tuple of lowercase words
+    answer_type: str | None
+    asked: frozenset[str] = frozenset()  # every word of the question and its context
+    units: tuple[str, ...] = ()  # stems of units a figure is asked in ("yuan", "TEUs")
+
+
+def _capitalised_anchors(question: str) -> list[tuple[str, ...]]:
+    anchors = []
+    start = len(question) - len(question.lstrip())
+    for match in ENTITY.finditer(question):
+        token = match.group().strip()
+        if token[0].isdigit():
+            anchors.append(tuple(words(token)))
+            continue
+        tokens = token.split()
+        if match.start() == start and not tokens[0].isupper():
+            tokens = tokens[1:]  # a sentence-initial capital is grammar ("Which", "Name")
+        parts = [w for w in words(" ".join(tokens)) if w not in STOPWORDS]
+        if parts:
+            anchors.append(tuple(parts))
+    return anchors
+
+
+def _lowercase_anchors(question: str, names: frozenset[str]) -> list[tuple[str, ...]]:
+    """Names typed without capitals: countries anywhere, the corpus's own names in all-lowercase questions."""
+    lowered = " " + " ".join(words(question)) + " "
+    anchors = [tuple(name.split()) for name in country_names() if f" {name} " in lowered]
+    if question == question.lower():
+        anchors += [(w,) for w in words(question) if w in names and w not in STOPWORDS]
+    return anchors
+
+
+def analyze(question: str, context: str = "", names: frozenset[str] = frozenset()) -> Question:
+    """Terms, anchors and answer type of a question.
+
+    `context` is an earlier question this one continues: its terms steer retrieval and coverage,
+    but only the question's own names are required and the kind of answer comes from the question.
+    `names` are the corpus's proper nouns, used to spot names in a question typed in lowercase.
+    """
+    if context:
+        own, ctx = analyze(question, names=names), analyze(context, names=names)
+        return Question(
+            question,
+            tuple(dict.fromkeys(own.terms + ctx.terms)),
+            own.anchors,
+            own.answer_type or ctx.answer_type,
+            own.asked | ctx.asked,
+            own.units or ctx.units,
+        )
+    terms = tuple(dict.fromkeys(stem(w) for w in words(question) if w not in STOPWORDS and w not in FILLER))
+    anchors = _capitalised_anchors(question)
+    covered = {w for a in anchors for w in a}
+    anchors += [a for a in _lowercase_anchors(question, names) if not set(a) <= covered]
+    answer_type = next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), None)
+    units = tuple(dict.fromkeys(stem(u.lower()) for u in UNITS.findall(question))) if answer_type in QUANTITIES else ()
+    return Question(question, terms, tuple(dict.fromkeys(anchors)), answer_type, frozenset(words(question)), units)
+
+
+def word_match(needle: str, haystack: set[str]) -> bool:
+    """Exact, or the same word in another form ("Vietnamese"/"Vietnam", "Chinese"/"China")."""
+    if needle in haystack:
+        return True
+    if needle[:1].isdigit():
+        return False
+    for word in haystack:
+        short, long_ = sorted((needle, word), key=len)
+        if len(short) >= 3 and long_.startswith(short):
+            return True
+        if len(short) >= 5:
+            common = 0
+            for a, b in zip(short, long_, strict=False):
+                if a != b:
+                    break
+                common += 1
+            if common >= 4 and common >= len(short) - 1:
+                return True
+    return False
+
+
+def anchor_found(anchor: tuple[str, ...], vocab: set[str]) -> bool:
+    """Every distinctive word of a name must be there ("Laos Economic and Trade Group")."""
+    distinctive = [w for w in anchor if w not in GENERIC_CAPS]
+    return all(word_match(w, vocab) for w in (distinctive or anchor))
