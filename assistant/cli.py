@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -103,6 +104,115 @@ def ask(question: str, json_: bool, k: int | None) -> None:
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
     else:
         _print_answer(ans)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--title", help="Title for the document(s) (overrides the file's own).")
+@click.option("--published", metavar="YYYY-MM-DD", help="Publication date (overrides the file's own).")
+@click.option("--url", help="Link to the original (overrides the file's own).")
+@click.option("--json", "json_", is_flag=True, help="Print the report as JSON.")
+def ingest(paths: tuple[str, ...], title: str | None, published: str | None, url: str | None, json_: bool) -> None:
+    """Add documents (.md, .txt, .html, .pdf; files or folders) to the knowledge base.
+
+    Unchanged files are skipped, changed files replace their old version, and a file that
+    cannot be read changes nothing; the others still go in. Exit code 1 if any file was refused.
+
+    \b
+    Examples:
+      corridor ingest reports/
+      corridor ingest update.pdf --title "Corridor update" --published 2024-12-20
+    """
+    asst = _assistant()
+    try:
+        report = asst.ingest(list(paths), title=title, published=published, url=url, progress=not json_)
+    except CorridorError as exc:
+        _fail(str(exc))
+    if json_:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for path, reason in report.refused:
+            click.echo(f"Refused: {reason}", err=True)
+        click.echo(report.summary())
+    if report.refused:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "json_", is_flag=True, help="Print the list as JSON.")
+def sources(json_: bool) -> None:
+    """List indexed sources: id, date, chunks and title."""
+    asst = _assistant()
+    try:
+        infos = asst.sources()
+    except CorridorError as exc:
+        _fail(str(exc))
+    if json_:
+        click.echo(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
+        return
+    width = max((len(i.id) for i in infos), default=2)
+    click.echo(f"{'ID':<{width}}  {'PUBLISHED':<10}  {'CHUNKS':>6}  TITLE")
+    for i in infos:
+        click.echo(f"{i.id:<{width}}  {i.published or '-':<10}  {i.chunks:>6}  {i.title}")
+
+
+@cli.command()
+@click.argument("source_id")
+def remove(source_id: str) -> None:
+    """Remove one ingested source (see `corridor sources` for ids)."""
+    asst = _assistant()
+    try:
+        info = asst.remove(source_id)
+    except CorridorError as exc:
+        _fail(str(exc))
+    click.echo(f"Removed {info.id} ({info.chunks} chunks): {info.title}")
+
+
+@cli.command(name="eval")
+@click.argument("fixtures", type=click.Path(dir_okay=False, path_type=str))
+@click.option("-k", "--k", "k", type=int, default=None, help="Passages to answer from (and hit@k).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), help="Write the full report here.")
+@click.option("--min-accuracy", type=float, default=None, help="Exit 1 if answer accuracy is below this (0-1).")
+@click.option("--ablate", is_flag=True, help="Also compare dense-only, BM25-only and hybrid without facts.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every case, not only failures.")
+def eval_(fixtures: str, k: int | None, json_path: str | None, min_accuracy: float | None, ablate: bool, verbose: bool):
+    """Score the assistant on a fixture file (YAML or JSON; format in tests/fixtures/README.md).
+
+    \b
+    Examples:
+      corridor eval tests/fixtures/core.yaml --min-accuracy 0.85
+      corridor eval my-questions.yaml --ablate --json report.json
+    """
+    from assistant.evaluation import ablate as run_ablation
+    from assistant.evaluation import evaluate, load_cases, metrics_table
+
+    if k is not None and k <= 0:
+        _fail(f"-k must be greater than 0. Currently, k is {k}", 2)
+    if min_accuracy is not None and not 0 <= min_accuracy <= 1:
+        _fail(f"--min-accuracy must be between 0 and 1. Currently, it is {min_accuracy}", 2)
+    try:
+        cases = load_cases(fixtures)
+        asst = _assistant()
+        reports = run_ablation(asst, cases, k=k) if ablate else [evaluate(asst, cases, k=k)]
+    except CorridorError as exc:
+        _fail(str(exc), 2 if type(exc).__name__ == "FixtureError" else 1)
+    main = next(r for r in reports if r.name == "hybrid")
+    for r in main.results:
+        if verbose or not r.passed:
+            mark = "PASS" if r.passed else "FAIL"
+            click.echo(f"{mark} {r.id} ({r.latency_ms:.0f} ms): {r.reason}")
+            if not r.passed:
+                click.echo(f"     Q: {r.question}\n     A: {r.answer[:200]}")
+    click.echo()
+    click.echo(metrics_table(reports))
+    passed = sum(r.passed for r in main.results)
+    click.echo(f"\n{passed}/{len(main.results)} cases passed; answer accuracy {main.metrics['answer_accuracy']:.3f}")
+    if json_path:
+        payload = {"reports": [r.to_dict() for r in reports]}
+        Path(json_path).write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    if min_accuracy is not None and main.metrics["answer_accuracy"] < min_accuracy:
+        click.echo(f"Error: answer accuracy {main.metrics['answer_accuracy']:.3f} is below {min_accuracy}", err=True)
+        sys.exit(1)
 
 
 @cli.command()

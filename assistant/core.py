@@ -47,7 +47,7 @@ class Assistant:
         self._store = None
         self._corpus = None
         self._corpus_checked = 0.0
-        self._chain = None
+        self._chains: dict[tuple, object] = {}
         self.last_build = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -235,8 +235,19 @@ class Assistant:
             )
         return text
 
-    def ask(self, question: str, history: History | None = None, k: int | None = None) -> Answer:
-        """Answer one question; `history` is the conversation so far as (question, answer) pairs."""
+    def ask(
+        self,
+        question: str,
+        history: History | None = None,
+        k: int | None = None,
+        *,
+        retrieval: str = "hybrid",
+        use_facts: bool = True,
+    ) -> Answer:
+        """Answer one question; `history` is the conversation so far as (question, answer) pairs.
+
+        `retrieval` ("hybrid", "dense" or "lexical") and `use_facts` exist for ablations.
+        """
         t0 = time.perf_counter()
         text = self.validate(question)
         from assistant.followup import resolve
@@ -244,13 +255,13 @@ class Assistant:
         resolved = resolve(text, history or [], self.corpus().names) if history else resolve(text, [])
         if k is not None and k <= 0:
             raise InvalidQuestionError(f"k must be greater than 0. Currently, k is {k}")
-        if k is None or k == self.settings.top_k:
-            with self._lock:
-                if self._chain is None:
-                    self._chain = self.chain()
-                chain = self._chain
-        else:
-            chain = self.chain(k=k)
+        if retrieval not in ("hybrid", "dense", "lexical"):
+            raise CorridorError(f"retrieval must be hybrid, dense or lexical. Currently, it is {retrieval!r}")
+        key = (retrieval, use_facts, k or self.settings.top_k)
+        with self._lock:
+            chain = self._chains.get(key)
+            if chain is None:
+                chain = self._chains[key] = self.chain(retrieval, use_facts, key[2])
         result: Answer = chain.invoke({"question": text, "query": resolved.query, "context": resolved.context})
         return replace(
             result, resolved_question=resolved.display(), latency_ms=round((time.perf_counter() - t0) * 1000, 2)

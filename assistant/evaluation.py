@@ -196,9 +196,26 @@ def metrics_for(results: list[CaseResult], k: int) -> dict[str, float]:
     }
 
 
-def evaluate(assistant, cases: list[Case], k: int | None = None, name: str = "hybrid", ask=None) -> EvalReport:
-    """Run every case through `assistant.ask` (or `ask(question, history, k)`) and score it."""
-    ask = ask or assistant.ask
+ABLATIONS = {
+    "dense": {"retrieval": "dense"},
+    "bm25": {"retrieval": "lexical"},
+    "hybrid": {"retrieval": "hybrid"},
+    "hybrid-no-facts": {"retrieval": "hybrid", "use_facts": False},
+}
+
+
+def evaluate(
+    assistant, cases: list[Case], k: int | None = None, name: str = "hybrid", ask=None, **ask_options
+) -> EvalReport:
+    """Run every case through `assistant.ask` (or `ask(question, history=, k=)`) and score it.
+
+    `ask_options` go to `Assistant.ask` (e.g. `retrieval="dense"`, `use_facts=False`).
+    """
+    if ask is None:
+
+        def ask(question, history, k):
+            return assistant.ask(question, history=history, k=k, **ask_options)
+
     k = k or assistant.settings.top_k
     results = []
     for case in cases:
@@ -223,3 +240,35 @@ def evaluate(assistant, cases: list[Case], k: int | None = None, name: str = "hy
             )
         )
     return EvalReport(results, metrics_for(results, k), name=name)
+
+
+def ablate(assistant, cases: list[Case], k: int | None = None) -> list[EvalReport]:
+    """The same cases through dense-only, BM25-only, hybrid, and hybrid without derived facts."""
+    return [evaluate(assistant, cases, k=k, name=name, **options) for name, options in ABLATIONS.items()]
+
+
+TABLE_METRICS = (
+    ("answer_accuracy", "answer acc"),
+    ("citation_accuracy", "citation acc"),
+    ("retrieval_hit@k", "hit@k"),
+    ("retrieval_mrr", "MRR"),
+    ("abstention_precision", "abstain P"),
+    ("abstention_recall", "abstain R"),
+    ("latency_p50_ms", "p50 ms"),
+    ("latency_p95_ms", "p95 ms"),
+)
+
+
+def metrics_table(reports: list[EvalReport]) -> str:
+    """One Markdown table, a row per report, so variants compare at a glance."""
+
+    def value(report: EvalReport, key: str) -> str:
+        if key == "retrieval_hit@k":
+            key = next((m for m in report.metrics if m.startswith("retrieval_hit@")), key)
+        v = report.metrics.get(key, 0.0)
+        return f"{v:.1f}" if key.startswith("latency") else f"{v:.3f}"
+
+    header = "| variant | " + " | ".join(label for _, label in TABLE_METRICS) + " |"
+    rule = "|---|" + "---:|" * len(TABLE_METRICS)
+    rows = [f"| {r.name} | " + " | ".join(value(r, key) for key, _ in TABLE_METRICS) + " |" for r in reports]
+    return "\n".join([header, rule, *rows])

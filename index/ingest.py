@@ -37,7 +37,7 @@ class IngestReport:
         parts = [f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.unchanged)} unchanged"]
         line = f"{', '.join(parts)}; {self.chunks} chunks embedded in {self.seconds:.1f} s"
         if self.refused:
-            line += f"; {len(self.refused)} refused: " + "; ".join(reason for _, reason in self.refused)
+            line += f"; {len(self.refused)} refused: " + ", ".join(Path(p).name for p, _ in self.refused)
         return line
 
     def to_dict(self) -> dict:
@@ -68,7 +68,7 @@ def ingest_paths(
 ) -> IngestReport:
     t0 = time.perf_counter()
     files, refused_paths = discover(paths)
-    refused = [(str(p), reason) for p, reason in refused_paths]
+    refused = [(str(p), f"{p}: {reason}") for p, reason in refused_paths]
     records = store.source_records()
     plan, added, updated, unchanged = [], [], [], []
     for path in files:
