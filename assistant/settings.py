@@ -33,8 +33,8 @@ class Settings:
     collection_prefix: str = "corridor"
     top_k: int = 6  # passages handed to the answerer
     retrieval_depth: int = 20  # per retriever, before fusion
-    chunk_size: int = 500
-    chunk_overlap: int = 100
+    chunk_size: int = 200  # small chunks: their similarity is close to that of the sentence quoted
+    chunk_overlap: int = 40
     max_question_chars: int = 2000
     auth: str | None = None  # "user:password" for `corridor serve` on a non-loopback address
 

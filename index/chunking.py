@@ -24,8 +24,8 @@ _SENTENCE_SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+(?=\S)", r"(?<=[.!?][â€\"â
 
 @dataclass(frozen=True)
 class ChunkingParams:
-    chunk_size: int = 500
-    chunk_overlap: int = 100
+    chunk_size: int = 200
+    chunk_overlap: int = 40
 
     def describe(self) -> str:
         return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v1"
