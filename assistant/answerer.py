@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.questions import CARDINAL, QUANTITIES, Question, anchor_found, type_evidence
+from assistant.questions import QUANTITIES, Question, anchor_found, type_evidence
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
 from index.chunking import IndexedChunk
@@ -24,6 +24,15 @@ from index.lexical import stem, words
 
 ABSTAIN_TEXT = "I can't find that in the knowledge base."
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_MEASURE = re.compile(r"\b(?!(?:19|20)\d\d\b)(\d[\d,.]*\d|\d)\s*(%|[A-Za-z][\w-]*)")
+
+
+def _measures(text: str) -> dict[str, set[str]]:
+    """What each figure counts: "335 ports in 113 countries" -> {"port": {"335"}, "countri": {"113"}}."""
+    out: dict[str, set[str]] = {}
+    for number, unit in _MEASURE.findall(text):
+        out.setdefault(unit if unit == "%" else stem(unit.lower()), set()).add(number.replace(",", ""))
+    return out
 
 
 @dataclass
@@ -59,7 +68,7 @@ class ExtractiveAnswerer:
         definition_bonus: float = 0.3,
         type_penalty: float = 0.15,
         fact_bonus: float = 0.03,
-        conflict_margin: float = 0.15,
+        conflict_margin: float = 0.25,
         max_older: int = 2,
     ):
         self.min_score = min_score
@@ -205,29 +214,29 @@ class ExtractiveAnswerer:
         return Answer(question, text, False, citations, retrieved=retrieved)
 
     def _newest_first(self, q: Question, scored: list[Candidate], corpus: Corpus) -> list[Candidate]:
-        """The best candidate, or, when dated sources disagree on the figure asked for, the newest
-        figure first followed by up to `max_older` older ones (each from its own source)."""
+        """The best candidate or, when dated sources give different figures for the same measure
+        ("514 ports" vs "400 ports"), the newest first, then up to `max_older` older ones."""
         best = scored[0]
         if q.answer_type not in QUANTITIES:
             return [best]
-        figures = lambda c: {m.group().replace(",", "") for m in CARDINAL.finditer(c.text)}  # noqa: E731
+        best_measures = _measures(best.text)
         floor = max(self.min_score, best.score - self.conflict_margin)
-        per_source: dict[str, Candidate] = {}
-        for cand in scored:
+        rivals: dict[str, Candidate] = {}
+        for cand in scored[1:]:
             if cand.score < floor:
                 break
-            if figures(cand):
-                per_source.setdefault(cand.chunk.source_id, cand)
-        if len(per_source) < 2:
-            return [best]
-        best_figures = figures(best)
-        rivals = [c for c in per_source.values() if c is not best and figures(c) != best_figures]
+            source = cand.chunk.source_id
+            if source == best.chunk.source_id or source in rivals:
+                continue
+            theirs = _measures(cand.text)
+            if any(unit in theirs and theirs[unit] != figures for unit, figures in best_measures.items()):
+                rivals[source] = cand
         if not rivals:
             return [best]
         date = lambda c: c.chunk.as_of or corpus.sources[c.chunk.source_id].source.published or ""  # noqa: E731
-        ordered = sorted([best, *rivals], key=lambda c: (date(c), c.score), reverse=True)
+        ordered = sorted([best, *rivals.values()], key=lambda c: (date(c), c.score), reverse=True)
         if len({date(c) for c in ordered}) < 2:
-            return [best]  # same date: nothing tells which is current
+            return [best]  # same date: nothing tells which figure is current
         return ordered[: 1 + self.max_older]
 
     def _abstain_reason(self, q: Question, corpus: Corpus, any_candidate: bool) -> str:

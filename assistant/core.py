@@ -107,7 +107,8 @@ class Assistant:
         if isinstance(paths, str | Path):
             paths = [paths]
         self.corpus()  # the built-in knowledge is indexed first, so sources stay consistent
-        with self._lock, writer_lock(self.settings.data_dir, self.settings.chroma_url):
+        # Only the file lock is held: questions keep being answered from the previous corpus meanwhile.
+        with writer_lock(self.settings.data_dir, self.settings.chroma_url):
             self.store.collect_garbage()  # leftovers of a writer killed mid-file
             bar = _ProgressBar(enabled=progress)
             try:
@@ -123,6 +124,7 @@ class Assistant:
                 )
             finally:
                 bar.close()
+        with self._lock:
             self._corpus = None
         return report
 
