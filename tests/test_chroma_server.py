@@ -71,3 +71,21 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
     url = f"http://127.0.0.1:{_free_port()}"
     with pytest.raises(DataDirError, match="cannot reach the Chroma server"):
         Assistant(data_dir=tmp_path, chroma_url=url).ask("Who founded Osell?")
+
+
+def test_ingest_and_ask_through_the_server(chroma_server, tmp_path):
+    from tests.conftest import FIXTURES
+
+    asst = Assistant(data_dir=tmp_path / "a", chroma_url=chroma_server, top_k=6)
+    report = asst.ingest([FIXTURES / "docs"])
+    assert report.ok and len(report.added) == 4
+    ans = asst.ask("How many ports has the corridor reached?")
+    assert ans.text.startswith("As of 2024-12-20:") and "514" in ans.text
+
+    # Another instance sees the ingested documents through the server, and removal propagates.
+    other = Assistant(data_dir=tmp_path / "b", chroma_url=chroma_server)
+    ids = {s.id for s in other.sources()}
+    assert len(ids) == 5
+    rail = next(i for i in ids if i.startswith("rail-freight-notes"))
+    other.remove(rail)
+    assert rail not in {s.id for s in Assistant(data_dir=tmp_path / "c", chroma_url=chroma_server).sources()}
