@@ -216,6 +216,32 @@ def eval_(fixtures: str, k: int | None, json_path: str | None, min_accuracy: flo
 
 
 @cli.command()
+@click.option("--json", "json_", is_flag=True, help="Print the results as JSON instead of Markdown tables.")
+@click.option("--quick", is_flag=True, help="Small sizes: a smoke run in about a minute.")
+def bench(json_: bool, quick: bool) -> None:
+    """Measure speed against its floor: cold start, warm latency, indexing, scale, memory.
+
+    Uses its own temporary data dirs; takes several minutes (50k-chunk index included).
+    """
+    import tempfile
+
+    from assistant import Assistant
+    from assistant.bench import markdown, run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            results = run(
+                lambda d: Assistant(data_dir=d),
+                Path(tmp) / "data",
+                quick=quick,
+                progress=lambda m: click.echo(m, err=True),
+            )
+        except CorridorError as exc:
+            _fail(str(exc))
+    click.echo(json.dumps(results, indent=2) if json_ else markdown(results))
+
+
+@cli.command()
 def chat() -> None:
     """Chat in the terminal (follow-up questions understood). Ctrl-D or 'exit' to leave."""
     asst = _assistant()
