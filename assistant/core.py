@@ -281,8 +281,9 @@ class _ProgressBar:
         self.enabled = enabled
         self.bar = None
 
-    def start(self, total: int) -> None:
-        if self.enabled and total:
+    def start(self, total: int | None) -> None:
+        """`total=None`: the amount of work is not known up front (a count and a rate are shown)."""
+        if self.enabled and total != 0:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit="chunk", desc="embedding", leave=False)

@@ -86,7 +86,9 @@ def _stable_id(*parts: object) -> str:
 def _segmenter():
     import pysbd
 
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+    # char_span=False: pysbd's own spans compile a regex per sentence (most of its run time);
+    # with clean=False its sentences are verbatim substrings, located below with str.find.
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
 @functools.lru_cache(maxsize=4)
@@ -143,13 +145,15 @@ def _sentences(text: str, block: _Block) -> list[tuple[int, int]]:
     """Sentence spans inside a block, skipping the heading line (headings are not claims)."""
     spans = []
     for para in _PARAGRAPH.finditer(text, block.body_start, block.end):
-        for seg in _segmenter().segment(para.group()):
-            raw = seg.sent
+        paragraph, cursor = para.group(), 0
+        for raw in _segmenter().segment(paragraph):
             stripped = raw.strip()
-            if len(stripped) < 3:
+            found = paragraph.find(stripped, cursor) if stripped else -1
+            if found < 0:
                 continue
-            s = para.start() + seg.start + (len(raw) - len(raw.lstrip()))
-            spans.append((s, s + len(stripped)))
+            cursor = found + len(stripped)
+            if len(stripped) >= 3:
+                spans.append((para.start() + found, para.start() + cursor))
     return spans
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.chunking import ChunkingParams, split_source
@@ -63,35 +63,42 @@ def ingest_paths(
     title: str | None = None,
     published: str | None = None,
     url: str | None = None,
-    progress_total: Callable[[int], None] | None = None,
+    progress_total: Callable[[int | None], None] | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
+    """Ingest files and folders; files are read and chunked in a background thread while the
+    previous batch is being embedded, so parsing hides behind the model."""
     t0 = time.perf_counter()
     files, refused_paths = discover(paths)
-    refused = [(str(p), f"{p}: {reason}") for p, reason in refused_paths]
-    records = store.source_records()
-    plan, added, updated, unchanged = [], [], [], []
-    for path in files:
+    report = IngestReport(refused=[(str(p), f"{p}: {reason}") for p, reason in refused_paths])
+    known = store.source_hashes()
+
+    def prepare(path: Path):
         try:
             source = load_file(path, title=title, published=published, url=url)
         except IngestError as exc:
-            refused.append((str(path), str(exc)))
-            continue
+            return "refused", (str(path), str(exc))
         digest = _digest(source, params)
-        known = records.get(source.id)
-        if known is not None and known.content_hash == digest:
-            unchanged.append(source.id)
-            continue
+        if known.get(source.id) == digest:
+            return "unchanged", source.id
         chunks = split_source(source, params)
         if not chunks:
-            refused.append((str(path), f"{path.name}: no text to index"))
-            continue
-        plan.append((source, chunks, digest))
-        (updated if known is not None else added).append(source.id)
-    total = sum(len(chunks) for _, chunks, _ in plan)
+            return "refused", (str(path), f"{path.name}: no text to index")
+        return ("updated" if source.id in known else "added"), (source, chunks, digest)
+
+    def plan():
+        for outcome, payload in map(prepare, files):
+            if outcome == "refused":
+                report.refused.append(payload)
+            elif outcome == "unchanged":
+                report.unchanged.append(payload)
+            else:
+                getattr(report, outcome).append(payload[0].id)
+                yield payload
+
     if progress_total:
-        progress_total(total)
-    if plan:
-        store.put_sources(plan, progress)
+        progress_total(None)  # chunk count is known only once every file is read
+    chunks = store.put_sources(plan(), progress)
+    if chunks:
         store.bump_generation()
-    return IngestReport(added, updated, unchanged, refused, total, time.perf_counter() - t0)
+    return replace(report, chunks=chunks, seconds=time.perf_counter() - t0)

@@ -204,6 +204,14 @@ class IndexStore:
                 records[id_] = SourceRecord(source, str(meta.get("content_hash", "")), int(meta.get("chunks", 0)))
         return records
 
+    def source_hashes(self) -> dict[str, str]:
+        """Source id -> content hash of what is committed (without loading the texts)."""
+        hashes = {}
+        for ids, _docs, metas in self._pages(self._sources, include=["metadatas"]):
+            hashes.update({i: str((m or {}).get("content_hash", "")) for i, m in zip(ids, metas, strict=True)})
+        hashes.pop(MANIFEST_ID, None)
+        return hashes
+
     def committed_chunks(self, records: dict[str, SourceRecord] | None = None) -> list[IndexedChunk]:
         """Every chunk that belongs to a committed source (orphans from an interrupted write are skipped)."""
         records = self.source_records() if records is None else records
@@ -259,7 +267,9 @@ class IndexStore:
         """Index one source all-or-nothing (see `put_sources`)."""
         return self.put_sources([(source, chunks, content_hash or source.content_hash)], progress)
 
-    def put_sources(self, items: list[tuple[Source, list[IndexedChunk], str]], progress: Progress | None = None) -> int:
+    def put_sources(
+        self, items: Iterable[tuple[Source, list[IndexedChunk], str]], progress: Progress | None = None
+    ) -> int:
         """Index sources, each all-or-nothing: its chunks first, then the record that commits them.
 
         Embedding is batched across sources (many small files embed as fast as one big one);
@@ -279,14 +289,35 @@ class IndexStore:
         return done
 
     def _commit_batch(self, batch: list[tuple[Source, list[IndexedChunk], str]], progress: Progress | None) -> int:
-        vectors = self.embed([c.text for _, chunks, _ in batch for c in chunks], progress)
-        offset = 0
-        for source, chunks, content_hash in batch:
-            self._write_source(source, chunks, vectors[offset : offset + len(chunks)], content_hash)
-            offset += len(chunks)
-        return offset
+        """Embed a batch, write all its chunks, then the records that commit them (one write each:
+        a Chroma write costs ~15 ms whatever its size, so per-file writes would dominate small files)."""
+        chunks = [c for _, source_chunks, _ in batch for c in source_chunks]
+        vectors = self.embed([c.text for c in chunks], progress)
+        hashes = [content_hash for _, source_chunks, content_hash in batch for _ in source_chunks]
+        for i in range(0, len(chunks), _PAGE):
+            part = chunks[i : i + _PAGE]
+            self._chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[i : i + _PAGE],
+                documents=[c.text for c in part],
+                metadatas=[
+                    {**c.metadata(), "source_hash": h} for c, h in zip(part, hashes[i : i + _PAGE], strict=True)
+                ],
+            )
+        known = set(self._sources.get(ids=[s.id for s, _, _ in batch], include=[])["ids"])
+        self._sources.upsert(
+            ids=[source.id for source, _, _ in batch],
+            embeddings=[[0.0] for _ in batch],
+            documents=[source.text for source, _, _ in batch],
+            metadatas=[_record_metadata(source, len(source_chunks), h) for source, source_chunks, h in batch],
+        )
+        for source, _, content_hash in batch:
+            if source.id in known:  # a new version replaced an old one: drop the old chunks
+                self._drop_stale_chunks(source.id, keep_hash=content_hash)
+        return len(chunks)
 
     def _write_source(self, source: Source, chunks: list[IndexedChunk], vectors: list, content_hash: str) -> None:
+        """Write one source whose embeddings are already computed (chunks first, then its record)."""
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
             self._chunks.upsert(
@@ -299,18 +330,7 @@ class IndexStore:
             ids=[source.id],
             embeddings=[[0.0]],
             documents=[source.text],
-            metadatas=[
-                {
-                    "title": source.title,
-                    "publisher": source.publisher,
-                    "published": source.published,
-                    "url": source.url,
-                    "origin": source.origin,
-                    "path": source.path,
-                    "content_hash": content_hash,
-                    "chunks": len(chunks),
-                }
-            ],
+            metadatas=[_record_metadata(source, len(chunks), content_hash)],
         )
         self._drop_stale_chunks(source.id, keep_hash=content_hash)
 
@@ -350,6 +370,19 @@ class IndexStore:
             self._chunks.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._vectorstore = None
+
+
+def _record_metadata(source: Source, chunks: int, content_hash: str) -> dict:
+    return {
+        "title": source.title,
+        "publisher": source.publisher,
+        "published": source.published,
+        "url": source.url,
+        "origin": source.origin,
+        "path": source.path,
+        "content_hash": content_hash,
+        "chunks": chunks,
+    }
 
 
 def describe_index(model: str, params: ChunkingParams) -> dict:
