@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.questions import QUANTITIES, Question, anchor_found, type_evidence
+from assistant.questions import QUANTITIES, REQUIRED, Question, anchor_found, type_evidence
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
 from index.chunking import IndexedChunk
@@ -68,6 +68,7 @@ class ExtractiveAnswerer:
         definition_bonus: float = 0.3,
         type_penalty: float = 0.15,
         fact_bonus: float = 0.03,
+        local_share: float = 0.5,
         conflict_margin: float = 0.25,
         max_older: int = 2,
     ):
@@ -79,6 +80,7 @@ class ExtractiveAnswerer:
         self.definition_bonus = definition_bonus
         self.type_penalty = type_penalty
         self.fact_bonus = fact_bonus
+        self.local_share = local_share
         self.conflict_margin = conflict_margin
         self.max_older = max_older
 
@@ -141,6 +143,10 @@ class ExtractiveAnswerer:
         return {
             "dense": cand.dense,
             "coverage": self._coverage(q, {stem(w) for w in sentence_words}, corpus),
+            # with the sentence before it: "The yard took 26 months to build" follows the one naming the yard
+            "coverage_local": self._coverage(
+                q, {stem(w) for w in sentence_words | set(words(self._previous_sentence(cand, corpus)))}, corpus
+            ),
             "anchors_in_sentence": in_sentence / len(q.anchors) if q.anchors else 1.0,
             # a definition must be in the source's own words, not a fact's paraphrase
             "type": None
@@ -150,11 +156,19 @@ class ExtractiveAnswerer:
             "fact": cand.chunk.kind == "fact",
         }
 
+    @staticmethod
+    def _previous_sentence(cand: Candidate, corpus: Corpus) -> str:
+        """The text between the paragraph's start (at most 300 characters back) and the sentence."""
+        text = corpus.source_text(cand.chunk.source_id)
+        p_start, _ = _paragraph_bounds(text, cand.start, cand.end)
+        return text[max(p_start, cand.start - 300) : cand.start]
+
     def combine(self, f: dict) -> float:
-        score = self.w_dense * f["dense"] + self.w_coverage * f["coverage"] + self.w_anchor * f["anchors_in_sentence"]
+        coverage = (1 - self.local_share) * f["coverage"] + self.local_share * f["coverage_local"]
+        score = self.w_dense * f["dense"] + self.w_coverage * coverage + self.w_anchor * f["anchors_in_sentence"]
         if f["type"] is not None:
             if f["type"] >= 1:
-                score += self.definition_bonus if f["answer_type"] == "expansion" else self.type_bonus
+                score += self.definition_bonus if f["answer_type"] in ("expansion", "describe") else self.type_bonus
             else:
                 score -= self.type_penalty * (1 - f["type"])
         if f["fact"]:
@@ -163,7 +177,7 @@ class ExtractiveAnswerer:
 
     def _score(self, q: Question, cand: Candidate, corpus: Corpus) -> float | None:
         f = self.features(q, cand, corpus)
-        if f is None or (f["answer_type"] in QUANTITIES and not f["type"]):
+        if f is None or (f["answer_type"] in REQUIRED and not f["type"]):
             return None  # "how many"/"what share" is never answered by a sentence without a figure
         return self.combine(f)
 

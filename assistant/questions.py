@@ -42,7 +42,10 @@ _UNITS = r"(?:hours?|minutes?|days?|weeks?|months?|years?|nights?)"
 
 # First matching pattern wins; order matters ("what share" before "what is the value").
 ANSWER_TYPES = [
-    ("describe", re.compile(r"^\s*(?i:who (?:is|was|are|were)) [A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s*\??\s*$")),
+    (  # "Who is Liu Wei?" wants a description, not a name
+        "describe",
+        re.compile(r"^\s*(?i:who (?:is|was|are|were)) (?!(?i:the|a|an)\b)[\w-]+(?:\s+[\w-]+){0,2}\s*\??\s*$"),
+    ),
     (
         "expansion",
         re.compile(
@@ -59,7 +62,7 @@ ANSWER_TYPES = [
             r"\bhow (?:many|much|large|big|high|far|old|fast)\b"
             r"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’']+ ){0,2}(?:value|number|amount|total|size|score|figure|index|"
             r"capacity|volume|price|cost|rate|distance|length|weight|revenue|investment|count)\b"
-            r"|\b(?:value|number|amount|total|capacity|volume|figure)\b(?:\s+in\s+\w+)?\s+of\b",
+            r"|\b(?:value|number|amount|total|capacity|volume|figure|count)\b(?:\s+in\s+\w+)?\s+of\b",
             re.I,
         ),
     ),
@@ -84,6 +87,8 @@ ANSWER_TYPES = [
     ),
 ]
 QUANTITIES = frozenset({"number", "percent"})
+# Kinds of answer a sentence must contain to answer at all ("how long" is not answered without a duration).
+REQUIRED = QUANTITIES | {"duration"}
 # A quantity: digits that are not an ordinal ("19th"), a year ("2023") or a day of a month, or a number word.
 CARDINAL = re.compile(
     r"(?<!" + MONTHS[3:-1].replace("|", r"\s)(?<!") + r"\s)"
@@ -112,8 +117,12 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
     A name the question already contains is not an answer to it. "who" is fully answered by a
     person's name and half by an organisation's (unless a role is asked: "Who chairs X?").
     """
-    if answer_type == "describe":
-        return 1.0
+    if answer_type == "describe":  # "Tan Meilin, deputy general manager of ..." / "Liu Wei is the head of ..."
+        name = re.sub(r"^\s*\S+\s+\S+\s+", "", question).strip(" ?")
+        described = re.search(
+            re.escape(name) + r"\s*(?:,\s*(?:the\s+|an?\s+)?[a-z]|\s(?:is|was|serves as|heads|leads)\b)", text, re.I
+        )
+        return 1.0 if described else 0.5
     if answer_type == "expansion":
         acronyms = re.findall(r"\b[A-Z]{2,}\b", question)
         found = any(re.search(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(" + re.escape(a) + r"\)", text) for a in acronyms)

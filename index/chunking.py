@@ -114,6 +114,12 @@ class _Block:
     body_start: int  # where answerable sentences begin (after a heading line)
 
 
+def _looks_like_title(para: str) -> bool:
+    """A short single line without a full stop: a title or heading of a text or HTML document."""
+    line = para.strip()
+    return "\n" not in line and len(line.split()) <= 14 and not re.search(r"[.!?:;,\"”]$", line)
+
+
 def _blocks(text: str) -> Iterator[_Block]:
     """Group paragraphs into heading-led blocks; captions stand alone."""
     current: list[int] | None = None  # [start, end, body_start]
@@ -129,7 +135,7 @@ def _blocks(text: str) -> Iterator[_Block]:
                 current = None
             inner_start = start + para.index(caption.group("inner"))
             yield _Block("caption", inner_start, inner_start + len(caption.group("inner")), inner_start)
-        elif para.lstrip().startswith("#"):
+        elif para.lstrip().startswith("#") or _looks_like_title(para):
             if current:
                 yield _Block("passage", *current)
             current = [start, end, end]
