@@ -44,6 +44,14 @@ test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/core.yaml --min-accuracy 0.85
+	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/conversations.yaml --min-accuracy 0.85
+
+eval: install
+	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/core.yaml --ablate
+
+bench: install
+	$(BIN)/corridor bench
 
 lint: install-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

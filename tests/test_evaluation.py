@@ -1,0 +1,93 @@
+"""The evaluation harness: fixture parsing, metric arithmetic worked out by hand, and the CLI gate."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import cli
+from assistant.evaluation import CaseResult, FixtureError, metrics_for, normalize, parse_cases
+
+
+def result(id_, passed, *, unanswerable=False, abstained=False, citation_ok=None, rank=None, ms=10.0):
+    return CaseResult(id_, "q", passed, "", "a", abstained, unanswerable, citation_ok, rank, ms)
+
+
+def test_metrics_by_hand():
+    results = [
+        result("a", True, citation_ok=True, rank=1, ms=10),
+        result("b", False, citation_ok=False, rank=3, ms=20),
+        result("c", False, abstained=True, citation_ok=False, rank=None, ms=30),
+        result("u1", True, unanswerable=True, abstained=True, ms=40),
+        result("u2", False, unanswerable=True, abstained=False, ms=50),
+    ]
+    m = metrics_for(results, k=2)
+    assert m["answer_accuracy"] == 0.4  # 2 of 5
+    assert m["answerable_accuracy"] == round(1 / 3, 4)
+    assert m["citation_accuracy"] == round(1 / 3, 4)
+    assert m["retrieval_hit@2"] == round(1 / 3, 4)  # only "a" has its evidence at rank <= 2
+    assert m["retrieval_mrr"] == round((1 + 1 / 3) / 3, 4)
+    assert m["abstention_precision"] == 0.5  # abstained on c (answerable) and u1
+    assert m["abstention_recall"] == 0.5
+    assert m["latency_p50_ms"] == 30
+
+
+def test_matching_ignores_case_separators_and_quotes():
+    assert normalize("Osell’s 5,000 TALENTS") == normalize("osell's 5000 talents")
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ({"id": "x"}, "list of cases"),
+        ([{"id": "a"}], "has no question"),
+        ([{"id": "a", "question": "Q?"}], "expects nothing"),
+        ([{"id": "a", "question": "Q?", "unanswerable": True}] * 2, "duplicate case id"),
+    ],
+)
+def test_bad_fixtures_are_refused(items, message):
+    with pytest.raises(FixtureError, match=message):
+        parse_cases(items)
+
+
+NEW_FIXTURE = """
+- id: kinds-of-logistics
+  question: "Name the logistics organization types the corridor has formed."
+  expect_all: ["rail-sea", "cross-border road"]
+  evidence: "cross-border road transport"
+- id: percent-indonesia
+  question: "Which percentage of the channel's value is Indonesian trade?"
+  expect_any: ["12"]
+  evidence: "12%"
+- id: tourist-numbers
+  question: "How many tourists visited Chongqing in 2022?"
+  unanswerable: true
+"""
+
+
+def test_cli_eval_on_a_file_it_has_never_seen(assistant, tmp_path):
+    fixture = tmp_path / "new.yaml"
+    fixture.write_text(NEW_FIXTURE)
+    out = tmp_path / "report.json"
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["eval", str(fixture), "--min-accuracy", "0.6", "--json", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert "| hybrid |" in ok.output and "answer acc" in ok.output
+    report = json.loads(out.read_text())["reports"][0]
+    assert report["metrics"]["cases"] == 3 and report["primary_metric"] == "answer_accuracy"
+
+    strict = runner.invoke(cli, ["eval", str(fixture), "--min-accuracy", "1.01"])
+    assert strict.exit_code == 2  # out of range
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: x\n  question: [unclosed\n")
+    broken = runner.invoke(cli, ["eval", str(bad)])
+    assert broken.exit_code == 2 and "Error:" in broken.output and "Traceback" not in broken.output
+
+
+def test_ablation_compares_retrievers(assistant, tmp_path):
+    fixture = tmp_path / "new.yaml"
+    fixture.write_text(NEW_FIXTURE)
+    result = CliRunner().invoke(cli, ["eval", str(fixture), "--ablate"])
+    assert result.exit_code == 0
+    for variant in ("| dense |", "| bm25 |", "| hybrid |", "| hybrid-no-facts |"):
+        assert variant in result.output
