@@ -38,7 +38,7 @@ index: install
 	$(BIN)/corridor index
 
 run: index
-	$(BIN)/corridor chat
+	$(BIN)/corridor serve
 
 test: install-dev browser
 	$(BIN)/ruff check .

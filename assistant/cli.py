@@ -241,6 +241,56 @@ def bench(json_: bool, quick: bool) -> None:
     click.echo(json.dumps(results, indent=2) if json_ else markdown(results))
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--share", type=click.Choice(["no", "yes"]), default="no", show_default=True, help="Gradio share link.")
+@click.option(
+    "--auth", envvar="CORRIDOR_AUTH", metavar="USER:PASSWORD", help="Required off loopback (or CORRIDOR_AUTH)."
+)
+def serve(host: str, port: int, share: str, auth: str | None) -> None:
+    """Start the web chat (Gradio) and print its URL.
+
+    Binds 127.0.0.1 by default. Serving on any other address exposes the chat to your network,
+    so it then requires --auth user:password (or CORRIDOR_AUTH).
+
+    \b
+    Examples:
+      corridor serve
+      corridor serve --host 0.0.0.0 --auth alice:s3cret
+    """
+    credentials = None
+    if auth:
+        user, sep, password = auth.partition(":")
+        if not (sep and user and password):
+            _fail("--auth must look like user:password", 2)
+        credentials = (user, password)
+    if not _is_loopback(host) and credentials is None:
+        _fail(f"serving on {host} exposes the chat beyond this computer: add --auth user:password", 2)
+    if share == "yes" and credentials is None:
+        _fail("--share yes publishes a public link: add --auth user:password", 2)
+    try:
+        from ui.app import launch
+    except ImportError as exc:
+        _fail(f"the web chat needs its extra: pip install 'corridor-assistant[ui]' ({exc.name} is missing)")
+    asst = _assistant()
+    try:
+        launch(asst, host=host, port=port, auth=credentials, share=share == "yes")
+    except CorridorError as exc:
+        _fail(str(exc))
+
+
 @cli.command()
 def chat() -> None:
     """Chat in the terminal (follow-up questions understood). Ctrl-D or 'exit' to leave."""
