@@ -168,7 +168,7 @@ def _add_synthetic_chunks(asst, total: int, rng, start: int) -> None:
         vectors = np.random.default_rng(s).normal(size=(len(chunks), 384)).astype("float32")
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         source = Source(id=source_id, title=f"Synthetic {s}", text=text, published="2020-01-01", origin="user")
-        asst.store._write_source(source, chunks, vectors.tolist(), f"synthetic-{s}")
+        asst.store.put_embedded([(source, chunks, f"synthetic-{s}")], vectors.tolist())
     asst.store.bump_generation()
 
 

@@ -289,10 +289,17 @@ class IndexStore:
         return done
 
     def _commit_batch(self, batch: list[tuple[Source, list[IndexedChunk], str]], progress: Progress | None) -> int:
-        """Embed a batch, write all its chunks, then the records that commit them (one write each:
-        a Chroma write costs ~15 ms whatever its size, so per-file writes would dominate small files)."""
         chunks = [c for _, source_chunks, _ in batch for c in source_chunks]
-        vectors = self.embed([c.text for c in chunks], progress)
+        self.put_embedded(batch, self.embed([c.text for c in chunks], progress))
+        return len(chunks)
+
+    def put_embedded(self, batch: list[tuple[Source, list[IndexedChunk], str]], vectors: list) -> None:
+        """Write sources whose chunk embeddings are computed: all chunks, then the records that commit them.
+
+        One write each: a Chroma write costs ~15 ms whatever its size, so per-file writes would
+        dominate the time of many small files.
+        """
+        chunks = [c for _, source_chunks, _ in batch for c in source_chunks]
         hashes = [content_hash for _, source_chunks, content_hash in batch for _ in source_chunks]
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
@@ -314,25 +321,6 @@ class IndexStore:
         for source, _, content_hash in batch:
             if source.id in known:  # a new version replaced an old one: drop the old chunks
                 self._drop_stale_chunks(source.id, keep_hash=content_hash)
-        return len(chunks)
-
-    def _write_source(self, source: Source, chunks: list[IndexedChunk], vectors: list, content_hash: str) -> None:
-        """Write one source whose embeddings are already computed (chunks first, then its record)."""
-        for i in range(0, len(chunks), _PAGE):
-            part = chunks[i : i + _PAGE]
-            self._chunks.upsert(
-                ids=[c.id for c in part],
-                embeddings=vectors[i : i + _PAGE],
-                documents=[c.text for c in part],
-                metadatas=[{**c.metadata(), "source_hash": content_hash} for c in part],
-            )
-        self._sources.upsert(
-            ids=[source.id],
-            embeddings=[[0.0]],
-            documents=[source.text],
-            metadatas=[_record_metadata(source, len(chunks), content_hash)],
-        )
-        self._drop_stale_chunks(source.id, keep_hash=content_hash)
 
     def remove_source(self, source_id: str) -> bool:
         existed = bool(self._sources.get(ids=[source_id])["ids"])
