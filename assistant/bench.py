@@ -86,11 +86,15 @@ def warm_latency(asst, rounds: int = 20) -> dict:
     }
 
 
-def _synthetic_document(i: int, rng: random.Random, sentences: int = 12) -> str:
+def _synthetic_document(i: int, rng: random.Random, paragraphs: int = 4, sentences: int = 3) -> str:
+    """A bulletin of a few paragraphs of several sentences each, like a short news item."""
     lines = [f"# Depot bulletin {i}", ""]
-    for j in range(sentences):
-        words = " ".join(rng.choice(_WORDS) for _ in range(12))
-        lines.append(f"Depot {i} moved {rng.randint(100, 99999)} containers in week {j}; {words}.")
+    for p in range(paragraphs):
+        para = []
+        for j in range(sentences):
+            words = " ".join(rng.choice(_WORDS) for _ in range(12))
+            para.append(f"Depot {i} moved {rng.randint(100, 99999)} containers in week {p * sentences + j}; {words}.")
+        lines.append(" ".join(para))
     return "\n\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from knowledge import Fact, Source
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
+_INNER_STOP = re.compile(r"[.!?](?=.)", re.DOTALL)
 _CAPTION = re.compile(r"^\*(?!\*)(?P<inner>.+?)\*$", re.DOTALL)
 _SENTENCE_SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+(?=\S)", r"(?<=[.!?][”\"’)])\s+", "; ", ", ", " ", ""]
 
@@ -152,7 +153,9 @@ def _sentences(text: str, block: _Block) -> list[tuple[int, int]]:
     spans = []
     for para in _PARAGRAPH.finditer(text, block.body_start, block.end):
         paragraph, cursor = para.group(), 0
-        for raw in _segmenter().segment(paragraph):
+        # One stop, at the very end: a single sentence, no need for the (slow) segmenter.
+        single = not _INNER_STOP.search(paragraph.rstrip())
+        for raw in [paragraph] if single else _segmenter().segment(paragraph):
             stripped = raw.strip()
             found = paragraph.find(stripped, cursor) if stripped else -1
             if found < 0:
