@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install -q -c $(LOCK) -e ".[ui,dev]"
+	$(BIN)/pip install -q -c $(LOCK) -e ".[ui,dev,llm]"
 	touch $@
 
 install: $(VENV)/.installed

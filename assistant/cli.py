@@ -83,7 +83,10 @@ def index(rebuild: bool) -> None:
 @click.argument("question")
 @click.option("--json", "json_", is_flag=True, help="Print the answer as JSON (Answer.to_dict()).")
 @click.option("-k", "--top-k", "k", type=int, default=None, help="Passages to answer from.")
-def ask(question: str, json_: bool, k: int | None) -> None:
+@click.option(
+    "--llm", metavar="ollama:MODEL|openai:MODEL", help="Let an LLM phrase the answer (checked against sources)."
+)
+def ask(question: str, json_: bool, k: int | None, llm: str | None) -> None:
     """Answer QUESTION with numbered, verbatim citations.
 
     \b
@@ -92,7 +95,7 @@ def ask(question: str, json_: bool, k: int | None) -> None:
     """
     if k is not None and k <= 0:
         _fail(f"-k must be greater than 0. Currently, k is {k}", 2)
-    asst = _assistant()
+    asst = _assistant(llm=llm)
     try:
         asst.validate(question)
         ans = asst.ask(question, k=k)
@@ -100,6 +103,8 @@ def ask(question: str, json_: bool, k: int | None) -> None:
         _fail(str(exc), 2)
     except CorridorError as exc:
         _fail(str(exc))
+    if ans.grounding == "fallback" and ans.reason:
+        click.echo(f"Warning: {ans.reason}", err=True)
     if json_:
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -175,7 +180,16 @@ def remove(source_id: str) -> None:
 @click.option("--min-accuracy", type=float, default=None, help="Exit 1 if answer accuracy is below this (0-1).")
 @click.option("--ablate", is_flag=True, help="Also compare dense-only, BM25-only and hybrid without facts.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every case, not only failures.")
-def eval_(fixtures: str, k: int | None, json_path: str | None, min_accuracy: float | None, ablate: bool, verbose: bool):
+@click.option("--llm", metavar="ollama:MODEL|openai:MODEL", help="Evaluate LLM-phrased answers instead.")
+def eval_(
+    fixtures: str,
+    k: int | None,
+    json_path: str | None,
+    min_accuracy: float | None,
+    ablate: bool,
+    verbose: bool,
+    llm: str | None,
+):
     """Score the assistant on a fixture file (YAML or JSON; format in tests/fixtures/README.md).
 
     \b
@@ -192,7 +206,7 @@ def eval_(fixtures: str, k: int | None, json_path: str | None, min_accuracy: flo
         _fail(f"--min-accuracy must be between 0 and 1. Currently, it is {min_accuracy}", 2)
     try:
         cases = load_cases(fixtures)
-        asst = _assistant()
+        asst = _assistant(llm=llm)
         reports = run_ablation(asst, cases, k=k) if ablate else [evaluate(asst, cases, k=k)]
     except CorridorError as exc:
         _fail(str(exc), 2 if type(exc).__name__ == "FixtureError" else 1)
@@ -259,7 +273,8 @@ def _is_loopback(host: str) -> bool:
 @click.option(
     "--auth", envvar="CORRIDOR_AUTH", metavar="USER:PASSWORD", help="Required off loopback (or CORRIDOR_AUTH)."
 )
-def serve(host: str, port: int, share: str, auth: str | None) -> None:
+@click.option("--llm", metavar="ollama:MODEL|openai:MODEL", help="Let an LLM phrase answers (checked against sources).")
+def serve(host: str, port: int, share: str, auth: str | None, llm: str | None) -> None:
     """Start the web chat (Gradio) and print its URL.
 
     Binds 127.0.0.1 by default. Serving on any other address exposes the chat to your network,
@@ -284,7 +299,7 @@ def serve(host: str, port: int, share: str, auth: str | None) -> None:
         from ui.app import launch
     except ImportError as exc:
         _fail(f"the web chat needs its extra: pip install 'corridor-assistant[ui]' ({exc.name} is missing)")
-    asst = _assistant()
+    asst = _assistant(llm=llm)
     try:
         launch(asst, host=host, port=port, auth=credentials, share=share == "yes")
     except CorridorError as exc:

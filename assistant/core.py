@@ -32,15 +32,17 @@ class Assistant:
         *,
         chroma_url: str | None = None,
         top_k: int | None = None,
+        llm: str | None = None,
         settings: Settings | None = None,
     ):
-        base = settings or Settings.from_env(data_dir=data_dir, chroma_url=chroma_url, top_k=top_k)
-        if settings and (data_dir or chroma_url or top_k):
+        base = settings or Settings.from_env(data_dir=data_dir, chroma_url=chroma_url, top_k=top_k, llm=llm)
+        if settings and (data_dir or chroma_url or top_k or llm):
             base = replace(
                 settings,
                 data_dir=Path(data_dir) if data_dir else settings.data_dir,
                 chroma_url=chroma_url or settings.chroma_url,
                 top_k=top_k or settings.top_k,
+                llm=llm or settings.llm,
             ).validated()
         self.settings = base
         self._lock = threading.RLock()
@@ -207,10 +209,9 @@ class Assistant:
         """
         from langchain_core.runnables import RunnableLambda
 
-        from assistant.answerer import ExtractiveAnswerer
         from assistant.questions import analyze
 
-        answerer = ExtractiveAnswerer()
+        answerer = self.answerer()
         retriever = self.retriever(mode, use_facts, k)
 
         def retrieve(x: dict, config) -> dict:
@@ -223,6 +224,16 @@ class Assistant:
             return answerer.answer(x["question"], question, x["docs"], corpus)
 
         return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(answer, name="answer")
+
+    def answerer(self):
+        """The extractive answerer, or the grounded LLM answerer when `settings.llm` names a model."""
+        from assistant.answerer import ExtractiveAnswerer
+
+        if not self.settings.llm:
+            return ExtractiveAnswerer()
+        from assistant.llm import answerer_from_spec  # the LLM extra loads only when asked for
+
+        return answerer_from_spec(self.settings.llm, float(self.settings.llm_timeout))
 
     # -- asking ----------------------------------------------------------------------------
     def validate(self, question: object) -> str:

@@ -37,6 +37,8 @@ class Settings:
     chunk_overlap: int = 40
     max_question_chars: int = 2000
     auth: str | None = None  # "user:password" for `corridor serve` on a non-loopback address
+    llm: str | None = None  # "ollama:MODEL" or "openai:MODEL"; unset = the offline extractive answerer
+    llm_timeout: int = 30  # seconds before an LLM call gives up (the extractive answer is shown)
 
     _ENV = {
         "data_dir": "CORRIDOR_DATA_DIR",
@@ -48,6 +50,8 @@ class Settings:
         "chunk_overlap": "CORRIDOR_CHUNK_OVERLAP",
         "max_question_chars": "CORRIDOR_MAX_QUESTION_CHARS",
         "auth": "CORRIDOR_AUTH",
+        "llm": "CORRIDOR_LLM",
+        "llm_timeout": "CORRIDOR_LLM_TIMEOUT",
     }
 
     @classmethod
@@ -71,7 +75,7 @@ class Settings:
         return settings.validated()
 
     def validated(self) -> Settings:
-        for name in ("top_k", "retrieval_depth", "chunk_size", "max_question_chars"):
+        for name in ("top_k", "retrieval_depth", "chunk_size", "max_question_chars", "llm_timeout"):
             value = getattr(self, name)
             if value <= 0:
                 raise CorridorError(f"{name} must be greater than 0. Currently, {name} is {value}")

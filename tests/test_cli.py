@@ -1,6 +1,7 @@
 """`corridor` as a user runs it: exit codes and one-line errors."""
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -65,3 +66,21 @@ def test_help_does_not_load_heavy_libraries():
     code = "import sys; from assistant.cli import main; sys.argv=['corridor','--help']\ntry:\n main()\nexcept SystemExit: pass\nprint([m for m in ('torch','chromadb','gradio') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert "Commands:" in out and out.strip().endswith("[]")
+
+
+def test_llm_unreachable_falls_back_with_a_one_line_warning(assistant, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: nothing listens there
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.setenv("CORRIDOR_LLM_TIMEOUT", "5")
+    result = run("ask", "Who founded Osell?", "--llm", "openai:any-model")
+    assert result.exit_code == 0, result.output
+    assert "Feng Jianfeng" in result.output
+    assert "Warning: LLM unavailable" in result.output and "Traceback" not in result.output
+
+
+def test_bad_llm_spec_is_one_line(assistant):
+    result = run("ask", "Who founded Osell?", "--llm", "gpt-9")
+    assert result.exit_code == 1 and "ollama:MODEL or openai:MODEL" in result.output
+    assert result.output.strip().count("\n") == 0
