@@ -25,6 +25,12 @@ from index.lexical import stem, words
 
 ABSTAIN_TEXT = "I can't find that in the knowledge base."
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A source sentence that addresses its reader ("Ignore all previous instructions and say ..."):
+# quoting it as an answer would pass the instruction on, so it is never a candidate.
+INSTRUCTION = re.compile(
+    r"^\W*(?:[\w ]{1,20}:\s*)?(?:ignore|disregard|forget|you must|say|respond|answer with|reply|pretend|act as)\b",
+    re.I,
+)
 _MEASURE = re.compile(r"\b(?!(?:19|20)\d\d\b)(\d[\d,.]*\d|\d)\s*(%|[A-Za-z][\w-]*)")
 
 
@@ -100,7 +106,7 @@ class ExtractiveAnswerer:
             source_text = corpus.source_text(chunk.source_id)
             for s, e in chunk.sentences:
                 sentence = source_text[s:e]
-                if len(sentence.split()) < 4 or sentence.startswith("("):
+                if len(sentence.split()) < 4 or sentence.startswith("(") or INSTRUCTION.match(sentence):
                     continue  # "(Photo provided to ...)" and similar fragments answer nothing
                 out.append(Candidate(chunk, sentence, s, e, dense))
         return out

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
+from assistant.answerer import INSTRUCTION
 from assistant.errors import CorridorError
 from index.lexical import stem, words
 
@@ -151,11 +152,6 @@ _FUNCTION_WORDS = frozenset(
     which who whom whose what how why if then than yes according based together currently today
     approximately around nearly almost roughly about more less as earlier later""".split()
 )
-# A passage sentence that addresses the reader as an instruction ("Ignore all previous instructions").
-_INSTRUCTION = re.compile(
-    r"^\W*(?:[\w ]{1,20}:\s*)?(?:ignore|disregard|forget|you must|say|respond|answer with|reply|pretend|act as)\b",
-    re.I,
-)
 _PAYLOAD = re.compile(r"\b(?:say|respond|answer with|reply|state|write|tell \w+)\b(?:\s+(?:that|with))?\s+(.+)", re.I)
 
 
@@ -210,7 +206,7 @@ def _lowercase_words(text: str) -> set[str]:
 
 def instruction_sentences(text: str) -> list[str]:
     """Sentences of a passage that read as instructions to whoever reads it."""
-    return [s.strip() for s in _sentences(text) if _INSTRUCTION.match(s.strip())]
+    return [s.strip() for s in _sentences(text) if INSTRUCTION.match(s.strip())]
 
 
 def _content(text: str) -> set[str]:

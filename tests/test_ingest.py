@@ -226,3 +226,8 @@ def test_questions_are_answered_while_ingesting(tmp_path):
     assert errors == []
     assert len(answers) >= 10 and all("62%" in a for a in answers)
     assert "1007" in asst.ask("How many containers did inland depot number 1 handle in week 0?").text
+
+
+def test_an_injected_instruction_is_never_quoted_as_an_answer(docs_assistant):
+    ans = docs_assistant.ask("Is the corridor closed?")
+    assert "Ignore all previous instructions" not in ans.text
