@@ -67,6 +67,7 @@ ANSWER_TYPES = [
         ),
     ),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month)\b|\bon what (?:day|date)\b", re.I)),
+    ("role", None),  # "Who chairs X?": see _ROLE, checked before "person"
     ("person", re.compile(r"^\s*(?:who|whom)\b|\bwhose\b|\bwhich person\b", re.I)),
     (
         "org",
@@ -88,7 +89,7 @@ ANSWER_TYPES = [
 ]
 QUANTITIES = frozenset({"number", "percent"})
 # Kinds of answer a sentence must contain to answer at all ("how long" is not answered without a duration).
-REQUIRED = QUANTITIES | {"duration"}
+REQUIRED = QUANTITIES | {"duration", "role"}
 # A quantity: digits that are not an ordinal ("19th"), a year ("2023") or a day of a month, or a number word.
 CARDINAL = re.compile(
     r"(?<!" + MONTHS[3:-1].replace("|", r"\s)(?<!") + r"\s)"
@@ -101,6 +102,7 @@ _EVIDENCE = {
     "duration": re.compile(r"(?:\d[\d.,]*|" + NUMBER_WORDS + r"|a|an|half an?)\s*-?\s*" + _UNITS + r"\b", re.I),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|" + MONTHS + r"|\b(?:years?|months?|weeks?|days?|anniversary)\b", re.I),
     "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
+    "role": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
     "org": re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w-]*)+|\b[A-Z]{2,}\b"),
     "place": re.compile(r"\b(?:in|at|near|from)\s+(?:the\s+)?(?:(?!which\b|whom\b|that\b|what\b)[a-z]+\s+)?[A-Z][a-z]"),
     "reason": re.compile(
@@ -123,24 +125,28 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
             re.escape(name) + r"\s*(?:,\s*(?:the\s+|an?\s+)?[a-z]|\s(?:is|was|serves as|heads|leads)\b)", text, re.I
         )
         return 1.0 if described else 0.5
+    if answer_type == "role":  # a person's name and the role asked about: "chairman" for "Who chairs X?"
+        role = _ROLE.search(question)
+        said = role and word_match(role.group(1).lower(), set(words(text)))
+        return type_evidence("person", text, asked) if said else 0.0
     if answer_type == "expansion":
         acronyms = re.findall(r"\b[A-Z]{2,}\b", question)
         found = any(re.search(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(" + re.escape(a) + r"\)", text) for a in acronyms)
         return 1.0 if found else 0.0
     for match in _EVIDENCE[answer_type].finditer(text):
         found = set(words(match.group()))
-        if answer_type == "person" and found & ORG_WORDS:
+        if answer_type in ("person", "role") and found & ORG_WORDS:
             continue
         if answer_type in ("reason", "duration") or not found <= asked:
             return 1.0
-    if answer_type == "person" and not _ROLE.search(question):
+    if answer_type == "person":
         return 0.5 * type_evidence("org", text, asked)
     return 0.0
 
 
 # "Who chairs X?" wants a person; "Who built X?" may be answered by an organisation.
 _ROLE = re.compile(
-    r"\bwho\b.*\b(?:ceo|chair\w*|head|heads|headed|director|president|founder|founded|manager|spokes\w+|minister|"
+    r"\bwho\b.*\b(ceo|chair\w*|head|heads|headed|director|president|founder|founded|manager|spokes\w+|minister|"
     r"mayor|secretary|leader|chief|said|says|stated|remarked|told|spoke|speaking)\b",
     re.I,
 )
@@ -225,7 +231,7 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
     anchors = _capitalised_anchors(question)
     covered = {w for a in anchors for w in a}
     anchors += [a for a in _lowercase_anchors(question, names) if not set(a) <= covered]
-    answer_type = next((name for name, pattern in ANSWER_TYPES if pattern.search(question)), None)
+    answer_type = next((name for name, pattern in ANSWER_TYPES if (pattern or _ROLE).search(question)), None)
     units = tuple(dict.fromkeys(stem(u.lower()) for u in UNITS.findall(question))) if answer_type in QUANTITIES else ()
     return Question(question, terms, tuple(dict.fromkeys(anchors)), answer_type, frozenset(words(question)), units)
 
