@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,6 +50,7 @@ class Assistant:
         self._corpus = None
         self._corpus_checked = 0.0
         self._chains: dict[tuple, object] = {}
+        self._answerer = None
         self.last_build = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -211,12 +212,12 @@ class Assistant:
 
         from assistant.questions import analyze
 
-        answerer = self.answerer()
+        answerer = self._answerer_cached()
         retriever = self.retriever(mode, use_facts, k)
 
         def retrieve(x: dict, config) -> dict:
             search = f"{x['query']} {x.get('context', '')}".strip()
-            return {**x, "docs": retriever.invoke(search, config)}
+            return {**x, "docs": retriever.invoke(search, config)}  # == Resolved.search_text
 
         def answer(x: dict) -> Answer:
             corpus = self.corpus()
@@ -279,6 +280,39 @@ class Assistant:
         return replace(
             result, resolved_question=resolved.display(), latency_ms=round((time.perf_counter() - t0) * 1000, 2)
         )
+
+    def ask_stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
+        """Like `ask`, for chat UIs: yields text pieces as an LLM writes them, then the `Answer`.
+
+        The `Answer` always comes last and is what to show in the end: an LLM reply is checked
+        only once complete, so it may be replaced by the extractive answer. Without an LLM only
+        the `Answer` is yielded.
+        """
+        answerer = self._answerer_cached()
+        if not hasattr(answerer, "stream"):
+            yield self.ask(question, history=history)
+            return
+        from assistant.followup import resolve
+        from assistant.questions import analyze
+
+        t0 = time.perf_counter()
+        text = self.validate(question)
+        corpus = self.corpus()
+        resolved = resolve(text, history or [], corpus.names)
+        docs = self.retriever().invoke(resolved.search_text)
+        q = analyze(resolved.query, resolved.context, corpus.names)
+        for item in answerer.stream(text, q, docs, corpus):
+            if isinstance(item, str):
+                yield item
+            else:
+                ms = round((time.perf_counter() - t0) * 1000, 2)
+                yield replace(item, resolved_question=resolved.display(), latency_ms=ms)
+
+    def _answerer_cached(self):
+        with self._lock:
+            if self._answerer is None:
+                self._answerer = self.answerer()
+            return self._answerer
 
     def source_text(self, source_id: str) -> str:
         """The full text a citation's `start`/`end` offsets point into."""

@@ -380,3 +380,25 @@ def test_extractive_answers_cited_to_their_passage_verify(assistant):
         assert verdict.ok, (case["id"], verdict.reason)
         checked += 1
     assert checked >= 20
+
+
+def test_web_chat_streams_llm_words_then_shows_the_checked_answer(assistant, monkeypatch):
+    """The chat shows an LLM's words as they arrive, then replaces them with the verified answer."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from assistant.answerer import ExtractiveAnswerer
+    from assistant.llm import LLMAnswerer
+    from ui.app import respond
+
+    question = "What share of the corridor's trade value comes from Vietnam?"
+    docs = assistant.retriever().invoke(question)
+    n = next(i for i, d in enumerate(docs, start=1) if "62%" in assistant.source_text(d.metadata["chunk"].source_id))
+    reply = f"Vietnam accounts for 62% of the corridor's trade value [{n}]."
+    model = GenericFakeChatModel(messages=iter([reply]))
+    monkeypatch.setattr(assistant, "_answerer", LLMAnswerer(model, ExtractiveAnswerer()))
+    updates = list(respond(assistant, question, [], pace=0))
+    texts = [str(u[0][-1]["content"]) for u in updates if u[0] and u[0][-1]["role"] == "assistant"]
+    assert len(texts) >= 3  # several partial texts while the fake model streams word by word
+    assert "62%" in texts[-1] and "[1]" in texts[-1]  # the checked answer, markers renumbered
+    final = updates[-1][2][-1]["answer"]
+    assert final["grounding"] == "verified"

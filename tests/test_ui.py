@@ -70,6 +70,9 @@ def test_follow_up_passes_the_conversation_as_history(assistant):
             seen.append(list(history or []))
             return assistant.ask(question, history=history)
 
+        def ask_stream(self, question, history=None):  # what the chat calls
+            yield self.ask(question, history)
+
     turns = chat(Spy(), VIETNAM)[-1][2]
     turns = chat(Spy(), "", turns)[-1][2]  # refused, so left out of the history
     messages, _, turns = chat(Spy(), "And Indonesia?", turns)[-1]

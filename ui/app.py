@@ -25,6 +25,7 @@ from ui.render import (
     CSS,
     EMPTY_SOURCES,
     answer_bubble,
+    esc,
     question_bubble,
     refusal_bubble,
     refusal_panel,
@@ -111,8 +112,14 @@ def respond(
     question = message if isinstance(message, str) else ""
     asked = chat_messages(turns) + [{"role": "user", "content": question_bubble(question)}]
     yield asked, SEARCHING, turns
+    streamed = ""
     try:
-        answer = assistant.ask(question, history=history(turns))
+        for item in assistant.ask_stream(question, history=history(turns)):
+            if isinstance(item, str):  # an LLM writing: show its words as they come, checked at the end
+                streamed += item
+                yield asked + [{"role": "assistant", "content": esc(streamed)}], SEARCHING, turns
+            else:
+                answer = item
     except CorridorError as exc:
         yield from _refuse(turns, question, asked, str(exc))
         return
@@ -121,7 +128,7 @@ def respond(
         yield from _refuse(turns, question, asked, "something went wrong on our side (the error was logged)")
         return
     panel = sources_panel(answer)
-    pieces = _pieces(answer.text)
+    pieces = [answer.text] if streamed else _pieces(answer.text)
     for i, piece in enumerate(pieces[:-1]):
         yield asked + [{"role": "assistant", "content": answer_bubble(answer, piece)}], panel, turns
         if pace:
@@ -142,6 +149,7 @@ def _summary(answer: Answer) -> dict:
         "text": answer.text,
         "abstained": answer.abstained,
         "citations": [c.to_dict() for c in answer.citations],
+        "grounding": answer.grounding,  # "extractive", or an LLM's "verified" / "fallback"
     }
 
 
