@@ -137,7 +137,7 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
     own = _entities(fragment, first_word_is_grammar=not _is_fragment(fragment)) or _lowercase_names(fragment, names)
 
     # "And Indonesia?" / "What about Thailand?": swap the previous question's last name for the new one.
-    if own and (_ELLIPSIS_START.search(question) or _is_fragment(question)):
+    if own and _is_fragment(fragment):
         prev_entities = _entities(prev_text)
         if prev_entities:
             target = prev_entities[-1]
