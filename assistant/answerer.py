@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.questions import QUANTITIES, REQUIRED, Question, anchor_found, type_evidence
+from assistant.questions import QUANTITIES, REQUIRED, Question, anchor_found, has_units, type_evidence
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
 from index.chunking import IndexedChunk
@@ -146,7 +146,7 @@ class ExtractiveAnswerer:
                 in_sentence += 1
             elif not anchor_found(anchor, window_words):
                 return None
-        if q.units and not all(u in {stem(w) for w in statement_words} for u in q.units):
+        if q.units and not has_units(q.units, cand.text):
             return None  # asked in yuan, answered in percent: not an answer
         return {
             "dense": cand.dense,

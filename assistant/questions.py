@@ -158,6 +158,17 @@ UNITS = re.compile(
 )
 
 
+_PRICE = re.compile(r"\b(?:cost|costs|price|prices|priced|fee|fees|charge|charges|fare|fares|tariff|pay|paid)\b", re.I)
+CURRENCY = "<currency>"
+_MONEY = re.compile(r"[$¥€£]|\b(?:yuan|rmb|renminbi|dollars?|usd|euros?|eur|cny|pounds?)\b", re.I)
+
+
+def has_units(units: tuple[str, ...], text: str) -> bool:
+    """Does `text` give a figure in every unit asked for (a currency for prices)?"""
+    stems = {stem(w) for w in words(text)}
+    return all(_MONEY.search(text) if u == CURRENCY else u in stems for u in units)
+
+
 @functools.lru_cache(maxsize=1)
 def country_names() -> frozenset[str]:
     """Lowercase country names (pycountry), so "singapore" is a name even when typed in lowercase."""
@@ -232,7 +243,11 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
     covered = {w for a in anchors for w in a}
     anchors += [a for a in _lowercase_anchors(question, names) if not set(a) <= covered]
     answer_type = next((name for name, pattern in ANSWER_TYPES if (pattern or _ROLE).search(question)), None)
-    units = tuple(dict.fromkeys(stem(u.lower()) for u in UNITS.findall(question))) if answer_type in QUANTITIES else ()
+    units: tuple[str, ...] = ()
+    if answer_type in QUANTITIES:
+        units = tuple(dict.fromkeys(stem(u.lower()) for u in UNITS.findall(question)))
+        if not units and _PRICE.search(question):
+            units = (CURRENCY,)  # "How much does it cost?" is answered by an amount of money
     return Question(question, terms, tuple(dict.fromkeys(anchors)), answer_type, frozenset(words(question)), units)
 
 
