@@ -74,11 +74,10 @@ class Assistant:
     def index(self, rebuild: bool = False, progress: bool = False):
         """Build or refresh the index of the shipped knowledge; returns a `BuildReport`."""
         from index.build import sync_builtin
+        from index.store import wipe_embedded_index, writer_lock
 
-        with self._lock:
+        with self._lock, writer_lock(self.settings.data_dir, self.settings.chroma_url):
             if rebuild and not self.settings.chroma_url:
-                from index.store import wipe_embedded_index
-
                 self._store = None
                 wipe_embedded_index(self.settings.data_dir)
             bar = _ProgressBar(enabled=progress)

@@ -48,7 +48,7 @@ class Corpus:
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
-        tokens = [tokenize(self._searchable_text(c)) for c in self.chunks]
+        tokens = [tokenize(c.text) for c in self.chunks]
         self.doc_freq = Counter(t for toks in tokens for t in set(toks))
         self.vocabulary = {w for c in self.chunks for w in words(c.text)}
         self.vocabulary.update(w for r in self.sources.values() for w in words(r.source.title))
@@ -63,9 +63,6 @@ class Corpus:
 
             self.bm25 = bm25s.BM25()
             self.bm25.index(tokens, show_progress=False)
-
-    def _searchable_text(self, chunk: IndexedChunk) -> str:
-        return chunk.text
 
     @classmethod
     def load(cls, store: IndexStore) -> Corpus:

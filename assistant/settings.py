@@ -36,7 +36,6 @@ class Settings:
     chunk_size: int = 200  # small chunks: their similarity is close to that of the sentence quoted
     chunk_overlap: int = 40
     max_question_chars: int = 2000
-    auth: str | None = None  # "user:password" for `corridor serve` on a non-loopback address
     llm: str | None = None  # "ollama:MODEL" or "openai:MODEL"; unset = the offline extractive answerer
     llm_timeout: int = 30  # seconds before an LLM call gives up (the extractive answer is shown)
 
@@ -49,7 +48,6 @@ class Settings:
         "chunk_size": "CORRIDOR_CHUNK_SIZE",
         "chunk_overlap": "CORRIDOR_CHUNK_OVERLAP",
         "max_question_chars": "CORRIDOR_MAX_QUESTION_CHARS",
-        "auth": "CORRIDOR_AUTH",
         "llm": "CORRIDOR_LLM",
         "llm_timeout": "CORRIDOR_LLM_TIMEOUT",
     }
