@@ -50,6 +50,7 @@ class Candidate:
     end: int
     dense: float
     score: float = 0.0
+    pair: bool = False  # a sentence together with the one before it
 
 
 def _paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -77,6 +78,7 @@ class ExtractiveAnswerer:
         type_penalty: float = 0.15,
         fact_bonus: float = 0.03,
         local_share: float = 0.5,
+        pair_penalty: float = 0.05,
         conflict_margin: float = 0.25,
         max_older: int = 2,
     ):
@@ -89,6 +91,7 @@ class ExtractiveAnswerer:
         self.type_penalty = type_penalty
         self.fact_bonus = fact_bonus
         self.local_share = local_share
+        self.pair_penalty = pair_penalty
         self.conflict_margin = conflict_margin
         self.max_older = max_older
 
@@ -109,7 +112,38 @@ class ExtractiveAnswerer:
                 if len(sentence.split()) < 4 or sentence.startswith("(") or INSTRUCTION.match(sentence):
                     continue  # "(Photo provided to ...)" and similar fragments answer nothing
                 out.append(Candidate(chunk, sentence, s, e, dense))
-        return out
+        return out + self._pairs(out, corpus)
+
+    def _pairs(self, singles: list[Candidate], corpus: Corpus) -> list[Candidate]:
+        """A sentence with the one before it, when both were retrieved: "The full trip takes about
+        60 hours" answers "how long from Chongqing to Hanoi" only together with the sentence that
+        names the route. Their similarity is the better of the two chunks'."""
+        by_end = {}
+        for c in singles:
+            if c.chunk.kind != "fact":
+                key = (c.chunk.source_id, c.end)
+                if key not in by_end or by_end[key].dense < c.dense:
+                    by_end[key] = c
+        pairs, seen = [], set()
+        for c in singles:
+            if c.chunk.kind == "fact" or (c.chunk.source_id, c.start) in seen:
+                continue
+            text = corpus.source_text(c.chunk.source_id)
+            gap_start = text.rfind(".", 0, c.start)
+            prev = next(
+                (
+                    p
+                    for (sid, end), p in by_end.items()
+                    if sid == c.chunk.source_id and end > gap_start and end <= c.start
+                ),
+                None,
+            )
+            if prev is None or "\n\n" in text[prev.end : c.start]:
+                continue
+            seen.add((c.chunk.source_id, c.start))
+            joined = text[prev.start : c.end]
+            pairs.append(Candidate(c.chunk, joined, prev.start, c.end, max(c.dense, prev.dense), pair=True))
+        return pairs
 
     def _coverage(self, q: Question, vocab: set[str], corpus: Corpus) -> float:
         if not q.terms:
@@ -162,6 +196,7 @@ class ExtractiveAnswerer:
             else type_evidence(q.answer_type, quote if q.answer_type == "expansion" else cand.text, q.asked, q.text),
             "answer_type": q.answer_type,
             "fact": cand.chunk.kind == "fact",
+            "pair": cand.pair,
         }
 
     @staticmethod
@@ -181,6 +216,8 @@ class ExtractiveAnswerer:
                 score -= self.type_penalty * (1 - f["type"])
         if f["fact"]:
             score += self.fact_bonus
+        if f.get("pair"):
+            score -= self.pair_penalty
         return score
 
     def _score(self, q: Question, cand: Candidate, corpus: Corpus) -> float | None:
