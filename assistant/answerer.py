@@ -59,6 +59,7 @@ def _paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return (0 if p_start < 0 else p_start + 2), (len(text) if p_end < 0 else p_end)
 
 
+@dataclass
 class ExtractiveAnswerer:
     """Selects the best-supported sentence or fact; abstains below `min_score`.
 
@@ -67,33 +68,18 @@ class ExtractiveAnswerer:
     reports how they do on any other fixture file.
     """
 
-    def __init__(
-        self,
-        min_score: float = 0.5,
-        w_dense: float = 0.5,
-        w_coverage: float = 0.2,
-        w_anchor: float = 0.2,
-        type_bonus: float = 0.0,
-        definition_bonus: float = 0.3,
-        type_penalty: float = 0.15,
-        fact_bonus: float = 0.03,
-        local_share: float = 0.5,
-        pair_penalty: float = 0.05,
-        conflict_margin: float = 0.25,
-        max_older: int = 2,
-    ):
-        self.min_score = min_score
-        self.w_dense = w_dense
-        self.w_coverage = w_coverage
-        self.w_anchor = w_anchor
-        self.type_bonus = type_bonus
-        self.definition_bonus = definition_bonus
-        self.type_penalty = type_penalty
-        self.fact_bonus = fact_bonus
-        self.local_share = local_share
-        self.pair_penalty = pair_penalty
-        self.conflict_margin = conflict_margin
-        self.max_older = max_older
+    min_score: float = 0.5  # below this best score: abstain
+    w_dense: float = 0.5
+    w_coverage: float = 0.2
+    w_anchor: float = 0.2
+    type_bonus: float = 0.0
+    definition_bonus: float = 0.3  # an acronym after its expansion; "Jane Smith, deputy ..."
+    type_penalty: float = 0.15
+    fact_bonus: float = 0.03
+    local_share: float = 0.5  # weight of coverage counted with the sentence before
+    pair_penalty: float = 0.05
+    conflict_margin: float = 0.25
+    max_older: int = 2
 
     # -- candidates ------------------------------------------------------------------------
     def _candidates(self, docs: list, corpus: Corpus) -> list[Candidate]:

@@ -42,7 +42,7 @@ _UNITS = r"(?:hours?|minutes?|days?|weeks?|months?|years?|nights?)"
 
 # First matching pattern wins; order matters ("what share" before "what is the value").
 ANSWER_TYPES = [
-    (  # "Who is Liu Wei?" wants a description, not a name
+    (  # "Who is Jane Smith?" wants a description, not a name
         "describe",
         re.compile(r"^\s*(?i:who (?:is|was|are|were)) (?!(?i:the|a|an)\b)[\w-]+(?:\s+[\w-]+){0,2}\s*\??\s*$"),
     ),
@@ -119,7 +119,7 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
     A name the question already contains is not an answer to it. "who" is fully answered by a
     person's name and half by an organisation's (unless a role is asked: "Who chairs X?").
     """
-    if answer_type == "describe":  # "Tan Meilin, deputy general manager of ..." / "Liu Wei is the head of ..."
+    if answer_type == "describe":  # "Jane Smith, deputy general manager of ..." / "Jane Smith is the head of ..."
         name = re.sub(r"^\s*\S+\s+\S+\s+", "", question).strip(" ?")
         described = re.search(
             re.escape(name) + r"\s*(?:,\s*(?:the\s+|an?\s+)?[a-z]|\s(?:is|was|serves as|heads|leads)\b)", text, re.I
@@ -252,7 +252,7 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
 
 
 def word_match(needle: str, haystack: set[str]) -> bool:
-    """Exact, or the same word in another form ("Vietnamese"/"Vietnam", "Chinese"/"China")."""
+    """Exact, or the same word in another form ("Canadian"/"Canada", "Chinese"/"China")."""
     if needle in haystack:
         return True
     if needle[:1].isdigit():
