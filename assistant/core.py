@@ -265,7 +265,7 @@ class Assistant:
         text = self.validate(question)
         from assistant.followup import resolve
 
-        resolved = resolve(text, history or [], self.corpus().names) if history else resolve(text, [])
+        resolved = resolve(text, history or [], self.corpus().names)
         if k is not None and k <= 0:
             raise InvalidQuestionError(f"k must be greater than 0. Currently, k is {k}")
         if retrieval not in ("hybrid", "dense", "lexical"):
