@@ -116,8 +116,20 @@ def ask(question: str, json_: bool, k: int | None, llm: str | None) -> None:
 @click.option("--title", help="Title for the document(s) (overrides the file's own).")
 @click.option("--published", metavar="YYYY-MM-DD", help="Publication date (overrides the file's own).")
 @click.option("--url", help="Link to the original (overrides the file's own).")
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Follow symbolic links that resolve inside the named folder (by default links are refused).",
+)
 @click.option("--json", "json_", is_flag=True, help="Print the report as JSON.")
-def ingest(paths: tuple[str, ...], title: str | None, published: str | None, url: str | None, json_: bool) -> None:
+def ingest(
+    paths: tuple[str, ...],
+    title: str | None,
+    published: str | None,
+    url: str | None,
+    follow_symlinks: bool,
+    json_: bool,
+) -> None:
     """Add documents (.md, .txt, .html, .pdf; files or folders) to the knowledge base.
 
     Unchanged files are skipped, changed files replace their old version, and a file that
@@ -130,7 +142,14 @@ def ingest(paths: tuple[str, ...], title: str | None, published: str | None, url
     """
     asst = _assistant()
     try:
-        report = asst.ingest(list(paths), title=title, published=published, url=url, progress=not json_)
+        report = asst.ingest(
+            list(paths),
+            title=title,
+            published=published,
+            url=url,
+            progress=not json_,
+            follow_symlinks=follow_symlinks,
+        )
     except CorridorError as exc:
         _fail(str(exc))
     if json_:

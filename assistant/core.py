@@ -97,11 +97,14 @@ class Assistant:
         published: str | None = None,
         url: str | None = None,
         progress: bool = False,
+        follow_symlinks: bool = False,
     ):
         """Add or refresh user documents (files or folders of .md, .txt, .html, .pdf).
 
         Returns an `IngestReport`; refused files are listed there with their reason and change
         nothing already indexed. Unchanged files are skipped; changed ones replace their old chunks.
+        Symbolic links are refused unless `follow_symlinks`, and then only followed when they stay
+        inside the folder that was named.
         """
         from index.ingest import ingest_paths
         from index.store import writer_lock
@@ -121,6 +124,7 @@ class Assistant:
                     title=title,
                     published=published,
                     url=url,
+                    follow_symlinks=follow_symlinks,
                     progress_total=bar.start,
                     progress=bar.update,
                 )

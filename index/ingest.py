@@ -63,19 +63,20 @@ def ingest_paths(
     title: str | None = None,
     published: str | None = None,
     url: str | None = None,
+    follow_symlinks: bool = False,
     progress_total: Callable[[int | None], None] | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest files and folders; files are read and chunked in a background thread while the
     previous batch is being embedded, so parsing hides behind the model."""
     t0 = time.perf_counter()
-    files, refused_paths = discover(paths)
+    files, refused_paths = discover(paths, follow_symlinks=follow_symlinks)
     report = IngestReport(refused=[(str(p), f"{p}: {reason}") for p, reason in refused_paths])
     known = store.source_hashes()
 
     def prepare(path: Path):
         try:
-            source = load_file(path, title=title, published=published, url=url)
+            source = load_file(path, title=title, published=published, url=url, follow_symlinks=follow_symlinks)
         except IngestError as exc:
             return "refused", (str(path), str(exc))
         digest = _digest(source, params)

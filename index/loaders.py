@@ -9,11 +9,13 @@ names the file and the reason, so the CLI and UI can show it as it is.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import io
 import math
 import os
 import re
+import stat
 import unicodedata
 import warnings
 from dataclasses import replace
@@ -41,6 +43,7 @@ _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _STRICT_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PDF_DATE = re.compile(r"^D:(\d{4})(\d{2})(\d{2})")
 _UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_SYMLINK_REASON = "is a symbolic link; not followed (--follow-symlinks follows links inside the named folder)"
 
 _HTML_DATE_KEYS = ("article:published_time", "og:published_time", "date", "pubdate", "publishdate", "datepublished")
 _HTML_NOISE_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe")
@@ -53,25 +56,36 @@ _HTML_BLOCK_TAGS = (
 # ---------------------------------------------------------------------------------------- public
 
 
-def discover(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+def discover(
+    paths: list[str | Path], *, follow_symlinks: bool = False
+) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Expand files and folders into the supported files to ingest, plus what was refused and why.
 
-    Folders are walked recursively in sorted order, skipping hidden files and folders, and files of
-    other types found there are skipped silently (a folder usually holds more than documents). A
-    path the user named explicitly is refused loudly instead: they asked for it by name.
+    Ingestion never reads outside what was named: a symbolic link is refused (by name) unless
+    `follow_symlinks` is set, and even then only followed when its target resolves inside the
+    folder that was named (a link to /etc/passwd would otherwise be quoted to anyone who asks).
+    Special files (FIFOs, devices, sockets) are refused too. Folders are walked recursively in
+    sorted order, skipping hidden files and folders; files of other types found there are skipped
+    silently (a folder usually holds more than documents). A path named explicitly is refused
+    loudly instead: the user asked for it by name.
     """
     files: list[Path] = []
     refused: list[tuple[Path, str]] = []
     seen: set[Path] = set()
     for given in paths:
         path = Path(given).expanduser()
-        if path.is_dir():
-            found, reason = _files_in_folder(path), None
-        else:
-            found, reason = [path], _explicit_file_problem(path)
-        if reason:
-            refused.append((path, reason))
+        if path.is_symlink() and not follow_symlinks:
+            refused.append((path, _SYMLINK_REASON))
             continue
+        if path.is_dir():
+            found, skipped = _files_in_folder(path, follow_symlinks)
+            refused.extend(skipped)
+        else:
+            reason = _explicit_file_problem(path)
+            if reason:
+                refused.append((path, reason))
+                continue
+            found = [path]
         for file in found:
             key = file.resolve()
             if key not in seen:
@@ -87,6 +101,7 @@ def load_file(
     published: str | None = None,
     url: str | None = None,
     max_bytes: int = MAX_BYTES,
+    follow_symlinks: bool = False,
 ) -> Source:
     """Read one user file into a `Source`; `title`, `published` and `url` override what the file says.
 
@@ -95,7 +110,7 @@ def load_file(
     """
     path = Path(path)
     published_override = _checked_published_argument(path, published)
-    raw = _read_bounded(path, max_bytes)
+    raw = _read_bounded(path, max_bytes, follow_symlinks)
     suffix = path.suffix.lower()
     if suffix in _TEXT_SUFFIXES:
         source = _load_text(path, raw)
@@ -120,22 +135,43 @@ def source_id_for(path: Path) -> str:
 # ------------------------------------------------------------------------- discovery and checks
 
 
-def _files_in_folder(folder: Path) -> list[Path]:
-    """Supported, non-hidden files under `folder`; symlinked folders are not followed (no loops)."""
+def _files_in_folder(folder: Path, follow_symlinks: bool = False) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Supported, non-hidden regular files under `folder`, and the links and special files refused.
+
+    Symlinked folders are never walked (no loops, no escape); a symlinked file is taken only with
+    `follow_symlinks` and only when it resolves inside `folder`.
+    """
+    root_resolved = folder.resolve()
     found: list[Path] = []
+    refused: list[tuple[Path, str]] = []
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             file = Path(root) / name
-            if not name.startswith(".") and file.suffix.lower() in SUPPORTED and file.is_file():
-                found.append(file)
-    return sorted(found)
+            if name.startswith(".") or file.suffix.lower() not in SUPPORTED:
+                continue
+            if file.is_symlink():
+                if not follow_symlinks:
+                    refused.append((file, _SYMLINK_REASON))
+                    continue
+                if not _inside(file.resolve(), root_resolved):
+                    refused.append((file, "is a symbolic link to a file outside the folder; not followed"))
+                    continue
+            if not file.is_file():
+                refused.append((file, "is not a regular file"))
+                continue
+            found.append(file)
+    return sorted(found), refused
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 def _explicit_file_problem(path: Path) -> str | None:
     """Why a path the user named cannot be ingested, or None when it can be tried."""
     if not path.exists():
-        return "no such file"
+        return "no such file" if not path.is_symlink() else "is a broken symbolic link"
     if not path.is_file():
         return "is not a regular file"
     if path.suffix.lower() not in SUPPORTED:
@@ -154,7 +190,7 @@ def _refusal(path: Path, reason: str) -> IngestError:
     return IngestError(f"{name}: {' '.join(reason.split())}")
 
 
-def _read_bounded(path: Path, max_bytes: int) -> bytes:
+def _read_bounded(path: Path, max_bytes: int, follow_symlinks: bool = False) -> bytes:
     """Check existence, type and size before reading, then read at most `max_bytes` + 1 bytes."""
     if not path.exists():
         raise _refusal(path, "no such file")
@@ -163,18 +199,30 @@ def _read_bounded(path: Path, max_bytes: int) -> bytes:
     if path.suffix.lower() not in SUPPORTED:
         raise _refusal(path, _unsupported_reason(path.suffix))
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise _refusal(path, _too_big_reason(size, max_bytes))
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        raw = _read_regular_file(path, max_bytes, follow_symlinks)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _refusal(path, _SYMLINK_REASON) from exc
         raise _refusal(path, f"cannot be read ({exc.strerror or type(exc).__name__})") from exc
     if len(raw) > max_bytes:  # grew since stat, or a special file that reports no size
         raise _refusal(path, _too_big_reason(len(raw), max_bytes))
     if not raw.strip():
         raise _refusal(path, "is empty")
     return raw
+
+
+def _read_regular_file(path: Path, max_bytes: int, follow_symlinks: bool) -> bytes:
+    """Open once, then check what was opened: a file swapped for a link or a FIFO after discovery
+    is refused (O_NOFOLLOW), and nothing but a regular file is read (no /dev/zero, no blocking pipe)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow_symlinks else getattr(os, "O_NOFOLLOW", 0))
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _refusal(path, "is not a regular file")
+        if info.st_size > max_bytes:
+            raise _refusal(path, _too_big_reason(info.st_size, max_bytes))
+        return handle.read(max_bytes + 1)
 
 
 def _too_big_reason(size: int, limit: int) -> str:

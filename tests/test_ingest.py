@@ -231,3 +231,22 @@ def test_questions_are_answered_while_ingesting(tmp_path):
 def test_an_injected_instruction_is_never_quoted_as_an_answer(docs_assistant):
     ans = docs_assistant.ask("Is the corridor closed?")
     assert "Ignore all previous instructions" not in ans.text
+
+
+def test_a_symlink_to_a_file_outside_the_folder_is_never_indexed(tmp_path, monkeypatch):
+    monkeypatch.setenv("CORRIDOR_DATA_DIR", str(tmp_path / "data"))
+    secret = tmp_path / "secrets.txt"
+    secret.write_text("The vault password is swordfish-4417, kept by the operator Zebulon Quist.\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(DOCS / "rail-freight-notes.txt", docs)
+    (docs / "passwd.md").symlink_to(secret)
+    (docs / "status.txt").symlink_to("/proc/self/status")
+    result = CliRunner().invoke(cli, ["ingest", str(docs)])
+    assert result.exit_code == 1 and "1 added" in result.output
+    assert "passwd.md" in result.output and "status.txt" in result.output and "symbolic link" in result.output
+    asst = Assistant(data_dir=tmp_path / "data")
+    assert all("swordfish" not in asst.source_text(s.id) for s in asst.sources())
+    assert {s.path for s in asst.sources() if s.origin == "user"} == {str((docs / "rail-freight-notes.txt").resolve())}
+    ans = asst.ask("What is the vault password kept by Zebulon Quist?")
+    assert ans.abstained and "swordfish" not in ans.text

@@ -323,3 +323,62 @@ def test_utf16_html_is_decoded(tmp_path):
     html = "<html><head><title>Wide page</title></head><body><p>Chongqing to Qinzhou.</p></body></html>"
     source = load_file(write(tmp_path, "wide.html", html.encode("utf-16")))
     assert (source.title, source.text) == ("Wide page", "Chongqing to Qinzhou.")
+
+
+# ------------------------------------------------------------------- symlinks and special files
+
+
+def test_symlink_in_folder_to_outside_file_is_refused_by_name(tmp_path):
+    secret = write(tmp_path, "secret.txt", "root:x:0:0:root:/root:/bin/bash\n")
+    docs = tmp_path / "docs"
+    write(docs, "real.md", "A real document.\n")
+    (docs / "passwd.md").symlink_to(secret)
+    (docs / "proc.txt").symlink_to("/proc/self/status")
+    files, refused = discover([docs])
+    assert files == [docs / "real.md"]
+    assert [p.name for p, _ in refused] == ["passwd.md", "proc.txt"]
+    assert all("symbolic link" in reason for _, reason in refused)
+
+
+def test_follow_symlinks_only_inside_the_named_folder(tmp_path):
+    outside = write(tmp_path, "outside.md", "Outside.\n")
+    docs = tmp_path / "docs"
+    inside = write(docs, "sub/inside.md", "Inside.\n")
+    (docs / "alias.md").symlink_to(inside)
+    (docs / "escape.md").symlink_to(outside)
+    (docs / "linked-dir").symlink_to(tmp_path, target_is_directory=True)
+    files, refused = discover([docs], follow_symlinks=True)
+    assert files == [docs / "alias.md"]  # the link and its target are one document
+    assert docs / "escape.md" not in files
+    assert any(p.name == "escape.md" and "outside the folder" in r for p, r in refused)
+    assert not any("linked-dir" in str(f) for f in files)  # symlinked folders are never walked
+
+
+def test_explicit_symlink_is_refused_unless_followed(tmp_path):
+    target = write(tmp_path, "target.md", "Target text.\n")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    files, refused = discover([link])
+    assert files == [] and "symbolic link" in refused[0][1]
+    files, refused = discover([link], follow_symlinks=True)
+    assert files == [link] and refused == []
+
+
+def test_file_swapped_for_symlink_after_discovery_is_not_read(tmp_path):
+    secret = write(tmp_path, "secret.md", "Secret.\n")
+    path = tmp_path / "doc.md"
+    path.symlink_to(secret)  # as if replaced between discover() and load_file()
+    assert "symbolic link" in refusal(path)
+    assert load_file(path, follow_symlinks=True).text == "Secret."
+
+
+def test_fifo_is_refused_without_blocking(tmp_path):
+    import os
+
+    docs = tmp_path / "docs"
+    write(docs, "ok.md", "Fine.\n")
+    os.mkfifo(docs / "pipe.md")
+    files, refused = discover([docs])
+    assert files == [docs / "ok.md"]
+    assert refused == [(docs / "pipe.md", "is not a regular file")]
+    assert "not a regular file" in refusal(docs / "pipe.md")
