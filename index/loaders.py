@@ -56,9 +56,7 @@ _HTML_BLOCK_TAGS = (
 # ---------------------------------------------------------------------------------------- public
 
 
-def discover(
-    paths: list[str | Path], *, follow_symlinks: bool = False
-) -> tuple[list[Path], list[tuple[Path, str]]]:
+def discover(paths: list[str | Path], *, follow_symlinks: bool = False) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Expand files and folders into the supported files to ingest, plus what was refused and why.
 
     Ingestion never reads outside what was named: a symbolic link is refused (by name) unless
