@@ -52,7 +52,11 @@ class Answer:
     """The assistant's reply.
 
     `text` carries inline `[n]` markers that index into `citations` (1-based). When the
-    knowledge base does not hold the answer, `abstained` is True and `citations` is empty.
+    knowledge base does not hold the answer, `abstained` is True and `citations` is empty;
+    `related` may then hold the closest passages, to be shown as "related passages, not an
+    answer". `confidence` is the calibrated probability that the answer is right (0 when
+    abstaining); `kind` says how it was composed ("sentence", "list", "comparison", "yes-no",
+    "overview", "metadata", "abstain", "clarify", "language").
     """
 
     question: str
@@ -64,6 +68,9 @@ class Answer:
     latency_ms: float = 0.0
     grounding: str = "extractive"
     reason: str = ""
+    confidence: float = 0.0
+    kind: str = "sentence"
+    related: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
