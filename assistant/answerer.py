@@ -1,30 +1,35 @@
-"""The default, offline answerer: pick the sentence or fact that answers, cite it, or abstain.
+"""The default, offline answerer: quote what answers, compose when one sentence is not enough, or abstain.
 
-It never writes a claim of its own: the answer is a derived fact's statement (whose numbers are
-checked against its verbatim quote when the knowledge is loaded) or a verbatim sentence of a source.
+It never writes a claim of its own: an answer is a verbatim source sentence, a derived fact's
+statement (checked against its quote), or a composition of those with a few fixed words ("Yes.",
+"the largest of the figures the sources give"), every part cited.
 
-How a candidate is judged (all from the question and the retrieved chunks, no per-corpus rules):
-- *anchors*: names, acronyms and numbers in the question must occur near the candidate; a
-  question about a country or year the text never pairs with the topic is not answered by it;
-- *coverage*: how much of the question's IDF-weighted vocabulary the sentence (and the one
-  before it, which often names what "it" or "the yard" is) holds;
-- *dense*: the cosine similarity of the chunk (or fact) to the question;
-- *answer type*: "how many" wants a number, "what share" a percentage, "who" a name, "when" a date.
+1. Candidates: the sentences of the retrieved chunks, each with the sentence before it when both
+   were retrieved, and derived facts.
+2. Each gets a calibrated probability of holding the answer (`assistant.confidence`) from the
+   evidence `assistant.features` measures; none of that evidence is a veto on its own.
+3. The question's form decides the composition: one sentence (plus a second one when it covers
+   what the first leaves out), a list of items from several sentences, a comparison of figures of
+   the same measure, yes/no with its evidence, a summary of the most relevant sentences, or facts
+   about the sources themselves.
+4. Below `min_confidence` it abstains, names a name the sources never mention exactly as the user
+   typed it, and shows the closest passages as related passages, not as an answer.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from assistant.questions import QUANTITIES, REQUIRED, Question, anchor_found, has_units, type_evidence
+from assistant.confidence import ConfidenceModel, load_model
+from assistant.features import Candidate, QuestionEvidence, add_relative, measure
+from assistant.questions import QUANTITIES, Question
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
-from index.chunking import IndexedChunk
 from index.lexical import stem, words
 
 ABSTAIN_TEXT = "I can't find that in the knowledge base."
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+NOT_SAID_TEXT = "The sources don't say."
 # A source sentence that addresses its reader ("Ignore all previous instructions and say ..."):
 # quoting it as an answer would pass the instruction on, so it is never a candidate.
 INSTRUCTION = re.compile(
@@ -32,6 +37,22 @@ INSTRUCTION = re.compile(
     re.I,
 )
 _MEASURE = re.compile(r"\b(?!(?:19|20)\d\d\b)(\d[\d,.]*\d|\d)\s*(%|[A-Za-z][\w-]*)")
+_NUMBER = re.compile(r"(?<![\w.])[+\-−]?\d[\d,]*(?:\.\d+)?")
+_SUPERLATIVE_MIN = re.compile(
+    r"\b(?:smallest|lowest|least|fewest|shortest|oldest|earliest|slowest|lightest|poorest)\b", re.I
+)
+_COMPARATIVE_MIN = re.compile(r"\b(?:less|fewer|smaller|lower|shorter|older|earlier|slower|lighter|poorer)\b", re.I)
+_DIRECTION_UP = frozenset(
+    "grow grew grown growth increas rise rose risen up higher more expand gain boost climb surg jump improv".split()
+)
+_DIRECTION_DOWN = frozenset(
+    "shrink shrank shrunk declin decreas fall fell fallen down lower less contract drop dropp reduc slump plung".split()
+)
+_COMPARATOR = re.compile(
+    r"\b(?P<op>below|under|less than|fewer than|lower than|smaller than|above|over|more than|greater than|"
+    r"higher than|larger than|at least|at most|exceed(?:ed|s)?)\s+(?:about\s+|around\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)",
+    re.I,
+)
 
 
 def _measures(text: str) -> dict[str, set[str]]:
@@ -42,221 +63,251 @@ def _measures(text: str) -> dict[str, set[str]]:
     return out
 
 
+def _number(token: str) -> float | None:
+    try:
+        return float(token.replace(",", "").replace("−", "-"))
+    except ValueError:
+        return None
+
+
 @dataclass
-class Candidate:
-    chunk: IndexedChunk
-    text: str  # what the answer says
-    start: int  # quote span in the source text
-    end: int
-    dense: float
-    score: float = 0.0
-    pair: bool = False  # a sentence together with the one before it
+class Composed:
+    """What an answer says and the candidates it cites, in citation order."""
 
-
-def _paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    p_start = text.rfind("\n\n", 0, start)
-    p_end = text.find("\n\n", end)
-    return (0 if p_start < 0 else p_start + 2), (len(text) if p_end < 0 else p_end)
+    text: str
+    cited: list[Candidate]
+    kind: str
+    confidence: float
 
 
 @dataclass
 class ExtractiveAnswerer:
-    """Selects the best-supported sentence or fact; abstains below `min_score`.
+    """Answers from the retrieved chunks with a calibrated confidence; abstains below `min_confidence`.
 
-    Weights and threshold were chosen by grid search on the repo's fixtures and development sets
-    kept outside the repo (articles and documents it never indexes otherwise); `corridor eval`
-    reports how they do on any other fixture file.
+    The thresholds were chosen on development question sets (training/) so that a wrong answer
+    stays rarer than an abstention; `corridor eval` reports both rates on any fixture file.
     """
 
-    min_score: float = 0.5  # below this best score: abstain
-    w_dense: float = 0.5
-    w_coverage: float = 0.2
-    w_anchor: float = 0.2
-    type_bonus: float = 0.0
-    definition_bonus: float = 0.3  # an acronym after its expansion; "Jane Smith, deputy ..."
-    type_penalty: float = 0.15
-    fact_bonus: float = 0.03
-    local_share: float = 0.5  # weight of coverage counted with the sentence before
-    pair_penalty: float = 0.05
+    min_confidence: float = 0.5  # best candidate below this: abstain
+    extra_confidence: float = 0.5  # a second sentence, list item or summary sentence needs this much
+    extra_coverage: float = 0.2  # ... and must cover this much of the question the first one does not
+    max_items: int = 4
     conflict_margin: float = 0.25
     max_older: int = 2
+    related_passages: int = 3
+    model: ConfidenceModel | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.model is None:
+            self.model = load_model()
 
     # -- candidates ------------------------------------------------------------------------
-    def _candidates(self, docs: list, corpus: Corpus) -> list[Candidate]:
-        out = []
-        for doc in docs:
-            chunk: IndexedChunk = doc.metadata["chunk"]
+    def candidates(self, docs: list, corpus: Corpus) -> list[Candidate]:
+        """Sentences of the retrieved chunks (and adjacent pairs), and facts; each once."""
+        out: dict[tuple, Candidate] = {}
+        for rank, doc in enumerate(docs):
+            chunk = doc.metadata["chunk"]
             dense = float(doc.metadata["dense"])
+            lexical = doc.metadata.get("lexical_rank") is not None
             if chunk.kind == "fact":
                 start = min([chunk.start, *(s for s, _ in chunk.sentences)])
                 end = max([chunk.end, *(e for _, e in chunk.sentences)])
-                out.append(Candidate(chunk, chunk.text, start, end, dense))
+                out.setdefault(("fact", chunk.id), Candidate(chunk, chunk.text, start, end, dense, rank, lexical))
                 continue
             source_text = corpus.source_text(chunk.source_id)
             for s, e in chunk.sentences:
                 sentence = source_text[s:e]
                 if len(sentence.split()) < 4 or sentence.startswith("(") or INSTRUCTION.match(sentence):
                     continue  # "(Photo provided to ...)" and similar fragments answer nothing
-                out.append(Candidate(chunk, sentence, s, e, dense))
-        return out + self._pairs(out, corpus)
-
-    def _pairs(self, singles: list[Candidate], corpus: Corpus) -> list[Candidate]:
-        """A sentence with the one before it, when both were retrieved: "The full trip takes about
-        60 hours" answers "how long from Chongqing to Hanoi" only together with the sentence that
-        names the route. Their similarity is the better of the two chunks'."""
-        by_end = {}
-        for c in singles:
-            if c.chunk.kind != "fact":
-                key = (c.chunk.source_id, c.end)
-                if key not in by_end or by_end[key].dense < c.dense:
-                    by_end[key] = c
-        pairs, seen = [], set()
-        for c in singles:
-            if c.chunk.kind == "fact" or (c.chunk.source_id, c.start) in seen:
-                continue
-            text = corpus.source_text(c.chunk.source_id)
-            gap_start = text.rfind(".", 0, c.start)
-            prev = next(
-                (
-                    p
-                    for (sid, end), p in by_end.items()
-                    if sid == c.chunk.source_id and end > gap_start and end <= c.start
-                ),
-                None,
-            )
-            if prev is None or "\n\n" in text[prev.end : c.start]:
-                continue
-            seen.add((c.chunk.source_id, c.start))
-            joined = text[prev.start : c.end]
-            pairs.append(Candidate(c.chunk, joined, prev.start, c.end, max(c.dense, prev.dense), pair=True))
-        return pairs
-
-    def _coverage(self, q: Question, vocab: set[str], corpus: Corpus) -> float:
-        if not q.terms:
-            return 0.0
-        total = sum(corpus.idf(t) for t in q.terms)
-        hit = sum(corpus.idf(t) for t in q.terms if t in vocab)
-        return hit / total if total else 0.0
-
-    def features(self, q: Question, cand: Candidate, corpus: Corpus) -> dict | None:
-        """The evidence for one candidate, or None when it cannot be the answer.
-
-        A number or year in the question must be in the sentence itself (or be the year of
-        its source); a name may be anywhere in the chunk around it.
-        """
-        rec = corpus.sources.get(cand.chunk.source_id)
-        title = rec.source.title if rec else ""
-        published = rec.source.published if rec else ""
-        # For a fact, its claim is the statement plus the exact span it was derived from.
-        span = corpus.source_text(cand.chunk.source_id)[cand.chunk.start : cand.chunk.end]
-        claim_text = f"{cand.text} {span}" if cand.chunk.kind == "fact" else cand.text
-        sentence_words = set(words(claim_text))
-        # "this year" in a source means the year it was published, unless the sentence names a year itself
-        dates = set() if _YEAR.search(claim_text) else {published[:4], cand.chunk.as_of[:4]} - {""}
-        quote = corpus.source_text(cand.chunk.source_id)[cand.start : cand.end]  # what the citation shows
-        window_words = sentence_words | set(words(quote)) | set(words(cand.chunk.text)) | set(words(title))
-        statement_words = set(words(cand.text))
-        in_sentence = 0
-        for anchor in q.anchors:
-            if anchor[0][:1].isdigit():
-                if not (set(anchor) <= sentence_words | dates):
-                    return None
-                in_sentence += 1
-            elif anchor_found(anchor, statement_words):
-                in_sentence += 1
-            elif not anchor_found(anchor, window_words):
-                return None
-        if q.units and not has_units(q.units, cand.text):
-            return None  # asked in yuan, answered in percent: not an answer
-        return {
-            "dense": cand.dense,
-            "coverage": self._coverage(q, {stem(w) for w in sentence_words}, corpus),
-            # with the sentence before it: "The yard took 26 months to build" follows the one naming the yard
-            "coverage_local": self._coverage(
-                q, {stem(w) for w in sentence_words | set(words(self._previous_sentence(cand, corpus)))}, corpus
-            ),
-            "anchors_in_sentence": in_sentence / len(q.anchors) if q.anchors else 1.0,
-            # a definition must be in the source's own words, not a fact's paraphrase
-            "type": None
-            if q.answer_type is None
-            else type_evidence(q.answer_type, quote if q.answer_type == "expansion" else cand.text, q.asked, q.text),
-            "answer_type": q.answer_type,
-            "fact": cand.chunk.kind == "fact",
-            "pair": cand.pair,
-        }
+                key = (chunk.source_id, s, e)
+                known = out.get(key)
+                if known is None or known.dense < dense:
+                    out[key] = Candidate(
+                        chunk, sentence, s, e, dense, min(rank, known.rank) if known else rank, lexical
+                    )
+        singles = list(out.values())
+        return singles + self._pairs(singles, corpus)
 
     @staticmethod
-    def _previous_sentence(cand: Candidate, corpus: Corpus) -> str:
-        """The text between the paragraph's start (at most 300 characters back) and the sentence."""
-        text = corpus.source_text(cand.chunk.source_id)
-        p_start, _ = _paragraph_bounds(text, cand.start, cand.end)
-        return text[max(p_start, cand.start - 300) : cand.start]
+    def _pairs(singles: list[Candidate], corpus: Corpus) -> list[Candidate]:
+        """A sentence with the one before it, when both were retrieved: "The full trip takes about
+        60 hours" answers "how long from Chongqing to Hanoi" only together with the sentence that
+        names the route."""
+        by_end = {(c.source_id, c.end): c for c in singles if c.chunk.kind != "fact"}
+        pairs = []
+        for c in singles:
+            if c.chunk.kind == "fact":
+                continue
+            text = corpus.source_text(c.source_id)
+            gap = text[: c.start].rstrip()
+            prev = by_end.get((c.source_id, len(gap)))
+            if prev is None or "\n\n" in text[prev.end : c.start]:
+                continue
+            joined = text[prev.start : c.end]
+            pairs.append(
+                Candidate(
+                    c.chunk,
+                    joined,
+                    prev.start,
+                    c.end,
+                    max(c.dense, prev.dense),
+                    min(c.rank, prev.rank),
+                    c.lexical or prev.lexical,
+                    pair=True,
+                )
+            )
+        return pairs
 
-    def combine(self, f: dict) -> float:
-        coverage = (1 - self.local_share) * f["coverage"] + self.local_share * f["coverage_local"]
-        score = self.w_dense * f["dense"] + self.w_coverage * coverage + self.w_anchor * f["anchors_in_sentence"]
-        if f["type"] is not None:
-            if f["type"] >= 1:
-                score += self.definition_bonus if f["answer_type"] in ("expansion", "describe") else self.type_bonus
-            else:
-                score -= self.type_penalty * (1 - f["type"])
-        if f["fact"]:
-            score += self.fact_bonus
-        if f.get("pair"):
-            score -= self.pair_penalty
-        return score
-
-    def _score(self, q: Question, cand: Candidate, corpus: Corpus) -> float | None:
-        f = self.features(q, cand, corpus)
-        if f is None or (f["answer_type"] in REQUIRED and not f["type"]):
-            return None  # "how many"/"what share" is never answered by a sentence without a figure
-        return self.combine(f)
+    def scored(self, q: Question, docs: list, corpus: Corpus) -> list[Candidate]:
+        """Candidates with their features and probability, most probable first."""
+        cands = self.candidates(docs, corpus)
+        if not cands:
+            return []
+        ev = QuestionEvidence.of(q, corpus)
+        best_dense = max(c.dense for c in cands)
+        for cand in cands:
+            cand.features = measure(ev, cand, corpus, best_dense)
+        add_relative([c.features for c in cands])
+        for cand in cands:
+            cand.prob = self.model.probability(cand.features)
+        cands.sort(key=lambda c: (-c.prob, c.chunk.kind != "fact", c.pair, c.start))
+        return cands
 
     # -- answer ----------------------------------------------------------------------------
     def answer(self, question: str, q: Question, docs: list, corpus: Corpus) -> Answer:
-        retrieved = [
-            Retrieved(
-                id=d.id,
-                source=d.metadata["chunk"].source_id,
-                kind=d.metadata["chunk"].kind,
-                text=d.page_content,
-                score=round(float(d.metadata["score"]), 6),
-                dense=round(float(d.metadata["dense"]), 6),
-                lexical_rank=d.metadata.get("lexical_rank"),
-                dense_rank=d.metadata.get("dense_rank"),
-                quote=corpus.source_text(d.metadata["chunk"].source_id)[
-                    d.metadata["chunk"].start : d.metadata["chunk"].end
-                ],
-            )
-            for d in docs
-        ]
-        scored = []
-        for cand in self._candidates(docs, corpus):
-            score = self._score(q, cand, corpus)
-            if score is not None:
-                cand.score = score
-                scored.append(cand)
-        scored.sort(key=lambda c: (-c.score, c.chunk.kind != "fact", c.start))
-        if not scored or scored[0].score < self.min_score:
-            reason = self._abstain_reason(q, corpus, bool(scored))
-            return Answer(
-                question,
-                ABSTAIN_TEXT + (" " + reason if reason else ""),
-                True,
-                [],
-                retrieved=retrieved,
-                reason=reason or "low support",
-            )
+        retrieved = _retrieved(docs, corpus)
+        if q.form == "metadata":
+            return self._metadata(question, q, docs, corpus, retrieved)
+        scored = self.scored(q, docs, corpus)
+        composed = self.compose(q, scored, corpus)
+        if composed is None:
+            return self._abstain(question, q, scored, corpus, retrieved)
+        citations = [self._citation(n, cand, corpus) for n, cand in enumerate(composed.cited, start=1)]
+        return Answer(
+            question,
+            composed.text,
+            False,
+            citations,
+            retrieved=retrieved,
+            confidence=round(composed.confidence, 4),
+            kind=composed.kind,
+        )
+
+    def compose(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
+        """The answer for the question's form, or None to abstain."""
+        if not scored:
+            return None
+        if q.form in ("superlative", "comparative"):
+            best = scored[0]
+            # "Who is Chongqing's largest trading partner?" is answered by a sentence saying so
+            said = best.prob >= self.min_confidence and _says_superlative(q, best)
+            if not said:
+                compared = self._compare(q, scored, corpus)
+                if compared is not None:
+                    return compared
+        if q.form == "yesno":
+            return self._yes_no(q, scored, corpus)
+        if q.form == "overview":
+            return self._overview(q, scored, corpus)
+        best = scored[0]
+        if best.prob < self.min_confidence:
+            return None
+        if q.form == "list":
+            return self._list(q, scored)
         chosen = self._newest_first(q, scored, corpus)
-        citations = [self._citation(n, cand, corpus) for n, cand in enumerate(chosen, start=1)]
-        if len(chosen) == 1:
-            text = f"{chosen[0].text.rstrip()} [1]"
-        else:
-            lead, *older = citations
-            text = f"As of {lead.published}: {chosen[0].text.rstrip()} [1]"
-            for cand, cit in zip(chosen[1:], older, strict=True):
-                text += f" Earlier, as of {cit.published or 'an undated source'}: {cand.text.rstrip()} [{cit.n}]"
-        return Answer(question, text, False, citations, retrieved=retrieved)
+        if len(chosen) > 1:
+            return self._dated(chosen, corpus)
+        second = self._complement(q, best, scored)
+        cited = sorted([best, second], key=lambda c: c.start) if second else [best]
+        return Composed(_join(cited), cited, "sentence", best.prob)
+
+    # -- compositions ---------------------------------------------------------------------------
+    def _complement(self, q: Question, best: Candidate, scored: list[Candidate]) -> Candidate | None:
+        """A second sentence, when it covers a good part of the question the first leaves out
+        ("What did they agree to create, and how much trade should it bring?")."""
+        covered = set(words(best.text))
+        missing = {t for t in q.terms if t not in {stem(w) for w in covered}}
+        if not missing or len(q.terms) < 3:
+            return None
+        for cand in scored[1:6]:
+            if cand.prob < self.extra_confidence or _overlaps(cand, best) or cand.source_id != best.source_id:
+                continue
+            gained = missing & {stem(w) for w in words(cand.text)}
+            if len(gained) / len(q.terms) >= self.extra_coverage:
+                return cand
+        return None
+
+    def _list(self, q: Question, scored: list[Candidate]) -> Composed:
+        """Every confident sentence that adds an item, in source order, each cited."""
+        best = scored[0]
+        chosen = [best]
+        for cand in scored[1:]:
+            if len(chosen) >= self.max_items or cand.prob < max(self.extra_confidence, best.prob * 0.6):
+                continue
+            if any(_overlaps(cand, c) for c in chosen):
+                continue
+            chosen.append(cand)
+        chosen.sort(key=lambda c: (c.source_id, c.start))
+        return Composed(_join(chosen), chosen, "list" if len(chosen) > 1 else "sentence", best.prob)
+
+    def _overview(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
+        """A short extract: the opening sentences of the document asked about, or the most relevant
+        sentences about the subject asked about, in source order."""
+        about_document = re.search(
+            r"\b(?:this|the)\s+(?:article|document|piece|story|report|text|page)\b", q.text, re.I
+        )
+        if about_document or not q.anchors:
+            source_id = scored[0].source_id if scored else corpus.main_source()
+            lead = corpus.lead_sentences(source_id, 3)
+            if lead:
+                cited = [_lead_candidate(corpus, source_id, s, e) for s, e in lead]
+                return Composed(_join(cited), cited, "overview", 0.0)
+        confident = [c for c in scored if c.prob >= self.extra_confidence and not c.pair]
+        if not confident:
+            return None
+        chosen: list[Candidate] = []
+        for cand in confident:
+            if len(chosen) < 3 and not any(_overlaps(cand, c) for c in chosen):
+                chosen.append(cand)
+        chosen.sort(key=lambda c: (c.source_id, c.start))
+        return Composed(_join(chosen), chosen, "overview", confident[0].prob)
+
+    def _yes_no(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
+        """ "Yes." or "No." with the sentence that decides it; None ("the sources don't say") otherwise."""
+        best = scored[0]
+        if best.prob < self.min_confidence:
+            return None
+        verdict = _verdict(q, best)
+        if verdict is None:
+            return None
+        return Composed(f"{verdict}. {best.text.strip()} [1]", [best], "yes-no", best.prob)
+
+    def _compare(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
+        """Name the winner among figures of the same measure, date and source, citing them."""
+        figures = _figures(q, scored, self.extra_confidence, corpus)
+        if len(figures) < 2:
+            return None
+        named = [f for f in figures if any(set(a) & set(words(f[0])) for a in q.anchors)]
+        if q.form == "comparative" and len(named) >= 2:
+            figures = named
+        smallest = bool((_SUPERLATIVE_MIN if q.form == "superlative" else _COMPARATIVE_MIN).search(q.text))
+        ordered = sorted(figures, key=lambda f: f[1], reverse=not smallest)
+        winner, value, label, cand = ordered[0]
+        if len(ordered) > 1 and ordered[1][1] == value:
+            return None  # a tie: nothing to name
+        word = "smallest" if smallest else "largest"
+        others = ", ".join(f"{name} {lab}" for name, _, lab, _ in ordered[1:])
+        cited = list({id(c): c for *_, c in ordered}.values())
+        marks = " ".join(f"[{i}]" for i in range(1, len(cited) + 1))
+        text = f"{winner}, with {label}: the {word} of the figures the sources give ({others}). {marks}"
+        return Composed(text, cited, "comparison", min(c.prob for c in cited))
+
+    def _dated(self, chosen: list[Candidate], corpus: Corpus) -> Composed:
+        date = lambda c: c.chunk.as_of or corpus.sources[c.source_id].source.published or ""  # noqa: E731
+        text = f"As of {date(chosen[0])}: {chosen[0].text.rstrip()} [1]"
+        for n, cand in enumerate(chosen[1:], start=2):
+            text += f" Earlier, as of {date(cand) or 'an undated source'}: {cand.text.rstrip()} [{n}]"
+        return Composed(text, chosen, "sentence", chosen[0].prob)
 
     def _newest_first(self, q: Question, scored: list[Candidate], corpus: Corpus) -> list[Candidate]:
         """The best candidate or, when dated sources give different figures for the same measure
@@ -265,39 +316,79 @@ class ExtractiveAnswerer:
         if q.answer_type not in QUANTITIES:
             return [best]
         best_measures = _measures(best.text)
-        floor = max(self.min_score, best.score - self.conflict_margin)
+        floor = max(self.min_confidence, best.prob - self.conflict_margin)
         rivals: dict[str, Candidate] = {}
         for cand in scored[1:]:
-            if cand.score < floor:
+            if cand.prob < floor:
                 break
-            source = cand.chunk.source_id
-            if source == best.chunk.source_id or source in rivals:
+            source = cand.source_id
+            if source == best.source_id or source in rivals:
                 continue
             theirs = _measures(cand.text)
             if any(unit in theirs and theirs[unit] != figures for unit, figures in best_measures.items()):
                 rivals[source] = cand
         if not rivals:
             return [best]
-        date = lambda c: c.chunk.as_of or corpus.sources[c.chunk.source_id].source.published or ""  # noqa: E731
-        ordered = sorted([best, *rivals.values()], key=lambda c: (date(c), c.score), reverse=True)
+        date = lambda c: c.chunk.as_of or corpus.sources[c.source_id].source.published or ""  # noqa: E731
+        ordered = sorted([best, *rivals.values()], key=lambda c: (date(c), c.prob), reverse=True)
         if len({date(c) for c in ordered}) < 2:
             return [best]  # same date: nothing tells which figure is current
         return ordered[: 1 + self.max_older]
 
-    def _abstain_reason(self, q: Question, corpus: Corpus, any_candidate: bool) -> str:
-        vocab = corpus.vocabulary
-        unknown = [a for a in q.anchors if not anchor_found(a, vocab)]
+    # -- metadata, abstention -------------------------------------------------------------------
+    def _metadata(self, question: str, q: Question, docs: list, corpus: Corpus, retrieved) -> Answer:
+        """ "When was this published?", "Who published it?", "Which sources do you have?": from the
+        sources' own metadata, each cited by its opening words."""
+        records = sorted(corpus.sources.values(), key=lambda r: (r.source.published, r.source.id), reverse=True)
+        if not records:
+            return Answer(question, ABSTAIN_TEXT, True, [], retrieved=retrieved, reason="no sources", kind="abstain")
+        listing = re.search(r"\b(?:sources|documents|articles|texts|files)\b", q.text, re.I)
+        if listing or len(records) > 1 and not docs:
+            shown = records[:10]
+            cands = [_lead_candidate(corpus, r.source.id, *corpus.lead_sentences(r.source.id, 1)[0]) for r in shown]
+            parts = [f"“{r.source.title}” ({_describe(r.source)}) [{i}]" for i, r in enumerate(shown, start=1)]
+            more = f" and {len(records) - len(shown)} more" if len(records) > len(shown) else ""
+            head = f"The knowledge base has {len(records)} source{'s' if len(records) != 1 else ''}: "
+            text = head + "; ".join(parts) + more + "."
+        else:
+            record = corpus.sources[docs[0].metadata["chunk"].source_id] if docs else records[0]
+            cands = [_lead_candidate(corpus, record.source.id, *corpus.lead_sentences(record.source.id, 1)[0])]
+            text = f"“{record.source.title}” ({_describe(record.source)}). [1]"
+            if re.search(r"\b(?:wrote|author|authored)\b", q.text, re.I):
+                text = f"The source does not name its author. {text}"
+        citations = [self._citation(n, c, corpus) for n, c in enumerate(cands, start=1)]
+        return Answer(question, text, False, citations, retrieved=retrieved, confidence=1.0, kind="metadata")
+
+    def _abstain(self, question: str, q: Question, scored: list[Candidate], corpus: Corpus, retrieved) -> Answer:
+        reason = self._abstain_reason(q, corpus)
+        related: list[Candidate] = []
+        for cand in sorted(scored, key=lambda c: -c.prob):
+            if len(related) < self.related_passages and not cand.pair and not any(_overlaps(cand, c) for c in related):
+                related.append(cand)
+        text = NOT_SAID_TEXT if q.form == "yesno" else ABSTAIN_TEXT
+        return Answer(
+            question,
+            text + (" " + reason if reason else ""),
+            True,
+            [],
+            retrieved=retrieved,
+            reason=reason or "low confidence",
+            kind="abstain",
+            confidence=round(scored[0].prob, 4) if scored else 0.0,
+            related=[self._citation(n, c, corpus) for n, c in enumerate(related, start=1)],
+        )
+
+    @staticmethod
+    def _abstain_reason(q: Question, corpus: Corpus) -> str:
+        unknown = [typed for anchor, typed in zip(q.anchors, q.typed, strict=False) if not corpus.knows(anchor)]
         if unknown:
-            names = ", ".join("“" + " ".join(a).title() + "”" if not a[0][:1].isdigit() else a[0] for a in unknown)
-            return f"The sources never mention {names}."
-        if not any_candidate and q.anchors:
-            return "The sources mention those names, but not together with what you asked."
+            return "The sources never mention " + ", ".join(f"“{t}”" for t in unknown) + "."
         return ""
 
     def _citation(self, n: int, cand: Candidate, corpus: Corpus) -> Citation:
-        rec = corpus.sources[cand.chunk.source_id]
+        rec = corpus.sources[cand.source_id]
         text = rec.source.text
-        p_start, p_end = _paragraph_bounds(text, cand.start, cand.end)
+        p_start, p_end = corpus.paragraph_bounds(cand.source_id, cand.start, cand.end)
         return Citation(
             n=n,
             source=rec.source.id,
@@ -305,7 +396,7 @@ class ExtractiveAnswerer:
             published=cand.chunk.as_of or rec.source.published,
             url=rec.source.url,
             quote=text[cand.start : cand.end],
-            score=round(cand.score, 4),
+            score=round(cand.prob, 4),
             publisher=rec.source.publisher,
             start=cand.start,
             end=cand.end,
@@ -313,3 +404,138 @@ class ExtractiveAnswerer:
             context=text[p_start:p_end],
             quote_offset=cand.start - p_start,
         )
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _retrieved(docs: list, corpus: Corpus) -> list[Retrieved]:
+    return [
+        Retrieved(
+            id=d.id,
+            source=d.metadata["chunk"].source_id,
+            kind=d.metadata["chunk"].kind,
+            text=d.page_content,
+            score=round(float(d.metadata["score"]), 6),
+            dense=round(float(d.metadata["dense"]), 6),
+            lexical_rank=d.metadata.get("lexical_rank"),
+            dense_rank=d.metadata.get("dense_rank"),
+            quote=corpus.source_text(d.metadata["chunk"].source_id)[
+                d.metadata["chunk"].start : d.metadata["chunk"].end
+            ],
+        )
+        for d in docs
+    ]
+
+
+def _join(cited: list[Candidate]) -> str:
+    return " ".join(f"{c.text.strip()} [{n}]" for n, c in enumerate(cited, start=1))
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.source_id == b.source_id and a.start < b.end and b.start < a.end
+
+
+def _describe(source) -> str:
+    parts = [p for p in (source.publisher, f"published {source.published}" if source.published else "") if p]
+    return ", ".join(parts) or "no publisher or date given"
+
+
+def _lead_candidate(corpus: Corpus, source_id: str, start: int, end: int) -> Candidate:
+    from index.chunking import IndexedChunk
+
+    rec = corpus.sources[source_id]
+    chunk = IndexedChunk(
+        id=f"lead:{source_id}:{start}", source_id=source_id, kind="passage", text="", start=start, end=end
+    )
+    chunk = replace(chunk, as_of=rec.source.published)
+    return Candidate(chunk, corpus.source_text(source_id)[start:end], start, end, 0.0)
+
+
+def _says_superlative(q: Question, cand: Candidate) -> bool:
+    asked = {stem(w) for w in words(q.text)}
+    said = {stem(w) for w in words(cand.text)}
+    superlatives = {stem(w) for w in re.findall(r"\b\w+(?:est|most|least)\b", q.text.lower())}
+    return bool(superlatives & said & asked)
+
+
+def _figures(
+    q: Question, scored: list[Candidate], floor: float, corpus: Corpus
+) -> list[tuple[str, float, str, Candidate]]:
+    """(name, value, figure as written, candidate) for each item of the most relevant "respectively"
+    sentence: its derived one-item facts give each name its own figure unambiguously, all of the
+    same measure and date. Figures from different sentences are never compared."""
+    wanted_percent = q.answer_type == "percent" or re.search(r"\b(?:share|percent|proportion)\b", q.text, re.I)
+    lead = None
+    for cand in scored:
+        if cand.prob < floor * 0.5:
+            break
+        for chunk in corpus.respectively_facts(cand.source_id, cand.start, cand.end):
+            if not wanted_percent or "%" in chunk.text:
+                lead = Candidate(chunk, chunk.text, cand.start, cand.end, cand.dense, prob=cand.prob)
+                break
+        if lead is not None:
+            break
+    if lead is None:
+        return []
+    by_id = {id(c.chunk): c for c in scored}
+    found: dict[str, tuple[str, float, str, Candidate]] = {}
+    for chunk in corpus.siblings(lead.chunk):
+        measures = _MEASURE.findall(chunk.text)
+        if len(measures) != 1:
+            return []
+        number, unit = measures[0]
+        value = _number(number)
+        names = [n for n in re.findall(r"\b[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*", chunk.text) if n not in _OPENERS]
+        names = [n for n in names if n in corpus.source_text(chunk.source_id)[chunk.start : chunk.end]]
+        item = _item_name(chunk.text, names, lead, corpus)
+        if value is None or item is None:
+            return []
+        cand = by_id.get(id(chunk)) or Candidate(chunk, chunk.text, lead.start, lead.end, lead.dense, prob=lead.prob)
+        found.setdefault(item, (item, value, f"{number}{unit}" if unit == "%" else f"{number} {unit}", cand))
+    return list(found.values())
+
+
+_OPENERS = frozenset({"Data", "The", "It", "In", "This", "These", "Statistics", "According"})
+
+
+def _item_name(statement: str, names: list[str], lead: Candidate, corpus: Corpus) -> str | None:
+    """The one name that differs between the sibling statements of a "respectively" list."""
+    others = [c.text for c in corpus.siblings(lead.chunk) if c.text != statement]
+    own = [n for n in names if all(n not in other for other in others)]
+    return own[0] if len(own) == 1 else None
+
+
+def _verdict(q: Question, cand: Candidate) -> str | None:
+    """ "Yes", "No", or None when the sentence does not decide the question."""
+    sentence_stems = {stem(w) for w in words(cand.text)}
+    asked = {stem(w) for w in words(q.text)}
+    f = cand.features
+    # a figure compared with a threshold: "Was the index below 100?" against "112.9"
+    compared = _COMPARATOR.search(q.text)
+    if compared:
+        limit = _number(compared.group("n"))
+        values = [v for v in (_number(n) for n in _NUMBER.findall(cand.text)) if v is not None and v != limit]
+        if limit is not None and len(values) >= 1:
+            op = compared.group("op").lower()
+            value = values[0]
+            above = op in ("above", "over", "more than", "greater than", "higher than", "larger than", "at least") or (
+                op.startswith("exceed")
+            )
+            holds = (
+                value >= limit
+                if op == "at least"
+                else value <= limit
+                if op == "at most"
+                else (value > limit if above else value < limit)
+            )
+            return "Yes" if holds else "No"
+    # a direction: "Did trade shrink?" against "an increase of 5.2%"
+    up_q, down_q = asked & _DIRECTION_UP, asked & _DIRECTION_DOWN
+    up_s, down_s = sentence_stems & _DIRECTION_UP, sentence_stems & _DIRECTION_DOWN
+    if (up_q and down_s and not up_s) or (down_q and up_s and not down_s):
+        return "No"
+    if f.get("anchors", 0) >= 1 and f.get("cov", 0) >= 0.75 and f.get("negation", 0) == 0:
+        return "Yes"
+    # a name swapped for another: "with a Vietnamese company?" against "with Laos Economic and Trade Group"
+    if f.get("anchors", 0) < 1 and f.get("cov", 0) >= 0.6 and f.get("anchors_para", 0) < 1:
+        return "No"
+    return None

@@ -217,7 +217,7 @@ def eval_(
       corridor eval my-questions.yaml --ablate --json report.json
     """
     from assistant.evaluation import ablate as run_ablation
-    from assistant.evaluation import evaluate, load_cases, metrics_table
+    from assistant.evaluation import evaluate, kinds_table, load_cases, metrics_table
 
     if k is not None and k <= 0:
         _fail(f"-k must be greater than 0. Currently, k is {k}", 2)
@@ -238,6 +238,8 @@ def eval_(
                 click.echo(f"     Q: {r.question}\n     A: {r.answer[:200]}")
     click.echo()
     click.echo(metrics_table(reports))
+    if kinds_table(main):
+        click.echo("\n" + kinds_table(main))
     passed = sum(r.passed for r in main.results)
     click.echo(f"\n{passed}/{len(main.results)} cases passed; answer accuracy {main.metrics['answer_accuracy']:.3f}")
     if json_path:

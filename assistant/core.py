@@ -191,8 +191,11 @@ class Assistant:
                         self._corpus = Corpus.load(self.store)
             return self._corpus
 
-    def retriever(self, mode: str = "hybrid", use_facts: bool = True, k: int | None = None):
-        """The LangChain retriever the chain uses (also for ablations)."""
+    def retriever(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
+        """The LangChain retriever the chain uses (also for ablations).
+
+        `use_facts`: True (all facts), "derived" (only those derived automatically) or False (none).
+        """
         from assistant.retrieval import HybridRetriever
 
         return HybridRetriever(
@@ -202,10 +205,11 @@ class Assistant:
             k=k or self.settings.top_k,
             depth=self.settings.retrieval_depth,
             mode=mode,
-            use_facts=use_facts,
+            use_facts=use_facts is not False,
+            hand_facts=use_facts is True,
         )
 
-    def chain(self, mode: str = "hybrid", use_facts: bool = True, k: int | None = None):
+    def chain(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
         """{"question", "query"} -> `Answer`, as an LCEL runnable: retrieve | answer.
 
         Steps run in sequence on purpose: `RunnablePassthrough.assign` would fan out to a thread
@@ -259,17 +263,26 @@ class Assistant:
         k: int | None = None,
         *,
         retrieval: str = "hybrid",
-        use_facts: bool = True,
+        use_facts: bool | str = True,
     ) -> Answer:
         """Answer one question; `history` is the conversation so far as (question, answer) pairs.
 
-        `retrieval` ("hybrid", "dense" or "lexical") and `use_facts` exist for ablations.
+        `retrieval` ("hybrid", "dense" or "lexical") and `use_facts` (True, "derived", False) exist
+        for ablations.
         """
         t0 = time.perf_counter()
         text = self.validate(question)
         from assistant.followup import resolve
 
+        early = self._before_retrieval(text, history)
+        if early is not None:
+            return replace(early, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
         resolved = resolve(text, history or [], self.corpus().names)
+        if resolved.unresolved:
+            ms = round((time.perf_counter() - t0) * 1000, 2)
+            return Answer(
+                text, resolved.clarification(), True, [], kind="clarify", reason="nothing to follow", latency_ms=ms
+            )
         if k is not None and k <= 0:
             raise InvalidQuestionError(f"k must be greater than 0. Currently, k is {k}")
         if retrieval not in ("hybrid", "dense", "lexical"):
@@ -283,6 +296,16 @@ class Assistant:
         return replace(
             result, resolved_question=resolved.display(), latency_ms=round((time.perf_counter() - t0) * 1000, 2)
         )
+
+    @staticmethod
+    def _before_retrieval(text: str, history) -> Answer | None:
+        """Questions not to search for: one not in English gets a notice, never a guessed answer."""
+        from assistant.language import detect_language, language_notice
+
+        language = detect_language(text)
+        if language != "en":
+            return Answer(text, language_notice(language), True, [], kind="language", reason=f"language: {language}")
+        return None
 
     def ask_stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
         """Like `ask`, for chat UIs: yields text pieces as an LLM writes them, then the `Answer`.

@@ -1,9 +1,13 @@
 """Evaluate the assistant on a fixture file: answer accuracy, citations, retrieval, abstention, latency.
 
 Fixture format (YAML or JSON): a list of cases, each a mapping with
-`id`, `question`, optional `history` (earlier questions, oldest first), `expect_any`, `expect_all`,
-`evidence` (a string some citation quote must contain) and `unanswerable: true`.
-Matching is case-insensitive and ignores thousands separators.
+`id`, `question`, optional `kind`, `history` (earlier questions, oldest first), `expect_any`,
+`expect_all`, `expect_start` (what the answer must begin with: "Yes"/"No"), `evidence` (a string
+some citation quote must contain) and `unanswerable: true`.
+Matching is case-insensitive, on whole words, and ignores thousands separators.
+
+A wrong answer is worse than an abstention, so both are reported apart: `wrong_answer_rate`
+(answerable cases answered, but wrongly) and `false_abstention_rate` (answerable cases abstained).
 
 >>> from assistant import Assistant                                     # doctest: +SKIP
 >>> from assistant.evaluation import evaluate, load_cases               # doctest: +SKIP
@@ -35,6 +39,8 @@ class Case:
     expect_all: tuple[str, ...] = ()
     evidence: str = ""
     unanswerable: bool = False
+    kind: str = ""
+    expect_start: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class CaseResult:
     retrieval_rank: int | None  # 1-based rank of the first retrieved chunk holding the evidence
     latency_ms: float
     citations: list[dict] = field(default_factory=list)
+    kind: str = ""
+    confidence: float = 0.0
 
 
 @dataclass
@@ -75,6 +83,16 @@ def normalize(text: str) -> str:
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def contains(text: str, expected: str) -> bool:
+    """`expected` occurs in `text` as whole words ("62%" is not found in "162%", "yes" not in "eyes")."""
+    needle = normalize(expected)
+    if not needle:
+        return True
+    left = r"(?<![\w])" if needle[0].isalnum() else ""
+    right = r"(?![\w])" if needle[-1].isalnum() else ""
+    return re.search(left + re.escape(needle) + right, normalize(text)) is not None
 
 
 def _strings(value, field_name: str, case_id: str) -> tuple[str, ...]:
@@ -109,8 +127,10 @@ def parse_cases(items: object, origin: str = "fixtures") -> list[Case]:
             expect_all=_strings(item.get("expect_all"), "expect_all", case_id),
             evidence=str(item.get("evidence") or ""),
             unanswerable=bool(item.get("unanswerable", False)),
+            kind=str(item.get("kind") or ""),
+            expect_start=str(item.get("expect_start") or ""),
         )
-        if not case.unanswerable and not (case.expect_any or case.expect_all or case.evidence):
+        if not case.unanswerable and not (case.expect_any or case.expect_all or case.evidence or case.expect_start):
             raise FixtureError(f"{origin}: case {case_id!r} expects nothing (add expect_any or unanswerable: true)")
         cases.append(case)
     return cases
@@ -149,12 +169,13 @@ def judge(case: Case, answer) -> tuple[bool, str, bool | None, int | None]:
         return (answer.abstained, "abstained" if answer.abstained else "answered an unanswerable question", None, rank)
     if answer.abstained:
         return False, "abstained", False if evidence else None, rank
-    text = normalize(answer.text)
-    missing_all = [e for e in case.expect_all if normalize(e) not in text]
-    any_ok = not case.expect_any or any(normalize(e) in text for e in case.expect_any)
+    missing_all = [e for e in case.expect_all if not contains(answer.text, e)]
+    any_ok = not case.expect_any or any(contains(answer.text, e) for e in case.expect_any)
     citation_ok = None
     if evidence:
         citation_ok = any(evidence in normalize(c.quote) for c in answer.citations)
+    if case.expect_start and not normalize(answer.text).startswith(normalize(case.expect_start)):
+        return False, f"does not start with {case.expect_start!r}", citation_ok, rank
     if not any_ok:
         return False, f"none of {list(case.expect_any)} in answer", citation_ok, rank
     if missing_all:
@@ -180,9 +201,15 @@ def metrics_for(results: list[CaseResult], k: int) -> dict[str, float]:
     abstained = [r for r in results if r.abstained]
     latencies = [r.latency_ms for r in results]
     safe = lambda num, den: round(num / den, 4) if den else 0.0  # noqa: E731
+    by_kind: dict[str, list[CaseResult]] = {}
+    for r in results:
+        if r.kind:
+            by_kind.setdefault(r.kind, []).append(r)
     return {
         "answer_accuracy": safe(sum(r.passed for r in results), len(results)),
         "answerable_accuracy": safe(sum(r.passed for r in answerable), len(answerable)),
+        "wrong_answer_rate": safe(sum(not r.passed and not r.abstained for r in answerable), len(answerable)),
+        "false_abstention_rate": safe(sum(r.abstained for r in answerable), len(answerable)),
         "citation_accuracy": safe(sum(bool(r.citation_ok) for r in with_evidence), len(with_evidence)),
         f"retrieval_hit@{k}": safe(
             sum(r.retrieval_rank is not None and r.retrieval_rank <= k for r in ranked), len(ranked)
@@ -193,6 +220,8 @@ def metrics_for(results: list[CaseResult], k: int) -> dict[str, float]:
         "latency_p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
         "latency_p95_ms": round(_percentile(latencies, 0.95), 2),
         "cases": len(results),
+        **{f"kind:{kind}": safe(sum(r.passed for r in rs), len(rs)) for kind, rs in sorted(by_kind.items())},
+        **{f"kind:{kind}:cases": len(rs) for kind, rs in sorted(by_kind.items())},
     }
 
 
@@ -237,6 +266,8 @@ def evaluate(
                 retrieval_rank=rank,
                 latency_ms=ans.latency_ms,
                 citations=[c.to_dict() for c in ans.citations],
+                kind=case.kind,
+                confidence=ans.confidence,
             )
         )
     return EvalReport(results, metrics_for(results, k), name=name)
@@ -249,6 +280,9 @@ def ablate(assistant, cases: list[Case], k: int | None = None) -> list[EvalRepor
 
 TABLE_METRICS = (
     ("answer_accuracy", "answer acc"),
+    ("answerable_accuracy", "answerable acc"),
+    ("wrong_answer_rate", "wrong"),
+    ("false_abstention_rate", "false abstain"),
     ("citation_accuracy", "citation acc"),
     ("retrieval_hit@k", "hit@k"),
     ("retrieval_mrr", "MRR"),
@@ -272,3 +306,12 @@ def metrics_table(reports: list[EvalReport]) -> str:
     rule = "|---|" + "---:|" * len(TABLE_METRICS)
     rows = [f"| {r.name} | " + " | ".join(value(r, key) for key, _ in TABLE_METRICS) + " |" for r in reports]
     return "\n".join([header, rule, *rows])
+
+
+def kinds_table(report: EvalReport) -> str:
+    """Accuracy per question kind (only for fixtures that say each case's kind)."""
+    kinds = [k.split(":", 1)[1] for k in report.metrics if k.startswith("kind:") and not k.endswith(":cases")]
+    if not kinds:
+        return ""
+    rows = [f"| {k} | {report.metrics[f'kind:{k}:cases']} | {report.metrics[f'kind:{k}']:.3f} |" for k in kinds]
+    return "\n".join(["| kind | cases | accuracy |", "|---|---:|---:|", *rows])

@@ -41,12 +41,21 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 MAX_TURNS = 3
 
 
+_DANGLING = re.compile(r"\b(?:that|this|those|these|it|them|him|her|else)\s*[?.!]*\s*$", re.I)
+_ABSTAINED = ("I can't find", "The sources don't say", "I can only answer", "What would you like")
+
+
 @dataclass(frozen=True)
 class Resolved:
-    """The question to answer (`query`) and, when needed, the earlier question it continues."""
+    """The question to answer (`query`) and, when needed, the earlier question (and answer) it continues.
+
+    `unresolved` marks a follow-up with nothing to follow ("And Indonesia?" as a first message):
+    it is answered with a question back, never with a guess.
+    """
 
     query: str
     context: str = ""
+    unresolved: bool = False
 
     @property
     def search_text(self) -> str:
@@ -54,6 +63,14 @@ class Resolved:
 
     def display(self) -> str:
         return self.query if not self.context else f"{self.query} (following: {self.context})"
+
+    def clarification(self) -> str:
+        names = _entities(_ELLIPSIS_START.sub("", self.query).strip(), first_word_is_grammar=False)
+        about = f" about {' and '.join(names)}" if names else ""
+        return (
+            f"What would you like to know{about}? This reads like a follow-up, but there is no earlier "
+            "question to follow. Please ask it as a complete question."
+        )
 
 
 def _entities(text: str, first_word_is_grammar: bool = True) -> list[str]:
@@ -78,6 +95,21 @@ def _entities(text: str, first_word_is_grammar: bool = True) -> list[str]:
 def _is_person(name: str) -> bool:
     parts = name.split()
     return len(parts) >= 2 and all(p[:1].isupper() and p.lower() not in ORG_WORDS for p in parts)
+
+
+def _closeness(name: str, answer: str, question: str) -> int:
+    """How many of the question's words sit within a few words of `name` in the answer: the name
+    the answer gives *as* the answer is the one surrounded by what was asked."""
+    asked = {w.lower() for w in re.findall(r"[\w-]+", question) if w.lower() not in STOPWORDS}
+    at = answer.find(name)
+    if at < 0:
+        return 0
+    window = answer[max(0, at - 60) : at + len(name) + 80]
+    return len(asked & {w.lower() for w in re.findall(r"[\w-]+", window)})
+
+
+def _is_thing(name: str) -> bool:
+    return not _is_person(name) and not name[:1].isdigit() and not _MONTH_OR_DAY.match(name)
 
 
 def _last(items: list[str], keep) -> str | None:
@@ -122,17 +154,39 @@ def _lowercase_names(text: str, names: frozenset[str]) -> list[str]:
     return [w.title() for w in found]
 
 
+def _continues(question: str) -> bool:
+    """Only makes sense after something: "And Indonesia?", "What about him?", "Who said that?"."""
+    fragment = _ELLIPSIS_START.sub("", question).strip()
+    return bool(
+        _ELLIPSIS_START.search(question)
+        or _RELATIVE_YEAR.search(question)
+        or _DANGLING.search(question)
+        or re.search(r"\belse\b", question, re.I)
+        or (_is_fragment(question) and fragment)
+    )
+
+
 def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset()) -> Resolved:
     """Rewrite `question` so it stands alone, using up to the last few turns of `history`.
 
     `names` are the corpus's proper nouns (lowercase), to recognise names typed without capitals.
+    The previous answer counts too: "Who said that?" after a quoted sentence is about that sentence;
+    an answer that abstained carries nothing forward.
     """
     pairs = [(q, a) for q, a in _history_pairs(history) if q.strip()][-MAX_TURNS:]
-    if not pairs or not _needs_history(question):
+    if not pairs:
+        return Resolved(question, unresolved=_continues(question))
+    if not _needs_history(question) and not _DANGLING.search(question):
         return Resolved(question)
-    previous = resolve(pairs[-1][0], pairs[:-1], names)
+    abstained = pairs[-1][1].startswith(_ABSTAINED) or not pairs[-1][1].strip()
+    previous = resolve(pairs[-1][0], [] if abstained else pairs[:-1], names)
+    if previous.unresolved:
+        previous = Resolved(pairs[-1][0])
     prev_text = previous.query
-    prev_answer = re.sub(r"\[\d+\]", "", pairs[-1][1])
+    prev_answer = "" if abstained else re.sub(r"\s*\[\d+\]", "", pairs[-1][1])
+    if _DANGLING.search(question) and prev_answer and not _PERSON_PRONOUN.search(question):
+        # "Who said that?" / "What does it stand for?": about what the previous answer said
+        return Resolved(question, f"{prev_text} {prev_answer[:300]}".strip())
     fragment = _ELLIPSIS_START.sub("", question).strip()
     own = _entities(fragment, first_word_is_grammar=not _is_fragment(fragment)) or _lowercase_names(fragment, names)
 
@@ -143,7 +197,9 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
             target = prev_entities[-1]
             cut = prev_text.rfind(target)
             return Resolved(prev_text[:cut] + " and ".join(own) + prev_text[cut + len(target) :], previous.context)
-        return Resolved(f"{prev_text} {' '.join(own)}", previous.context)
+        # nothing to swap ("Which country has the largest share?" -> "Vietnam ..."): the new name,
+        # asked about in the previous question's terms
+        return Resolved(" and ".join(own) + "?", f"{prev_text} {previous.context}".strip())
 
     # "And the year before that?" after a question about 2021 asks about 2020.
     relative = _RELATIVE_YEAR.search(question)
@@ -155,12 +211,26 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
 
     names = _entities(prev_text) + _entities(prev_answer, first_word_is_grammar=False)
     person = _last(names, _is_person)
-    # "it" is replaced only when the previous question names exactly one thing; otherwise the
-    # previous question becomes context rather than a guess.
-    things = [
-        n for n in _entities(prev_text) if not _is_person(n) and not n[:1].isdigit() and not _MONTH_OR_DAY.match(n)
+    # the answer to "Which province ...?" / "Who ...?" is what "it"/"he" refers to next
+    answered = [
+        n
+        for n in _entities(prev_answer, first_word_is_grammar=False)
+        if n.lower() not in prev_text.lower() and not n[:1].isdigit()
     ]
+    asked_for_name = re.match(r"\s*(?:which|who|whom|what)\b", prev_text, re.I) and answered
+    # "it" is replaced only when the previous question (or else its answer) names exactly one
+    # thing; otherwise the previous question becomes context rather than a guess.
+    things = [n for n in _entities(prev_text) if _is_thing(n)]
+    if not things:
+        things = [n for n in _entities(prev_answer, first_word_is_grammar=False) if _is_thing(n)][:1]
     thing = things[0] if len(set(things)) == 1 else None
+    if asked_for_name:
+        ranked = sorted(answered, key=lambda n: -_closeness(n, prev_answer, prev_text))
+        person = next((n for n in ranked if _is_person(n)), person)
+        thing = next((n for n in ranked if _is_thing(n)), thing)
+    acronyms = re.findall(r"\b[A-Z]{2,}\b", f"{prev_text} {prev_answer}")
+    if acronyms and re.search(r"\bstands? for\b|\babbreviat|\bacronym\b|\bshort for\b", question, re.I):
+        thing = acronyms[-1]  # "What does it stand for?" asks about the abbreviation just named
     rewritten = question
 
     # "his company" -> the organisation of the previous turn; "his remarks" -> "Feng Jianfeng's remarks".

@@ -37,7 +37,8 @@ NUMBER_WORDS = (  # not "one": "one of the world's leading platforms" is no figu
     r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousand|million|billion|dozen)\b"
 )
-ENTITY = re.compile(r"[A-Z][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w’'\-]*)*|\d[\d,.]*%?")
+_CAP = "A-ZÀ-ÖØ-ÞĀ-ŽȘȚ"  # capital letters, accented ones included ("Öresund", "Łódź", "Šibenik")
+ENTITY = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[{_CAP}][\w’'\-]*)*|\d[\d,.]*%?")
 _UNITS = r"(?:hours?|minutes?|days?|weeks?|months?|years?|nights?)"
 
 # First matching pattern wins; order matters ("what share" before "what is the value").
@@ -88,6 +89,76 @@ ANSWER_TYPES = [
     ),
 ]
 QUANTITIES = frozenset({"number", "percent"})
+
+# The shape of the answer wanted, beyond its type: yes/no, several items, a comparison, a summary,
+# or facts about the sources themselves. First match wins.
+_AUX = r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)(?:n['’]t)?"
+_DOC_NOUN = r"(?:article|document|piece|story|report|source|text|page|file|post|news)"
+_SUPERLATIVE = (
+    r"largest|biggest|highest|greatest|most|top|smallest|lowest|least|fewest|longest|shortest|oldest|newest|"
+    r"earliest|latest|fastest|slowest|heaviest|lightest|richest|poorest|busiest"
+)
+_COMPARATIVE = (
+    r"more|less|fewer|larger|bigger|higher|lower|smaller|greater|longer|shorter|older|newer|earlier|later|"
+    r"faster|slower|heavier|lighter|richer|poorer|busier"
+)
+FORMS = [
+    (
+        "metadata",
+        re.compile(
+            rf"\b(?:when|what date|which date|what day|what year)\b.*\b(?:published|written|posted|released|dated)\b"
+            rf".*\b(?:this|the|that|it)\b(?:\s+{_DOC_NOUN})?"
+            rf"|\b(?:when|what date|which date)\b\W+(?:was|were|is)\s+(?:this|the|that|it)\s*(?:{_DOC_NOUN}s?)?\s*"
+            rf"(?:published|written|posted|released|dated)\b"
+            rf"|\bwho\s+(?:published|wrote|authored|is the (?:author|publisher)|was the (?:author|publisher))\b"
+            rf"(?:\s+(?:this|the|that|it)(?:\s+{_DOC_NOUN})?)?\s*\??\s*$"
+            rf"|\b(?:publisher|author|headline|byline|publication date)\s+of\s+(?:this|the|that)\s+{_DOC_NOUN}"
+            rf"|\b(?:what|which)\s+(?:is|was)\s+the\s+(?:headline|title|publisher|author|publication date)\b"
+            rf"|\b(?:which|what|how many)\s+(?:sources|documents|articles|texts|files)\b"
+            rf"|\bwhat (?:sources|documents|articles) do you\b",
+            re.I,
+        ),
+    ),
+    (
+        "overview",
+        re.compile(
+            rf"\b(?:summar(?:y|ize|ise)|overview|gist|main (?:points?|idea)|key (?:points?|takeaways?)|in a nutshell)\b"
+            rf"|\bwhat (?:is|was) (?:this|the) {_DOC_NOUN} (?:mainly |mostly )?about\b"
+            rf"|\bwhat (?:has|have|did) (?:the |this )?[\w-]+(?: [\w-]+){{0,3}} achieved?\b"
+            rf"|\b(?:tell me|what do you know) about\b",
+            re.I,
+        ),
+    ),
+    ("superlative", re.compile(rf"\b(?:{_SUPERLATIVE})\b", re.I)),
+    (
+        "comparative",
+        re.compile(
+            rf"\b(?:{_COMPARATIVE})\b(?:\s+[\w’'-]+){{0,6}}\s+than\b"
+            rf"|^\s*(?:which|what|who|{_AUX})\b.*\b(?:{_COMPARATIVE})\b.*\bor\b"
+            rf"|^\s*(?:which|what|who|{_AUX})\b.*\bor\b.*\b(?:{_COMPARATIVE})\b",
+            re.I,
+        ),
+    ),
+    ("yesno", re.compile(rf"^\s*(?:(?:so|and|but|ok|okay|well|also)[, ]+)?{_AUX}\b(?!.*\bor\b)", re.I)),
+    (
+        "list",
+        re.compile(
+            r"^\s*(?:name|list|enumerate|give me|mention)\b"
+            r"|\b(?:which|what) (?:are|were) (?:the |some |all )"
+            r"|\b(?:which|what) (?:\w+ ){0,2}(?!\w*(?:ss|us|is)\b)\w{3,}s (?:are|were|did|do|have|had)\b"
+            r"|\bwho (?:are|were) the\b|\bwhat (?:\w+ ){0,3}(?:include|included|includes)\b"
+            r"|\b(?:some|all|several) (?:of )?the\b.*\?",
+            re.I,
+        ),
+    ),
+]
+
+
+def question_form(question: str) -> str | None:
+    """ "metadata", "overview", "superlative", "comparative", "yesno", "list" or None (one answer)."""
+    return next((name for name, pattern in FORMS if pattern.search(question)), None)
+
+
 # Kinds of answer a sentence must contain to answer at all ("how long" is not answered without a duration).
 REQUIRED = QUANTITIES | {"duration", "role"}
 # A quantity: digits that are not an ordinal ("19th"), a year ("2023") or a day of a month, or a number word.
@@ -111,6 +182,60 @@ _EVIDENCE = {
         re.I,
     ),
 }
+
+
+_ORDINAL_WORDS = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|[1-9]\d?(?:st|nd|rd|th))"
+)
+# Strict fillers of an answer slot: what a right answer to "when"/"how many"/"who" holds.
+_SLOTS = {
+    "date": re.compile(
+        rf"\b(?:1\d|20)\d\d(?:s)?\b|\b\d{{1,2}}\s+{MONTHS}\b|\b{MONTHS}\s+\d{{1,2}}\b|\b{MONTHS}\b"
+        rf"|\b{_ORDINAL_WORDS}\s+century\b|\b(?:spring|summer|autumn|fall|winter)\s+of\b",
+        re.I,
+    ),
+    "number": CARDINAL,
+    "percent": _EVIDENCE["percent"],
+    "duration": _EVIDENCE["duration"],
+    "person": re.compile(rf"\b[{_CAP}][\w’'\-]+(?:\s+(?:de\s+|von\s+|van\s+|da\s+)?[{_CAP}][\w’'\-]+){{1,3}}\b"),
+    "role": re.compile(rf"\b[{_CAP}][\w’'\-]+(?:\s+[{_CAP}][\w’'\-]+){{1,3}}\b"),
+    "org": _EVIDENCE["org"],
+    "place": re.compile(rf"\b(?:in|at|near|from|to)\s+(?:the\s+)?[{_CAP}][\w’'\-]+(?:\s+[{_CAP}][\w’'\-]+)*"),
+    "reason": _EVIDENCE["reason"],
+    "expansion": re.compile(rf"[{_CAP}][\w-]*(?:\s+[\w-]+){{1,9}}\s+\([A-Z]{{2,}}\)"),
+    "describe": re.compile(r",\s+(?:the\s+|an?\s+)?[a-z][\w-]*|\b(?:is|was)\s+(?:the|an?)\b"),
+}
+_WH_NOUN = re.compile(
+    r"^\s*(?:(?:in|on|at|for|from|to|by|of|with|during|under|after|before)\s+)?(?:what|which)\s+"
+    r"(?:kind|type|sort|form|part|piece|name)?(?:\s+of\s+)?([a-z][\w-]*)",
+    re.I,
+)
+_NOT_NOUN = frozenset(
+    "is was are were do does did has have had can could will would should may might must the a an".split()
+)
+
+
+def slot_spans(answer_type: str | None, text: str, asked: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of `text` that could fill the answer's slot and are not already in the question."""
+    pattern = _SLOTS.get(answer_type or "")
+    if pattern is None:
+        return []
+    spans = []
+    for match in pattern.finditer(text):
+        found = set(words(match.group()))
+        if answer_type in ("person", "role") and found & ORG_WORDS:
+            continue
+        if answer_type in ("reason", "describe", "duration", "expansion") or not found <= asked:
+            spans.append(match.span())
+    return spans
+
+
+def wh_noun(question: str) -> str | None:
+    """The noun a "what/which" question asks for ("Which *university* ...", "What kind of *ship*"), stemmed."""
+    match = _WH_NOUN.search(question)
+    if not match or match.group(1).lower() in _NOT_NOUN:
+        return None
+    return stem(match.group(1).lower())
 
 
 def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: str = "") -> float:
@@ -193,31 +318,41 @@ class Question:
     answer_type: str | None
     asked: frozenset[str] = frozenset()  # every word of the question and its context
     units: tuple[str, ...] = ()  # stems of units a figure is asked in ("yuan", "TEUs")
+    form: str | None = None  # see `question_form`
+    own_terms: tuple[str, ...] = ()  # terms of the question itself (without its context)
+    typed: tuple[str, ...] = ()  # each anchor as the user typed it ("Möngke", "WW I"), for messages
 
 
-def _capitalised_anchors(question: str) -> list[tuple[str, ...]]:
+_INTERJECTIONS = frozenset("ok okay so well now hmm hi hey thanks please also and but then right".split())
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def _capitalised_anchors(question: str) -> list[tuple[tuple[str, ...], str]]:
+    """(name as lowercase words, name as typed) for each capitalised name or number."""
     anchors = []
-    start = len(question) - len(question.lstrip())
-    for match in ENTITY.finditer(question):
+    undotted = _DOTTED.sub(lambda m: m.group().replace(".", "") + " ", question)  # "U.S." -> "US"
+    start = len(undotted) - len(undotted.lstrip())
+    for match in ENTITY.finditer(undotted):
         token = match.group().strip()
         if token[0].isdigit():
-            anchors.append(tuple(words(token)))
+            anchors.append((tuple(words(token)), token))
             continue
         tokens = token.split()
-        if match.start() == start and not tokens[0].isupper():
-            tokens = tokens[1:]  # a sentence-initial capital is grammar ("Which", "Name")
-        parts = [w for w in words(" ".join(tokens)) if w not in STOPWORDS]
+        if match.start() == start and (not tokens[0].isupper() or tokens[0].lower() in _INTERJECTIONS):
+            tokens = tokens[1:]  # a sentence-initial capital is grammar ("Which", "Name", "OK, then ...")
+        # "I" in "WW I" is a numeral, not the pronoun: capitals typed as such are kept
+        parts = [w for t in tokens for w in words(t) if w not in STOPWORDS or t.isupper()]
         if parts:
-            anchors.append(tuple(parts))
+            anchors.append((tuple(parts), " ".join(tokens).strip(" ’'")))
     return anchors
 
 
-def _lowercase_anchors(question: str, names: frozenset[str]) -> list[tuple[str, ...]]:
+def _lowercase_anchors(question: str, names: frozenset[str]) -> list[tuple[tuple[str, ...], str]]:
     """Names typed without capitals: countries anywhere, the corpus's own names in all-lowercase questions."""
     lowered = " " + " ".join(words(question)) + " "
-    anchors = [tuple(name.split()) for name in country_names() if f" {name} " in lowered]
+    anchors = [(tuple(name.split()), name) for name in country_names() if f" {name} " in lowered]
     if question == question.lower():
-        anchors += [(w,) for w in words(question) if w in names and w not in STOPWORDS]
+        anchors += [((w,), w) for w in words(question) if w in names and w not in STOPWORDS]
     return anchors
 
 
@@ -237,18 +372,33 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
             own.answer_type or ctx.answer_type,
             own.asked | ctx.asked,
             own.units or ctx.units,
+            own.form,
+            own.terms,
+            own.typed,
         )
     terms = tuple(dict.fromkeys(stem(w) for w in words(question) if w not in STOPWORDS and w not in FILLER))
-    anchors = _capitalised_anchors(question)
-    covered = {w for a in anchors for w in a}
-    anchors += [a for a in _lowercase_anchors(question, names) if not set(a) <= covered]
+    typed = _capitalised_anchors(question)
+    covered = {w for a, _ in typed for w in a}
+    typed += [(a, t) for a, t in _lowercase_anchors(question, names) if not set(a) <= covered]
+    surfaces = dict(reversed(typed))  # first spelling of each name wins
+    anchors = list(dict.fromkeys(a for a, _ in typed))
     answer_type = next((name for name, pattern in ANSWER_TYPES if (pattern or _ROLE).search(question)), None)
     units: tuple[str, ...] = ()
     if answer_type in QUANTITIES:
         units = tuple(dict.fromkeys(stem(u.lower()) for u in UNITS.findall(question)))
         if not units and _PRICE.search(question):
             units = (CURRENCY,)  # "How much does it cost?" is answered by an amount of money
-    return Question(question, terms, tuple(dict.fromkeys(anchors)), answer_type, frozenset(words(question)), units)
+    return Question(
+        question,
+        terms,
+        tuple(anchors),
+        answer_type,
+        frozenset(words(question)),
+        units,
+        question_form(question),
+        terms,
+        tuple(surfaces[a] for a in anchors),
+    )
 
 
 def word_match(needle: str, haystack: set[str]) -> bool:
@@ -272,7 +422,31 @@ def word_match(needle: str, haystack: set[str]) -> bool:
     return False
 
 
-def anchor_found(anchor: tuple[str, ...], vocab: set[str]) -> bool:
-    """Every distinctive word of a name must be there ("Laos Economic and Trade Group")."""
+def anchor_found(anchor: tuple[str, ...], vocab: set[str], initials: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Every distinctive word of a name must be there ("Laos Economic and Trade Group"), or the
+    name is an abbreviation of one there: "WW I" / "WWI" for "World War I", "U.S." for "United
+    States" (`initials` holds the initials of the text's capitalised names)."""
     distinctive = [w for w in anchor if w not in GENERIC_CAPS]
-    return all(word_match(w, vocab) for w in (distinctive or anchor))
+    if all(word_match(w, vocab) for w in (distinctive or anchor)):
+        return True
+    letters = "".join(anchor)
+    return 2 <= len(letters) <= 6 and letters.isalpha() and letters in initials
+
+
+_NAME_RUN = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+|[IVX]+\b)?[{_CAP}IVX][\w’'\-]*)*")
+
+
+def initials(text: str) -> set[str]:
+    """Lowercase initials of the capitalised names in `text`, with and without their small words:
+    "World War I" -> {"wwi"}, "United States of America" -> {"usa", "usoa", "us"}."""
+    out: set[str] = set()
+    for match in _NAME_RUN.finditer(text):
+        parts = match.group().split()
+        if len(parts) < 2:
+            continue
+        out.add("".join(p[0] for p in parts).lower())
+        big = [p for p in parts if p[:1].isupper()][:8]
+        for i in range(len(big)):
+            for j in range(i + 2, len(big) + 1):
+                out.add("".join(p[0] for p in big[i:j]).lower())
+    return out

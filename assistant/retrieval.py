@@ -18,9 +18,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.questions import ORG_WORDS
+from assistant.questions import ORG_WORDS, anchor_found, initials
 from index.chunking import IndexedChunk
-from index.lexical import tokenize, words
+from index.lexical import stem, tokenize, words
 from index.store import IndexStore, SourceRecord
 
 _DEFINITION = re.compile(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(([A-Z]{2,})\)")
@@ -40,11 +40,12 @@ class Corpus:
     by_id: dict[str, int] = field(init=False)
     doc_freq: Counter = field(init=False)
     vocabulary: set[str] = field(init=False)
-    definitions: dict[str, str] = field(init=False)
-    names: frozenset[str] = field(
-        init=False
-    )  # lowercase words the corpus only ever capitalises  # acronym -> id of the chunk that spells it out
+    definitions: dict[str, str] = field(init=False)  # acronym -> id of the chunk that spells it out
+    initials: frozenset[str] = field(init=False)  # "wwi" for "World War I": abbreviations typed in questions
+    names: frozenset[str] = field(init=False)  # lowercase words the corpus only ever capitalises
     bm25: object = field(init=False, default=None)
+    _spans: dict = field(init=False, default_factory=dict, repr=False)  # (source, start, end) -> word sets
+    _known: dict = field(init=False, default_factory=dict, repr=False)  # anchor -> in the corpus?
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
@@ -52,6 +53,7 @@ class Corpus:
         self.doc_freq = Counter(t for toks in tokens for t in set(toks))
         self.vocabulary = {w for c in self.chunks for w in words(c.text)}
         self.vocabulary.update(w for r in self.sources.values() for w in words(r.source.title))
+        self.initials = frozenset(i for r in self.sources.values() for i in initials(r.source.text))
         self.names = _proper_nouns(c.text for c in self.chunks if c.kind != "fact")
         self.definitions = {}
         for chunk in self.chunks:
@@ -87,6 +89,10 @@ class Corpus:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.chunks[i].id, float(scores[i])) for i in top if scores[i] > 0]
 
+    def hidden_facts(self, derived_too: bool) -> set[str]:
+        """Ids of hand-written facts (and of derived ones too, when asked): for ablations."""
+        return {c.id for c in self.chunks if c.kind == "fact" and (derived_too or not c.fact_id.startswith("derived-"))}
+
     def definitions_of(self, query: str) -> list[str]:
         """Chunks that spell out an acronym of the query ("... Trade Corridor (ILSTC)").
 
@@ -99,6 +105,83 @@ class Corpus:
     def source_text(self, source_id: str) -> str:
         rec = self.sources.get(source_id)
         return rec.source.text if rec else ""
+
+    # -- word sets the answerer measures candidates with (cached: the same paragraphs recur) --------
+    def paragraph_bounds(self, source_id: str, start: int, end: int) -> tuple[int, int]:
+        text = self.source_text(source_id)
+        p_start = text.rfind("\n\n", 0, start)
+        p_end = text.find("\n\n", end)
+        return (0 if p_start < 0 else p_start + 2), (len(text) if p_end < 0 else p_end)
+
+    def _span(self, source_id: str, start: int, end: int) -> tuple[frozenset, frozenset, frozenset]:
+        key = (source_id, start, end)
+        got = self._spans.get(key)
+        if got is None:
+            if len(self._spans) > 50_000:
+                self._spans.clear()
+            span = self.source_text(source_id)[start:end]
+            found = frozenset(words(span))
+            got = self._spans[key] = (found, frozenset(stem(w) for w in found), frozenset(initials(span)))
+        return got
+
+    def span_words(self, source_id: str, start: int, end: int) -> frozenset[str]:
+        return self._span(source_id, start, end)[0]
+
+    def span_stems(self, source_id: str, start: int, end: int) -> frozenset[str]:
+        return self._span(source_id, start, end)[1]
+
+    def span_initials(self, source_id: str, start: int, end: int) -> frozenset[str]:
+        return self._span(source_id, start, end)[2]
+
+    def title_words(self, source_id: str) -> frozenset[str]:
+        rec = self.sources.get(source_id)
+        return frozenset(words(rec.source.title)) if rec else frozenset()
+
+    def respectively_facts(self, source_id: str, start: int, end: int) -> list[IndexedChunk]:
+        """Derived one-item facts of a "respectively" sentence within [start, end) of a source."""
+        return [
+            c
+            for c in self.chunks
+            if c.kind == "fact"
+            and c.fact_id.startswith("derived-respectively")
+            and c.source_id == source_id
+            and c.start < end
+            and start < c.end
+        ]
+
+    def siblings(self, chunk: IndexedChunk) -> list[IndexedChunk]:
+        """Derived facts split from the same sentence as `chunk` (the items of one "respectively" list)."""
+        prefix = chunk.fact_id.split("-")[:2]
+        return [
+            c
+            for c in self.chunks
+            if c.kind == "fact"
+            and c.source_id == chunk.source_id
+            and c.start == chunk.start
+            and c.fact_id.split("-")[:2] == prefix
+        ]
+
+    def lead_sentences(self, source_id: str, n: int) -> list[tuple[int, int]]:
+        """The first `n` sentences of a source's text (headings and fragments skipped): a news
+        article's summary is its opening."""
+        spans = sorted(
+            {s for c in self.chunks if c.source_id == source_id and c.kind == "passage" for s in c.sentences}
+        )
+        text = self.source_text(source_id)
+        full = [(s, e) for s, e in spans if len(text[s:e].split()) >= 6 and not text[s:e].startswith("(")]
+        return (full or spans)[:n]
+
+    def main_source(self) -> str:
+        """The source the knowledge base is mostly about: the built-in one with most chunks."""
+        ranked = sorted(self.sources.values(), key=lambda r: (r.source.origin == "builtin", r.chunks), reverse=True)
+        return ranked[0].source.id if ranked else ""
+
+    def knows(self, anchor: tuple[str, ...]) -> bool:
+        """Does any source hold this name (or number), in any form `anchor_found` accepts?"""
+        got = self._known.get(anchor)
+        if got is None:
+            got = self._known[anchor] = anchor_found(anchor, self.vocabulary, self.initials)
+        return got
 
 
 _WORD = re.compile(r"(?<![\w-])(?:[A-Za-z][a-z]+|[A-Z]{3,})(?![\w-])")
@@ -129,8 +212,8 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[st
 class HybridRetriever(BaseRetriever):
     """A LangChain retriever over the corridor index.
 
-    `mode` is "hybrid" (default), "dense" or "lexical"; `use_facts=False` hides derived facts
-    (ablations). Each returned `Document` carries `metadata["chunk"]` (the `IndexedChunk`),
+    `mode` is "hybrid" (default), "dense" or "lexical"; `use_facts=False` hides every fact and
+    `hand_facts=False` only the hand-written ones (ablations). Each returned `Document` carries `metadata["chunk"]` (the `IndexedChunk`),
     `dense` (cosine similarity to the query), `score` (fused) and the per-retriever ranks.
     """
 
@@ -143,6 +226,7 @@ class HybridRetriever(BaseRetriever):
     depth: int = 20
     mode: str = "hybrid"
     use_facts: bool = True
+    hand_facts: bool = True
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
@@ -156,14 +240,16 @@ class HybridRetriever(BaseRetriever):
         dense_hits: list[tuple[str, float]] = []
         lexical_hits: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
-            depth = self.depth if self.use_facts else self.depth * 2
+            depth = self.depth if self.use_facts and self.hand_facts else self.depth * 2
             dense_hits = [(i, s) for i, s in self.store.dense_search(query_vector, depth) if i in corpus.by_id]
         if self.mode in ("hybrid", "lexical"):
-            lexical_hits = corpus.lexical_search(query, self.depth if self.use_facts else self.depth * 2)
-        if not self.use_facts:
-            keep = {c.id for c in corpus.chunks if c.kind != "fact"}
-            dense_hits = [h for h in dense_hits if h[0] in keep]
-            lexical_hits = [h for h in lexical_hits if h[0] in keep]
+            lexical_hits = corpus.lexical_search(
+                query, self.depth if self.use_facts and self.hand_facts else self.depth * 2
+            )
+        if not self.use_facts or not self.hand_facts:
+            hidden = corpus.hidden_facts(derived_too=not self.use_facts)
+            dense_hits = [h for h in dense_hits if h[0] not in hidden]
+            lexical_hits = [h for h in lexical_hits if h[0] not in hidden]
 
         dense_rank = {id_: r for r, (id_, _) in enumerate(dense_hits)}
         lexical_rank = {id_: r for r, (id_, _) in enumerate(lexical_hits)}

@@ -31,7 +31,7 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     chroma_url: str | None = None  # CORRIDOR_CHROMA_URL=http://host:port -> Chroma server
     collection_prefix: str = "corridor"
-    top_k: int = 6  # passages handed to the answerer
+    top_k: int = 10  # passages handed to the answerer (more candidates: the confidence model sorts them)
     retrieval_depth: int = 20  # per retriever, before fusion
     chunk_size: int = 200  # small chunks: their similarity is close to that of the sentence quoted
     chunk_overlap: int = 40

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from index.chunking import ChunkingParams, fact_chunks, split_source
+from index.derive import derived_chunks
 from index.embeddings import MODEL_NAME
 from index.store import IndexStore, Progress, describe_index
 from knowledge import FACTS_PATH, builtin_sources, load_facts
@@ -53,7 +54,11 @@ def sync_builtin(
     by_id = {s.id: s for s in sources}
     plan = []
     for source in sources:
-        chunks = split_source(source, params) + fact_chunks([f for f in facts if f.source == source.id], by_id)
+        chunks = (
+            split_source(source, params)
+            + fact_chunks([f for f in facts if f.source == source.id], by_id)
+            + derived_chunks(source)
+        )
         digest = hashlib.sha256((source.content_hash + "".join(c.id for c in chunks)).encode()).hexdigest()
         rec = records.get(source.id)
         if layout_changed or rec is None or rec.content_hash != digest:
@@ -61,7 +66,7 @@ def sync_builtin(
     if layout_changed:  # user documents must be re-embedded with the new model/chunking too
         for rec in records.values():
             if rec.source.origin != "builtin":
-                chunks = split_source(rec.source, params)
+                chunks = split_source(rec.source, params) + derived_chunks(rec.source)
                 plan.append((rec.source, chunks, rec.content_hash))
     for rec in records.values():
         if rec.source.origin == "builtin" and rec.source.id not in by_id:

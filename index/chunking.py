@@ -29,7 +29,7 @@ class ChunkingParams:
     chunk_overlap: int = 40
 
     def describe(self) -> str:
-        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v2"
+        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v3"  # v3: derived facts
 
 
 @dataclass(frozen=True)

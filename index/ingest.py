@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.chunking import ChunkingParams, split_source
+from index.derive import derived_chunks
 from index.errors import IngestError
 from index.loaders import discover, load_file
 from index.store import IndexStore, Progress
@@ -85,6 +86,7 @@ def ingest_paths(
         chunks = split_source(source, params)
         if not chunks:
             return "refused", (str(path), f"{path.name}: no text to index")
+        chunks += derived_chunks(source)  # facts derived from its sentences, searchable like the rest
         return ("updated" if source.id in known else "added"), (source, chunks, digest)
 
     def plan():

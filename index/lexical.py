@@ -1,12 +1,15 @@
 """Tokens for BM25 and for the answerer's term matching: lowercase, stemmed, stopwords out.
 
-Numbers keep their decimals and lose thousands separators, so "5,000" matches "5000".
+Numbers keep their decimals and lose thousands separators, so "5,000" matches "5000". Letters are
+folded to their unaccented form, so a name typed without its accents ("Mongke", "Schrodinger")
+matches the source's spelling ("Möngke", "Schrödinger").
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
@@ -33,9 +36,19 @@ def normalize_number(token: str) -> str:
     return token.replace(",", "").rstrip("%") if token[:1].isdigit() else token
 
 
+def fold(text: str) -> str:
+    """Lowercase without accents: "Möngke" -> "mongke", "Dvořák" -> "dvorak" (ASCII text is untouched)."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 def words(text: str) -> list[str]:
-    """Surface tokens (lowercased), numbers normalized, possessive 's dropped."""
+    """Surface tokens (lowercased, accents folded), numbers normalized, possessive 's dropped."""
     out = []
+    if not text.isascii():
+        text = fold(text)
     for tok in _TOKEN.findall(text):
         tok = tok.lower()
         if tok[:1].isdigit():

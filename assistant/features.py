@@ -1,0 +1,254 @@
+"""The evidence that a candidate sentence answers a question, as numbers for the confidence model.
+
+Every feature is measured the same way for every corpus and question; none decides alone. The
+confidence model (`assistant.confidence`) learned how much each one counts from labelled
+question sets, so a reworded question that shares few words with its answer, or a name typed
+without accents, lowers the probability rather than ruling the sentence out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from assistant.questions import (
+    REQUIRED,
+    Question,
+    anchor_found,
+    has_units,
+    initials,
+    slot_spans,
+    type_evidence,
+    wh_noun,
+)
+from index.chunking import IndexedChunk
+from index.lexical import STOPWORDS, stem, words
+
+_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
+_NEGATION = frozenset({"not", "never", "no", "without", "neither", "nor", "none", "nothing"})
+_NEGATION_SUFFIX = re.compile(r"n['’]t\b", re.I)
+
+FEATURES = (
+    "dense",
+    "dense_gap",
+    "fused",
+    "lexical",
+    "cov",
+    "cov_ctx",
+    "cov_para",
+    "bigram",
+    "miss",
+    "miss_para",
+    "anchors",
+    "anchors_para",
+    "no_anchors",
+    "anchor_unknown",
+    "numbers",
+    "number_miss",
+    "year_hit",
+    "year_conflict",
+    "type",
+    "no_type",
+    "type_missing",
+    "unit_missing",
+    "novel",
+    "length",
+    "fact",
+    "pair",
+    "caption",
+    "negation",
+    "slot",
+    "slot_near",
+    "wh_noun",
+    "no_wh_noun",
+    "position",
+)
+# Measured against the question's other candidates: the best-covering sentence is more likely
+# the answer than its absolute coverage alone says.
+RELATIVE = ("cov", "cov_ctx", "cov_para", "bigram", "anchors", "type", "novel", "slot_near")
+FEATURES = FEATURES + tuple(f"{name}_rel" for name in RELATIVE) + ("miss_rel",)
+
+
+def add_relative(rows: list[dict[str, float]]) -> None:
+    """Each candidate's features minus the best of its question's candidates (in place)."""
+    if not rows:
+        return
+    for name in RELATIVE:
+        best = max(r[name] for r in rows)
+        for r in rows:
+            r[f"{name}_rel"] = r[name] - best
+    least = min(r["miss"] for r in rows)
+    for r in rows:
+        r["miss_rel"] = r["miss"] - least
+
+
+@dataclass
+class Candidate:
+    """A sentence (or two adjacent ones, or a derived fact) that might answer the question."""
+
+    chunk: IndexedChunk
+    text: str  # what the answer says
+    start: int  # quote span in the source text
+    end: int
+    dense: float
+    rank: int = 0  # fused rank of its chunk
+    lexical: bool = False  # its chunk was among the BM25 hits
+    pair: bool = False  # a sentence together with the one before it
+    features: dict = field(default_factory=dict)
+    prob: float = 0.0
+
+    @property
+    def source_id(self) -> str:
+        return self.chunk.source_id
+
+
+@dataclass(frozen=True)
+class QuestionEvidence:
+    """What is measured once per question: term weights, numbers, years, names the corpus lacks."""
+
+    q: Question
+    weights: dict[str, float]
+    total: float
+    max_idf: float
+    bigrams: frozenset[tuple[str, str]]
+    numbers: frozenset[str]
+    years: frozenset[str]
+    negated: bool
+    unknown_anchor: bool
+    stems: frozenset[str]
+    wh_noun: str | None
+
+    @classmethod
+    def of(cls, q: Question, corpus) -> QuestionEvidence:
+        weights = {t: corpus.idf(t) for t in q.terms}
+        own = [t for t in q.own_terms if not t[:1].isdigit()]
+        numbers = {w for w in q.asked if w[:1].isdigit()} & set(words(q.text))
+        years = {n for n in numbers if _YEAR.fullmatch(n)}
+        return cls(
+            q=q,
+            weights=weights,
+            total=sum(weights.values()) or 1.0,
+            max_idf=corpus.idf("\0") or 1.0,  # the idf of a term no chunk holds
+            bigrams=frozenset(zip(own, own[1:], strict=False)),
+            numbers=frozenset(numbers - years),
+            years=frozenset(years),
+            negated=_is_negated(q.text),
+            unknown_anchor=any(not corpus.knows(a) for a in q.anchors),
+            stems=frozenset(stem(w) for w in q.asked),
+            wh_noun=wh_noun(q.text),
+        )
+
+    def coverage(self, stems: set[str] | frozenset[str]) -> float:
+        return sum(w for t, w in self.weights.items() if t in stems) / self.total
+
+    def worst_missing(self, stems: set[str] | frozenset[str]) -> float:
+        """The rarest question term the text lacks, as a share of the rarest possible (0: none lacking)."""
+        missing = [w for t, w in self.weights.items() if t not in stems]
+        return max(missing, default=0.0) / self.max_idf
+
+
+def _is_negated(text: str) -> bool:
+    return bool(_NEGATION & set(words(text))) or bool(_NEGATION_SUFFIX.search(text))
+
+
+def _content_stems(tokens: list[str]) -> list[str]:
+    return [stem(w) for w in tokens if w not in STOPWORDS and not w[:1].isdigit()]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _nearness(text: str, slots: list[tuple[int, int]], ev: QuestionEvidence) -> float:
+    """How close an answer-shaped span sits to the question's own words in the sentence (1: adjacent)."""
+    anchors = [m.start() for m in _WORD.finditer(text) if stem(m.group().lower()) in ev.weights]
+    if not anchors:
+        return 0.0
+    distance = min(min(abs(a - s), abs(a - e)) for s, e in slots for a in anchors)
+    return 1.0 / (1.0 + distance / 40.0)
+
+
+def _sentence_index(text: str, p_start: int, start: int) -> int:
+    """0 for a paragraph's first sentence: openings state what a paragraph is about."""
+    return len(re.findall(r"[.!?]\s", text[p_start:start]))
+
+
+def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) -> dict[str, float]:
+    """All features of one candidate (see `FEATURES`)."""
+    q = ev.q
+    source = corpus.sources.get(cand.source_id)
+    title = source.source.title if source else ""
+    published = source.source.published if source else ""
+    text = corpus.source_text(cand.source_id)
+    claim = cand.text
+    if cand.chunk.kind == "fact":  # a fact's claim is its statement plus the span it was derived from
+        claim = f"{cand.text} {text[cand.chunk.start : cand.chunk.end]}"
+    tokens = words(claim)
+    sentence = set(tokens)
+    sentence_stems = {stem(w) for w in sentence}
+    p_start, p_end = corpus.paragraph_bounds(cand.source_id, cand.start, cand.end)
+    before = text[max(p_start, cand.start - 300) : cand.start]
+    title_words = corpus.title_words(cand.source_id)
+    context_words = sentence | set(words(before)) | title_words
+    paragraph_words = corpus.span_words(cand.source_id, p_start, p_end) | title_words | sentence
+    context_stems = {stem(w) for w in context_words}
+    paragraph_stems = corpus.span_stems(cand.source_id, p_start, p_end) | {stem(w) for w in title_words}
+
+    in_sentence = in_paragraph = 0
+    if q.anchors:
+        sentence_initials = initials(claim)
+        paragraph_initials = corpus.span_initials(cand.source_id, p_start, p_end) | initials(title)
+        for anchor in q.anchors:
+            if anchor_found(anchor, sentence, sentence_initials):
+                in_sentence += 1
+                in_paragraph += 1
+            elif anchor_found(anchor, paragraph_words, paragraph_initials):
+                in_paragraph += 1
+    n_anchors = max(len(q.anchors), 1)
+
+    sentence_years = set(_YEAR.findall(claim))
+    dated = sentence_years or ({published[:4]} - {""})  # "this year" means the year it was published
+    year_hit = bool(ev.years & (dated | {cand.chunk.as_of[:4]}))
+    stems_in_order = _content_stems(tokens)
+    bigrams = set(zip(stems_in_order, stems_in_order[1:], strict=False))
+    content = set(stems_in_order)
+    type_score = None
+    if q.answer_type is not None:
+        typed_text = text[cand.start : cand.end] if q.answer_type == "expansion" else cand.text
+        type_score = type_evidence(q.answer_type, typed_text, q.asked, q.text)
+    slots = slot_spans(q.answer_type, cand.text, q.asked)
+    return {
+        "slot": 0.5 if q.answer_type is None else float(bool(slots)),
+        "slot_near": _nearness(cand.text, slots, ev) if slots else 0.0,
+        "wh_noun": float(ev.wh_noun is not None and ev.wh_noun in context_stems),
+        "no_wh_noun": float(ev.wh_noun is None),
+        "position": 1.0 / (1.0 + _sentence_index(text, p_start, cand.start)),
+        "dense": cand.dense,
+        "dense_gap": cand.dense - best_dense,
+        "fused": 1.0 / (1.0 + cand.rank),
+        "lexical": float(cand.lexical),
+        "cov": ev.coverage(sentence_stems),
+        "cov_ctx": ev.coverage(context_stems),
+        "cov_para": ev.coverage(paragraph_stems),
+        "bigram": len(ev.bigrams & bigrams) / len(ev.bigrams) if ev.bigrams else 0.0,
+        "miss": ev.worst_missing(context_stems),
+        "miss_para": ev.worst_missing(paragraph_stems),
+        "anchors": in_sentence / n_anchors,
+        "anchors_para": in_paragraph / n_anchors,
+        "no_anchors": float(not q.anchors),
+        "anchor_unknown": float(ev.unknown_anchor),
+        "numbers": len(ev.numbers & sentence) / len(ev.numbers) if ev.numbers else 0.0,
+        "number_miss": float(bool(ev.numbers) and not ev.numbers & sentence),
+        "year_hit": float(year_hit),
+        "year_conflict": float(bool(ev.years) and bool(sentence_years) and not ev.years & sentence_years),
+        "type": 0.5 if type_score is None else type_score,
+        "no_type": float(type_score is None),
+        "type_missing": float(q.answer_type in REQUIRED and not type_score),
+        "unit_missing": float(bool(q.units) and not has_units(q.units, cand.text)),
+        "novel": len(content - ev.stems) / len(content) if content else 0.0,
+        "length": math.log1p(len(tokens)) / 4.0,
+        "fact": float(cand.chunk.kind == "fact"),
+        "pair": float(cand.pair),
+        "caption": float(cand.chunk.kind == "caption"),
+        "negation": float(ev.negated != _is_negated(claim)),
+    }

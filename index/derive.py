@@ -1,0 +1,207 @@
+"""Facts derived automatically from every source, the kinds people otherwise write by hand.
+
+- a "respectively" sentence becomes one statement per item: "goods from Vietnam, Indonesia and
+  Thailand account for 62%, 12% and 6% ..., respectively" -> "... from Vietnam account for 62% ...";
+- an apposition gives a person's role: "Feng Jianfeng, founder and chairman of Osell," ->
+  "Feng Jianfeng is the founder and chairman of Osell.";
+- an acronym after its expansion: "New International Land-sea Trade Corridor (ILSTC)" ->
+  "ILSTC stands for New International Land-sea Trade Corridor."
+
+Each statement is built only from words of its sentence, keeps the verbatim span it came from as
+its quote, and is dropped unless every number and capitalised word it holds occurs in that span.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from knowledge import Fact, Source
+
+_CAP = "A-ZÀ-ÖØ-ÞĀ-Ž"
+_NAME_WORD = rf"[{_CAP}][\w'’\-.]*"
+_CAPS_ITEM = rf"(?:the\s+)?{_NAME_WORD}(?:\s+(?:of\s+|de\s+|von\s+|van\s+|the\s+)?(?:{_NAME_WORD}|[IVX]+\b|\d+\b))*"
+_VALUE_ITEM = r"[+\-−]?\d[\d,.]*(?:\s*(?:%|per ?cent\b|[a-zA-Z°²³/]+\b))?"
+_WORD_ITEM = r"[a-z][\w\-]*"
+_ENUMS = [
+    re.compile(rf"{item}(?:,\s+{item})*,?\s+and\s+{item}")
+    for item in (_CAPS_ITEM, _VALUE_ITEM, rf"{_WORD_ITEM}(?:,\s+{_WORD_ITEM})+")
+]
+_ITEM_SPLIT = re.compile(r",\s+and\s+|,\s+|\s+and\s+")
+_RESPECTIVELY = re.compile(r",?\s+respectively\b")
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?](?=\s|$)|\n|$)")
+
+ROLE_NOUNS = frozenset(
+    """founder co-founder chairman chairwoman chair chairperson head director president vice-president ceo
+    chief executive manager minister mayor secretary secretary-general spokesperson spokesman spokeswoman
+    governor leader deputy professor editor officer ambassador commander general king queen emperor
+    empress prince princess duke pope bishop archbishop member partner owner coach captain principal dean
+    chancellor rector curator economist physicist chemist composer architect author president-elect
+    premier representative envoy commissioner administrator superintendent""".split()
+)
+_PERSON = rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})"
+_APPOSITION = re.compile(
+    _PERSON
+    + r",\s+(?P<role>(?:the\s+|a\s+|an\s+)?[a-z][\w\-]*(?:\s+(?!said\b)[\w\-’'&]+){0,14}?)(?=\s*[,.;)]|\s+said\b)"
+)
+_ACRONYM = re.compile(
+    rf"(?P<long>{_NAME_WORD}(?:\s+(?:(?:of|and|for|the|de|on|in|&)\s+)*{_NAME_WORD}){{1,9}})\s+\((?P<short>[A-Z][A-Za-z&]{{1,9}})\)"
+)
+_OPENERS = frozenset("the a an in on at this that these those of for with from by".split())
+_NOT_PERSON = frozenset(
+    """the this that these those a an in on at of for with from by new international national group company
+    university city port province region republic corridor expo fair center centre organization
+    organisation association bank council committee agency office institute union ministry department
+    commission""".split()
+)
+
+
+def _sentences(text: str):
+    for match in _SENTENCE.finditer(text):
+        if match.group().strip():
+            yield match.start(), match.end()
+
+
+def _fact(source: Source, kind: str, statement: str, quote: str) -> Fact:
+    digest = hashlib.sha1(f"{kind}\x1f{statement}\x1f{quote}".encode()).hexdigest()[:12]
+    return Fact(
+        id=f"derived-{kind}-{digest}",
+        statement=statement,
+        source=source.id,
+        quote=quote,
+        as_of=source.published,
+        extra={"derived": kind},
+    )
+
+
+def _grounded(statement: str, quote: str) -> bool:
+    """Every number and capitalised word of the statement occurs in the quote it came from."""
+    tokens = re.findall(r"\d[\d,.]*\d|\d|[^\W\d_][\w'’\-]*", statement)
+    return all(t in quote for t in tokens if t[0].isdigit() or t[0].isupper())
+
+
+def _items(enum: str) -> list[str]:
+    return [item.strip() for item in _ITEM_SPLIT.split(enum) if item.strip()]
+
+
+def _enumerations(clause: str) -> list[tuple[int, int, list[str]]]:
+    found = []
+    for pattern in _ENUMS:
+        for match in pattern.finditer(clause):
+            items = _items(match.group())
+            if len(items) >= 2:
+                found.append((match.start(), match.end(), items))
+    return sorted(found)
+
+
+_CONTINUES = re.compile(rf"\s+(?:and\s+|of\s+)?[{_CAP}]")
+
+
+def _ambiguous(sentence: str, enum: tuple[int, int, list[str]]) -> bool:
+    """ "The Triple Bridge and the National and University Library": a name list whose "and"s could
+    also belong inside a name cannot be split safely."""
+    start, end, items = enum
+    text = sentence[start:end]
+    return len(re.findall(r"\band\b", text)) > 1 or bool(_CONTINUES.match(sentence, end))
+
+
+def respectively_facts(source: Source) -> list[Fact]:
+    facts = []
+    text = source.text
+    for start, end in _sentences(text):
+        sentence = text[start:end]
+        marker = _RESPECTIVELY.search(sentence)
+        if not marker:
+            continue
+        enums = [e for e in _enumerations(sentence[: marker.start()]) if e[1] <= marker.start()]
+        if len(enums) < 2:
+            continue
+        values = max(enums, key=lambda e: e[1])  # the list right before "respectively"
+        keys = next(
+            (e for e in sorted(enums, key=lambda e: -e[1]) if e[1] <= values[0] and len(e[2]) == len(values[2])),
+            None,
+        )
+        if keys is None or _ambiguous(sentence, keys):
+            continue
+        quote = sentence.strip()
+        for key, value in zip(keys[2], values[2], strict=True):
+            statement = (
+                sentence[: keys[0]]
+                + key
+                + sentence[keys[1] : values[0]]
+                + value
+                + sentence[values[1] : marker.start()]
+                + sentence[marker.end() :]
+            ).strip()
+            statement = re.sub(r"\s+", " ", statement)
+            if _grounded(statement, quote):
+                facts.append(_fact(source, "respectively", statement, quote))
+    return facts
+
+
+def role_facts(source: Source) -> list[Fact]:
+    facts = []
+    for match in _APPOSITION.finditer(source.text):
+        name, role = match.group("name"), match.group("role").strip()
+        role_words = role.lower().split()
+        if name.split()[0].lower() in _NOT_PERSON or name.split()[-1].lower() in _NOT_PERSON:
+            continue
+        if not any(w.strip(",") in ROLE_NOUNS for w in role_words[:5]):
+            continue
+        article = "" if role_words[0] in ("the", "a", "an") else "the "
+        statement = f"{name} is {article}{role}."
+        quote = source.text[match.start() : match.end()]
+        if _grounded(statement, quote):
+            facts.append(_fact(source, "role", statement, quote))
+    return facts
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """ "ILSTC" abbreviates "New International Land-sea Trade Corridor": its letters appear in order,
+    the first at a word's start, and most capitalised words give a letter."""
+    letters = short.lower()
+    name = long.lower()
+    words = re.findall(r"[^\W\d_]+", long)
+    if not words or letters[0] not in {w[0].lower() for w in words}:
+        return False
+    pos = 0
+    for ch in letters:
+        pos = name.find(ch, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    capitals = [w for w in words if w[0].isupper()]
+    return sum(w[0].lower() in letters for w in capitals) * 2 >= len(capitals)
+
+
+def acronym_facts(source: Source) -> list[Fact]:
+    facts, seen = [], set()
+    for match in _ACRONYM.finditer(source.text):
+        short, long = match.group("short"), match.group("long")
+        words = long.split()
+        # a capitalised sentence opener is no part of the name ("The", "In"): drop leading ones that give no letter
+        while len(words) > 1 and words[0].lower() in _OPENERS and words[0][0].lower() != short[0].lower():
+            words = words[1:]
+        long = " ".join(words)
+        if short in seen or not _abbreviates(short, long):
+            continue
+        seen.add(short)
+        statement = f"{short} stands for {long}."
+        quote = source.text[match.start() + match.group().index(long) : match.end()]
+        facts.append(_fact(source, "acronym", statement, quote))
+    return facts
+
+
+def derived_chunks(source: Source) -> list:
+    """The derived facts of one source as searchable fact chunks (quote offsets into its text)."""
+    from index.chunking import fact_chunks
+
+    facts = derive_facts(source)
+    return fact_chunks(facts, {source.id: source}) if facts else []
+
+
+def derive_facts(source: Source) -> list[Fact]:
+    """Every derived fact of one source, in document order, without duplicate statements."""
+    found = respectively_facts(source) + role_facts(source) + acronym_facts(source)
+    unique = {f.statement: f for f in found}
+    return sorted(unique.values(), key=lambda f: source.text.find(f.quote))

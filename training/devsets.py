@@ -1,0 +1,100 @@
+"""Development question sets, each with the documents it is about, and a runner that scores them.
+
+Every set is indexed in its own data dir under `.data/dev/` (reused between runs: ingestion skips
+unchanged files), next to the built-in article, the way a user's documents sit in the product.
+
+    python -m training.devsets article encyclopedia squad     # metrics per set
+    python -m training.devsets squad --failures               # and each failed case
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+FIXTURES = ROOT / "tests" / "fixtures"
+SEALED = Path(os.environ.get("CORRIDOR_SEALED_DIR", ROOT.parent / "sealed"))
+
+
+@dataclass(frozen=True)
+class DevSet:
+    name: str
+    questions: tuple[Path, ...]
+    docs: Path | None = None
+
+
+SETS = {
+    "article": DevSet("article", (DATA / "article-dev.yaml",)),
+    "fixtures": DevSet("fixtures", (FIXTURES / "core.yaml", FIXTURES / "conversations.yaml")),
+    "docs-fixtures": DevSet("docs-fixtures", (FIXTURES / "docs_questions.yaml",), FIXTURES / "docs"),
+    "encyclopedia": DevSet(
+        "encyclopedia",
+        (DATA / "encyclopedia-dev" / "questions.yaml", DATA / "encyclopedia-dev" / "more.yaml"),
+        DATA / "encyclopedia-dev" / "docs",
+    ),
+    "encyclopedia2": DevSet(
+        "encyclopedia2", (DATA / "encyclopedia-dev2" / "questions.yaml",), DATA / "encyclopedia-dev2" / "docs"
+    ),
+    "squad": DevSet(
+        "squad",
+        (DATA / "squad-dev" / "questions.yaml", DATA / "squad-dev" / "adversarial.yaml"),
+        DATA / "squad-dev" / "docs",
+    ),
+    # sealed sets: looked at only at the end of a piece of work (their failures are never read)
+    "sealed-article": DevSet("sealed-article", (SEALED / "article.yaml",)),
+    "sealed-encyclopedia": DevSet("sealed-encyclopedia", (SEALED / "docs_questions.yaml",), SEALED / "docs"),
+    "sealed-squad": DevSet(
+        "sealed-squad", (SEALED / "squad-converted" / "questions.yaml",), SEALED / "squad-converted" / "docs"
+    ),
+}
+
+
+def assistant_for(dev: DevSet, **kwargs):
+    """An Assistant whose index holds the built-in knowledge plus the set's documents."""
+    from assistant import Assistant
+
+    asst = Assistant(data_dir=ROOT / ".data" / "dev" / dev.name, **kwargs)
+    if dev.docs is not None:
+        report = asst.ingest([dev.docs])
+        if report.refused:
+            raise SystemExit(f"{dev.name}: refused {report.refused}")
+    return asst
+
+
+def cases_for(dev: DevSet):
+    from assistant.evaluation import load_cases
+
+    return [c for path in dev.questions for c in load_cases(path)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="+", choices=sorted(SETS))
+    parser.add_argument("--failures", action="store_true", help="print every failed case")
+    parser.add_argument("--ablate", action="store_true", help="also without derived facts")
+    args = parser.parse_args()
+    from assistant.evaluation import evaluate, kinds_table, metrics_table
+
+    for name in args.sets:
+        dev = SETS[name]
+        asst = assistant_for(dev)
+        cases = cases_for(dev)
+        reports = [evaluate(asst, cases, name=name)]
+        if args.ablate:
+            reports.append(evaluate(asst, cases, name=f"{name}-no-facts", use_facts=False))
+        print(f"\n## {name} ({len(cases)} cases)\n")
+        print(metrics_table(reports))
+        print()
+        print(kinds_table(reports[0]))
+        if args.failures:
+            for r in reports[0].results:
+                if not r.passed:
+                    print(f"FAIL {r.id} [{r.kind}] {r.reason}\n   Q: {r.question}\n   A: {r.answer[:300]}")
+
+
+if __name__ == "__main__":
+    main()
