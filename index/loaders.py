@@ -22,6 +22,7 @@ from pathlib import Path
 
 from index.errors import IngestError
 from knowledge.loader import (
+    CONTROL_CHARACTERS,
     FUTURE_GRACE,
     MAX_TITLE_CHARS,
     KnowledgeError,
@@ -314,7 +315,7 @@ def _check_text_size(path: Path, text: str) -> None:
 
 def _found_title(text: str) -> str:
     """A title found in a page or PDF, on one line and cut to the limit (found, not chosen: not refused)."""
-    line = _one_line(text)
+    line = _one_line(CONTROL_CHARACTERS.sub(" ", text))
     if len(line) <= MAX_TITLE_CHARS:
         return line
     return line[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"

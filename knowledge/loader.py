@@ -27,6 +27,7 @@ MAX_TITLE_CHARS = 300
 MAX_PUBLISHER_CHARS = 200
 MAX_URL_CHARS = 2048
 FUTURE_GRACE = dt.timedelta(days=1)  # time zones: a page dated "tomorrow" may be today somewhere
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WEB_URL = re.compile(r"https?://[^\s/?#@]+(?:[/?#]\S*)?", re.IGNORECASE)
 
 
@@ -133,6 +134,8 @@ def checked_text(name: str, value: object, limit: int) -> str:
     text = " ".join(value.split())
     if len(text) > limit:
         raise KnowledgeError(f"{name} is {len(text):,} characters; the limit is {limit:,}")
+    if CONTROL_CHARACTERS.search(text):  # "\e[2J" in a quoted YAML string is an escape sequence
+        raise KnowledgeError(f"{name} contains control characters")
     return text
 
 

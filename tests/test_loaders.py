@@ -423,6 +423,7 @@ def test_oversized_front_matter_is_refused(tmp_path):
         ("published: 9999-12-31", "published date 9999-12-31 is in the future"),
         ("published: 2024-02-30", "YAML cannot read: day is out of range for month"),
         ("date: true", "is not a YYYY-MM-DD date"),
+        ('title: "Rail \\e[2J news"', "title contains control characters"),
         ("url: javascript:alert(1)", "is not an http(s) link"),
         ("url: file:///etc/passwd", "is not an http(s) link"),
         ("url: 42", "is not a link"),
