@@ -249,14 +249,11 @@ def split_source(source: Source, params: ChunkingParams = ChunkingParams()) -> l
     chunks: list[IndexedChunk] = []
     for block in _blocks(source.text):
         sentences = _sentences(source.text, block)
-        ends = [e for _, e in sentences]  # sorted: sentences come in document order
+        starts, ends = [s for s, _ in sentences], [e for _, e in sentences]
         for start, end in _block_pieces(source.text, block, params):
-            first = bisect.bisect_right(ends, start)
-            touched = []
-            for s, e in sentences[first:]:
-                if s >= end:
-                    break
-                touched.append((s, e))
+            first = bisect.bisect_right(ends, start)  # sentences end in document order
+            last = bisect.bisect_left(starts, end, lo=first)
+            touched = sentences[first:last]
             text = source.text[start:end]
             chunks.append(
                 IndexedChunk(
