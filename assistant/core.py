@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -127,6 +128,7 @@ class Assistant:
         carried = self._stored_user_sources()
         data_dir = self.settings.data_dir
         self._store = None
+        self._chains = {}  # their retrievers hold the old store
         aside = move_index_aside(data_dir)
         try:
             report = self._sync(progress, force=True)
@@ -184,8 +186,7 @@ class Assistant:
         from index.ingest import ingest_paths
         from index.store import writer_lock
 
-        if isinstance(paths, str | Path):
-            paths = [paths]
+        paths = _checked_ingest_arguments(paths, title=title, published=published, url=url)
         self.corpus()  # the built-in knowledge is indexed first, so sources stay consistent
         # Only the file lock is held: questions keep being answered from the previous corpus meanwhile.
         with writer_lock(self.settings.data_dir, self.settings.chroma_url):
@@ -231,6 +232,8 @@ class Assistant:
         """Remove one ingested source and its chunks; raises `SourceNotFoundError` if unknown."""
         from index.store import writer_lock
 
+        if not isinstance(source_id, str):
+            raise SourceNotFoundError(f"a source id is text. Currently, it is {type(source_id).__name__}")
         known = {i.id: i for i in self.sources()}
         info = known.get(source_id)
         if info is None:
@@ -410,6 +413,27 @@ class Assistant:
     def source_text(self, source_id: str) -> str:
         """The full text a citation's `start`/`end` offsets point into."""
         return self.corpus().source_text(source_id)
+
+
+def _checked_ingest_arguments(paths, **texts) -> list:
+    """`ingest`'s arguments as it needs them, or an `IngestError` naming the one that is wrong."""
+    from index.errors import IngestError
+
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            raise IngestError(f"{name} must be text. Currently, it is {type(value).__name__}")
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    if isinstance(paths, bytes) or not isinstance(paths, Sequence | set | frozenset):
+        raise IngestError(
+            f"paths must be a file or folder path, or a list of them. Currently, it is {type(paths).__name__}"
+        )
+    if not paths:
+        raise IngestError("no paths given: name at least one file or folder")
+    for path in paths:
+        if not isinstance(path, str | os.PathLike):
+            raise IngestError(f"paths must be file or folder paths. Currently, one is {type(path).__name__}")
+    return list(paths)
 
 
 def _check_encodable(what: str, text: str) -> None:

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 import assistant
+import assistant as assistant_module
 from assistant import InvalidQuestionError
 
 
@@ -86,3 +87,20 @@ def test_well_formed_history_of_pairs_lists_and_bare_questions(assistant):
     for history in ([(question, None)], [[question, ""]], [question], (question,)):
         text = assistant.ask("And Indonesia?", history=history).text
         assert "Indonesia" in text and "12" in text
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda a: a.ingest(42), "paths must be a file or folder path"),
+        (lambda a: a.ingest([]), "no paths given"),
+        (lambda a: a.ingest(["notes.md", None]), "one is NoneType"),
+        (lambda a: a.ingest("notes.md", title=123), "title must be text"),
+        (lambda a: a.ingest("notes.md", published=20240101), "published must be text"),
+        (lambda a: a.remove(["not", "an", "id"]), "a source id is text"),
+    ],
+)
+def test_malformed_ingest_and_remove_arguments_are_typed_errors(assistant, call, words):
+    with pytest.raises(assistant_module.CorridorError, match=words) as info:
+        call(assistant)
+    assert "\n" not in str(info.value)
