@@ -6,6 +6,7 @@ Heavy libraries load only inside commands, so `corridor --help` stays fast.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -13,10 +14,31 @@ import click
 
 from assistant.errors import CorridorError, InvalidQuestionError
 
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides that reorder
+# what a terminal shows: text from documents must not move the cursor, retitle the window or hide words.
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: object) -> str:
+    """Document text made safe to print: control characters become visible escapes such as `\\x1b`."""
+    return _TERMINAL_UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(text)
+    )
+
+
+def _echo(text: object = "", **kwargs) -> None:
+    click.echo(_shown(text), **kwargs)
+
+
+def _json(data: object) -> str:
+    """JSON for the terminal: readable non-ASCII text, but every control character escaped."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
 
 def _fail(message: str, code: int = 1) -> None:
     """One line on stderr and a non-zero exit: users never see a traceback."""
-    click.echo(f"Error: {message}", err=True)
+    _echo(f"Error: {message}", err=True)
     sys.exit(code)
 
 
@@ -30,13 +52,13 @@ def _assistant(**kwargs):
 
 
 def _print_answer(ans) -> None:
-    click.echo(ans.text)
+    _echo(ans.text)
     if ans.citations:
         click.echo("\nSources:")
         for c in ans.citations:
             meta = ", ".join(x for x in (c.publisher, c.published) if x)
-            click.echo(f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
-            click.echo(f"      “{c.quote}”")
+            _echo(f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
+            _echo(f"      “{c.quote}”")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,13 +77,16 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--rebuild", is_flag=True, help="Drop the index and embed everything again.")
+@click.option(
+    "--rebuild", is_flag=True, help="Embed everything again, your ingested documents included (from their stored text)."
+)
 def index(rebuild: bool) -> None:
     """Build the index, or refresh it if the knowledge, model or chunking changed.
 
     \b
-    Example:
+    Examples:
       corridor index
+      corridor index --rebuild   # after an error that says the index is damaged
     """
     asst = _assistant()
     try:
@@ -70,8 +95,16 @@ def index(rebuild: bool) -> None:
         _fail(str(exc))
     if report.rebuilt:
         click.echo(f"Indexed {report.embedded} chunks from {report.sources} source(s) ({report.reason}).")
+        if rebuild and not report.kept_at:
+            click.echo(f"{report.user_sources} ingested document(s) re-embedded from their stored text.")
     else:
         click.echo("Index is up to date (nothing to embed).")
+    if report.kept_at:
+        click.echo(
+            "Warning: the old index could not be read, so your ingested documents were not carried over; "
+            f"it is kept in {report.kept_at}. Ingest them again with `corridor ingest`.",
+            err=True,
+        )
     click.echo(
         f"Data dir: {asst.settings.data_dir}"
         if not asst.settings.chroma_url
@@ -104,9 +137,9 @@ def ask(question: str, json_: bool, k: int | None, llm: str | None) -> None:
     except CorridorError as exc:
         _fail(str(exc))
     if ans.grounding == "fallback" and ans.reason:
-        click.echo(f"Warning: {ans.reason}", err=True)
+        _echo(f"Warning: {ans.reason}", err=True)
     if json_:
-        click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(_json(ans.to_dict()))
     else:
         _print_answer(ans)
 
@@ -153,11 +186,11 @@ def ingest(
     except CorridorError as exc:
         _fail(str(exc))
     if json_:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(_json(report.to_dict()))
     else:
         for path, reason in report.refused:
-            click.echo(f"Refused: {reason}", err=True)
-        click.echo(report.summary())
+            _echo(f"Refused: {reason}", err=True)
+        _echo(report.summary())
     if report.refused:
         sys.exit(1)
 
@@ -172,12 +205,12 @@ def sources(json_: bool) -> None:
     except CorridorError as exc:
         _fail(str(exc))
     if json_:
-        click.echo(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
+        click.echo(_json([i.to_dict() for i in infos]))
         return
     width = max((len(i.id) for i in infos), default=2)
     click.echo(f"{'ID':<{width}}  {'PUBLISHED':<10}  {'CHUNKS':>6}  TITLE")
     for i in infos:
-        click.echo(f"{i.id:<{width}}  {i.published or '-':<10}  {i.chunks:>6}  {i.title}")
+        _echo(f"{i.id:<{width}}  {i.published or '-':<10}  {i.chunks:>6}  {i.title}")
 
 
 @cli.command()
@@ -189,7 +222,7 @@ def remove(source_id: str) -> None:
         info = asst.remove(source_id)
     except CorridorError as exc:
         _fail(str(exc))
-    click.echo(f"Removed {info.id} ({info.chunks} chunks): {info.title}")
+    _echo(f"Removed {info.id} ({info.chunks} chunks): {info.title}")
 
 
 @cli.command(name="eval")
@@ -233,9 +266,9 @@ def eval_(
     for r in main.results:
         if verbose or not r.passed:
             mark = "PASS" if r.passed else "FAIL"
-            click.echo(f"{mark} {r.id} ({r.latency_ms:.0f} ms): {r.reason}")
+            _echo(f"{mark} {r.id} ({r.latency_ms:.0f} ms): {r.reason}")
             if not r.passed:
-                click.echo(f"     Q: {r.question}\n     A: {r.answer[:200]}")
+                _echo(f"     Q: {r.question}\n     A: {r.answer[:200]}")
     click.echo()
     click.echo(metrics_table(reports))
     if kinds_table(main):
@@ -350,7 +383,7 @@ def chat() -> None:
         try:
             ans = asst.ask(question, history=history)
         except CorridorError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            _echo(f"Error: {exc}", err=True)
             continue
         _print_answer(ans)
         history.append((question, ans.text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -68,26 +69,102 @@ class Assistant:
                 from index.store import IndexStore, open_client
 
                 client = open_client(self.settings.data_dir, self.settings.chroma_url)
-                self._store = IndexStore(client, load_embedder(), self.settings.collection_prefix)
+                where = self.settings.chroma_url or str(self.settings.data_dir)
+                self._store = IndexStore(client, load_embedder(), self.settings.collection_prefix, where=where)
             return self._store
 
     def index(self, rebuild: bool = False, progress: bool = False):
-        """Build or refresh the index of the shipped knowledge; returns a `BuildReport`."""
-        from index.build import sync_builtin
-        from index.store import wipe_embedded_index, writer_lock
+        """Build or refresh the index of the shipped knowledge; returns a `BuildReport`.
 
-        with self._lock, writer_lock(self.settings.data_dir, self.settings.chroma_url):
-            if rebuild and not self.settings.chroma_url:
-                self._store = None
-                wipe_embedded_index(self.settings.data_dir)
-            bar = _ProgressBar(enabled=progress)
-            try:
-                report = sync_builtin(self.store, self.chunking, bar.start, bar.update, force=rebuild)
-            finally:
-                bar.close()
+        An index that needs no change is only read, without the writer lock: a process started
+        while another one ingests, or on a read-only data dir, answers at once from what is
+        committed. `rebuild=True` embeds everything again, ingested documents included (from
+        the text their records keep); the report says how many were carried over.
+        """
+        from index.build import BuildReport
+        from index.store import writer_lock
+
+        with self._lock:
+            if not rebuild and self._index_is_current():
+                self.last_build = BuildReport(False, 0, 0, "unchanged")
+                return self.last_build
+            with writer_lock(self.settings.data_dir, self.settings.chroma_url, rebuild=rebuild):
+                report = self._rebuild(progress) if rebuild else self._sync(progress)
             self.last_build = report
             self._corpus = None
             return report
+
+    def _index_is_current(self) -> bool:
+        from index.build import is_current
+        from index.store import has_index
+
+        if not self.settings.chroma_url and not has_index(self.settings.data_dir):
+            return False
+        return is_current(self.store, self.chunking)
+
+    def _sync(self, progress: bool, force: bool = False):
+        from index.build import sync_builtin
+
+        bar = _ProgressBar(enabled=progress)
+        try:
+            return sync_builtin(self.store, self.chunking, bar.start, bar.update, force=force)
+        finally:
+            bar.close()
+
+    def _rebuild(self, progress: bool):
+        """A new index in place of the old one, which is moved aside until the new one is done.
+
+        Ingested documents are read from the old index first and re-embedded from their stored
+        text. If the old index cannot be read at all, it is kept where it was moved (named in
+        the report) rather than deleted.
+        """
+        import shutil
+
+        from index.build import put_user_sources
+        from index.store import move_index_aside, restore_index
+
+        if self.settings.chroma_url:  # a server has no folder to move: everything is re-embedded in place
+            return self._sync(progress, force=True)
+        carried = self._stored_user_sources()
+        data_dir = self.settings.data_dir
+        self._store = None
+        self._chains = {}  # their retrievers hold the old store
+        aside = move_index_aside(data_dir)
+        try:
+            report = self._sync(progress, force=True)
+            bar = _ProgressBar(enabled=progress)
+            try:
+                if carried:
+                    bar.start(None)
+                embedded = put_user_sources(self.store, carried or [], self.chunking, bar.update)
+            finally:
+                bar.close()
+        except BaseException:
+            self._store = None
+            if aside is not None:
+                restore_index(data_dir, aside)
+            raise
+        kept_at = ""
+        if aside is not None and carried is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+        elif aside is not None:
+            kept_at = str(aside)
+        return replace(
+            report,
+            embedded=report.embedded + embedded,
+            sources=report.sources + len(carried or []),
+            reason="rebuild asked for",
+            user_sources=len(carried or []),
+            kept_at=kept_at,
+        )
+
+    def _stored_user_sources(self):
+        """Ingested documents as the index keeps them, or None when the index cannot be read."""
+        try:
+            records = self.store.source_records()
+        except CorridorError:
+            return None
+        return [r.source for r in records.values() if r.source.origin != "builtin"]
 
     def ingest(
         self,
@@ -109,8 +186,7 @@ class Assistant:
         from index.ingest import ingest_paths
         from index.store import writer_lock
 
-        if isinstance(paths, str | Path):
-            paths = [paths]
+        paths = _checked_ingest_arguments(paths, title=title, published=published, url=url)
         self.corpus()  # the built-in knowledge is indexed first, so sources stay consistent
         # Only the file lock is held: questions keep being answered from the previous corpus meanwhile.
         with writer_lock(self.settings.data_dir, self.settings.chroma_url):
@@ -156,6 +232,8 @@ class Assistant:
         """Remove one ingested source and its chunks; raises `SourceNotFoundError` if unknown."""
         from index.store import writer_lock
 
+        if not isinstance(source_id, str):
+            raise SourceNotFoundError(f"a source id is text. Currently, it is {type(source_id).__name__}")
         known = {i.id: i for i in self.sources()}
         info = known.get(source_id)
         if info is None:
@@ -254,7 +332,22 @@ class Assistant:
             raise InvalidQuestionError(
                 f"question is {len(text):,} characters; the limit is {self.settings.max_question_chars:,}"
             )
+        _check_encodable("question", text)
         return text
+
+    def validate_history(self, history: object) -> list[tuple[str, str]]:
+        """`history` as (question, answer) pairs; anything else is an `InvalidQuestionError`.
+
+        A plain string would otherwise be read as one turn per character, and a malformed turn
+        fail deep inside follow-up resolution with a TypeError.
+        """
+        if history is None:
+            return []
+        if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+            raise InvalidQuestionError(
+                f"history must be a list of (question, answer) pairs. Currently, it is {type(history).__name__}"
+            )
+        return [_turn(i, turn) for i, turn in enumerate(history)]
 
     def ask(
         self,
@@ -274,10 +367,11 @@ class Assistant:
         text = self.validate(question)
         from assistant.followup import resolve
 
-        early = self._before_retrieval(text, history)
+        turns = self.validate_history(history)
+        early = self._before_retrieval(text, turns)
         if early is not None:
             return replace(early, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
-        resolved = resolve(text, history or [], self.corpus().names)
+        resolved = resolve(text, turns, self.corpus().names)
         if resolved.unresolved:
             ms = round((time.perf_counter() - t0) * 1000, 2)
             return Answer(
@@ -324,7 +418,12 @@ class Assistant:
         t0 = time.perf_counter()
         text = self.validate(question)
         corpus = self.corpus()
-        resolved = resolve(text, history or [], corpus.names)
+        turns = self.validate_history(history)
+        early = self._before_retrieval(text, turns)
+        resolved = resolve(text, turns, corpus.names)
+        if early is not None or resolved.unresolved:
+            yield early or Answer(text, resolved.clarification(), True, [], kind="clarify", reason="nothing to follow")
+            return
         docs = self.retriever().invoke(resolved.search_text)
         q = analyze(resolved.query, resolved.context, corpus.names)
         for item in answerer.stream(text, q, docs, corpus):
@@ -343,6 +442,50 @@ class Assistant:
     def source_text(self, source_id: str) -> str:
         """The full text a citation's `start`/`end` offsets point into."""
         return self.corpus().source_text(source_id)
+
+
+def _checked_ingest_arguments(paths, **texts) -> list:
+    """`ingest`'s arguments as it needs them, or an `IngestError` naming the one that is wrong."""
+    from index.errors import IngestError
+
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            raise IngestError(f"{name} must be text. Currently, it is {type(value).__name__}")
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    if isinstance(paths, bytes) or not isinstance(paths, Sequence | set | frozenset):
+        raise IngestError(
+            f"paths must be a file or folder path, or a list of them. Currently, it is {type(paths).__name__}"
+        )
+    if not paths:
+        raise IngestError("no paths given: name at least one file or folder")
+    for path in paths:
+        if not isinstance(path, str | os.PathLike):
+            raise IngestError(f"paths must be file or folder paths. Currently, one is {type(path).__name__}")
+    return list(paths)
+
+
+def _check_encodable(what: str, text: str) -> None:
+    """A lone surrogate ("\\ud800") cannot be encoded, embedded or shown: refused with its position."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidQuestionError(
+            f"{what} contains an invalid character (a lone surrogate) at position {exc.start}"
+        ) from None
+
+
+def _turn(i: int, turn: object) -> tuple[str, str]:
+    """One history item: a previous question, or a (question, answer) pair of text (an answer may be None)."""
+    if isinstance(turn, str):
+        pair = (turn, "")
+    elif isinstance(turn, list | tuple) and len(turn) == 2 and all(isinstance(x, str | None) for x in turn):
+        pair = (turn[0] or "", turn[1] or "")
+    else:
+        raise InvalidQuestionError(f"history item {i} must be a (question, answer) pair of text")
+    for part in pair:
+        _check_encodable(f"history item {i}", part)
+    return pair
 
 
 class _ProgressBar:

@@ -9,17 +9,34 @@ from index.chunking import ChunkingParams, fact_chunks, split_source
 from index.derive import derived_chunks
 from index.embeddings import MODEL_NAME
 from index.store import IndexStore, Progress, describe_index
-from knowledge import FACTS_PATH, builtin_sources, load_facts
+from knowledge import FACTS_PATH, Source, builtin_sources, load_facts
 
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What `sync_builtin` did: `embedded == 0` means the index was reused as it was."""
+    """What `sync_builtin` did: `embedded == 0` means the index was reused as it was.
+
+    `user_sources` counts ingested documents re-embedded from their stored text; `kept_at` names
+    the folder an unreadable old index was moved to (its documents could not be carried over).
+    """
 
     rebuilt: bool
     embedded: int
     sources: int
     reason: str
+    user_sources: int = 0
+    kept_at: str = ""
+
+
+def wanted_manifest(params: ChunkingParams) -> dict:
+    return {**describe_index(MODEL_NAME, params), "corpus": corpus_hash()}
+
+
+def is_current(store: IndexStore, params: ChunkingParams) -> bool:
+    """Whether the index already matches the model, chunking and corpus: a read, no lock needed."""
+    wanted = wanted_manifest(params)
+    current = store.manifest()
+    return all(current.get(k) == v for k, v in wanted.items())
 
 
 def corpus_hash() -> str:
@@ -37,8 +54,12 @@ def sync_builtin(
     progress: Progress | None = None,
     force: bool = False,
 ) -> BuildReport:
-    """Re-embed only when the model, chunking or corpus changed (or `force`)."""
-    wanted = {**describe_index(MODEL_NAME, params), "corpus": corpus_hash()}
+    """Re-embed only when the model, chunking or corpus changed (or `force`).
+
+    User sources are re-embedded from the text their records keep whenever the layout changes:
+    a rebuild never loses an ingested document.
+    """
+    wanted = wanted_manifest(params)
     current = store.manifest()
     current_core = {k: current.get(k) for k in wanted}
     if current_core == wanted and not force:
@@ -63,11 +84,8 @@ def sync_builtin(
         rec = records.get(source.id)
         if layout_changed or rec is None or rec.content_hash != digest:
             plan.append((source, chunks, digest))
-    if layout_changed:  # user documents must be re-embedded with the new model/chunking too
-        for rec in records.values():
-            if rec.source.origin != "builtin":
-                chunks = split_source(rec.source, params) + derived_chunks(rec.source)
-                plan.append((rec.source, chunks, rec.content_hash))
+    user = [rec.source for rec in records.values() if rec.source.origin != "builtin"] if layout_changed else []
+    plan += user_plan(user, params)  # re-embedded with the new model/chunking too
     for rec in records.values():
         if rec.source.origin == "builtin" and rec.source.id not in by_id:
             store.remove_source(rec.source.id)
@@ -79,4 +97,25 @@ def sync_builtin(
     store.collect_garbage()
     store.write_manifest(wanted)
     reason = "first build" if not current else ("model or chunking changed" if layout_changed else "corpus changed")
-    return BuildReport(True, total, len(plan), reason)
+    if force and current:
+        reason = "rebuild asked for"
+    return BuildReport(True, total, len(plan), reason, user_sources=len(user))
+
+
+def user_plan(sources: list[Source], params: ChunkingParams) -> list[tuple[Source, list, str]]:
+    """(source, chunks, digest) for ingested documents, committed as `ingest` would commit them."""
+    from index.ingest import source_digest
+
+    return [
+        (source, split_source(source, params) + derived_chunks(source), source_digest(source, params))
+        for source in sources
+    ]
+
+
+def put_user_sources(store: IndexStore, sources: list[Source], params: ChunkingParams, progress=None) -> int:
+    """Re-embed ingested documents from their stored text into `store` (a rebuilt index)."""
+    plan = user_plan(sources, params)
+    chunks = store.put_sources(plan, progress)
+    if plan:
+        store.bump_generation()
+    return chunks

@@ -1,14 +1,21 @@
-"""Sentence-aware chunking that keeps character offsets into the source text.
+"""Sentence-aware chunking that keeps character offsets into the source text, and every character.
 
-A source body is cut into *blocks*: a heading with the paragraphs under it, or a photo caption
-(a paragraph written entirely in `*italics*`, marked `kind="caption"`). Each block is split with
-LangChain's `RecursiveCharacterTextSplitter` on paragraph, then sentence boundaries, with overlap.
-Every chunk also records the sentences it touches (absolute offsets), so the answerer can quote a
-whole sentence verbatim without re-reading the source.
+A source body is cut into *blocks*: the text under a heading, or a photo caption (a paragraph
+written entirely in `*italics*`, marked `kind="caption"`). A heading is not a claim, so it is not
+a sentence; its text becomes the `heading` of every chunk under it, and its line is part of the
+first of those chunks so that it is searched too. Every non-whitespace character of a source is
+in some chunk: nothing is dropped for looking like a title.
+
+Each block is split with LangChain's `RecursiveCharacterTextSplitter` on paragraph, then sentence
+boundaries, with overlap. Every chunk also records the sentences it touches (absolute offsets), so
+the answerer can quote a whole sentence verbatim without re-reading the source. Sentences come
+from `sentencex` (rule-based like pysbd, with the same boundaries on this corpus, but linear in
+the input: pysbd rescans the whole paragraph for every abbreviation and every sentence).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import re
@@ -18,9 +25,16 @@ from dataclasses import dataclass
 from knowledge import Fact, Source
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
-_INNER_STOP = re.compile(r"[.!?](?=.)", re.DOTALL)
 _CAPTION = re.compile(r"^\*(?!\*)(?P<inner>.+?)\*$", re.DOTALL)
+_ATX_HEADING = re.compile(r"#{1,6}[ \t]+(?P<text>.+?)(?:[ \t]+#+)?[ \t]*")
+_SETEXT_UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*")
+_FINAL_PUNCTUATION = re.compile(r"[.!?:;,\"”’)\]]$")
+_LIST_OR_TABLE = re.compile(r"^(?:[-*+•|>]|\d+[.)])\s")
+_NUMBER_NOT_YEAR = re.compile(r"\d(?<!\b(?:19|20)\d)|\d(?!\d{0,2}\b)")
+_NON_SPACE = re.compile(r"\S")
 _SENTENCE_SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+(?=\S)", r"(?<=[.!?][”\"’)])\s+", "; ", ", ", " ", ""]
+MAX_HEADING_CHARS = 200  # a longer "heading" line is text: it would swell the chunk it opens
+MAX_SENTENCE_CHARS = 1000  # a quote is a sentence; a 400k-character run without a stop is cut
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,7 @@ class IndexedChunk:
     sentences: tuple[tuple[int, int], ...] = ()
     fact_id: str = ""
     as_of: str = ""
+    heading: str = ""  # the heading the chunk sits under ("" before any heading, and for facts)
 
     def metadata(self) -> dict:
         return {
@@ -59,6 +74,7 @@ class IndexedChunk:
             "sentences": ";".join(f"{s}:{e}" for s, e in self.sentences),
             "fact_id": self.fact_id,
             "as_of": self.as_of,
+            "heading": self.heading,
         }
 
     @classmethod
@@ -76,20 +92,12 @@ class IndexedChunk:
             sentences=spans,  # type: ignore[arg-type]
             fact_id=str(meta.get("fact_id") or ""),
             as_of=str(meta.get("as_of") or ""),
+            heading=str(meta.get("heading") or ""),
         )
 
 
 def _stable_id(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:32]
-
-
-@functools.lru_cache(maxsize=1)
-def _segmenter():
-    import pysbd
-
-    # char_span=False: pysbd's own spans compile a regex per sentence (most of its run time);
-    # with clean=False its sentences are verbatim substrings, located below with str.find.
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
 @functools.lru_cache(maxsize=4)
@@ -110,60 +118,122 @@ def _splitter(params: ChunkingParams):
 @dataclass(frozen=True)
 class _Block:
     kind: str  # "passage" | "caption"
+    start: int  # where the block starts: its heading line, if it has one
+    end: int
+    body_start: int  # where the text under the heading begins (== start without a heading)
+    heading: str
+
+
+@dataclass(frozen=True)
+class _Paragraph:
     start: int
     end: int
-    body_start: int  # where answerable sentences begin (after a heading line)
+    text: str
 
 
-def _looks_like_title(para: str) -> bool:
-    """A short single line without a full stop: a title or heading of a text or HTML document."""
-    line = para.strip()
-    return "\n" not in line and len(line.split()) <= 14 and not re.search(r"[.!?:;,\"”]$", line)
+def _paragraphs(text: str) -> list[_Paragraph]:
+    return [_Paragraph(m.start(), m.end(), m.group()) for m in _PARAGRAPH.finditer(text) if m.group().strip()]
+
+
+def _heading(para: _Paragraph, is_first: bool, has_next: bool) -> tuple[str, int] | None:
+    """(heading text, where the text under it starts) when the paragraph opens with a heading.
+
+    Markdown headings (`# Title`, or a line underlined with === or ---) are headings wherever they
+    are, and the lines after them in the same paragraph are text. A plain line counts as a title
+    only when it is followed by text and looks like one (see `_looks_like_title`).
+    """
+    first, newline, rest = para.text.partition("\n")
+    if len(first) > MAX_HEADING_CHARS:
+        return None
+    atx = _ATX_HEADING.fullmatch(first)
+    if atx:
+        return atx.group("text").strip(), para.start + len(first) + len(newline)
+    underline, newline2, _ = rest.partition("\n")
+    if newline and first.strip() and _SETEXT_UNDERLINE.fullmatch(underline) and not _LIST_OR_TABLE.match(first):
+        return first.strip(), para.start + len(first) + len(newline) + len(underline) + len(newline2)
+    if not newline and has_next and _looks_like_title(first, is_first):
+        return first.strip(), para.end
+    return None
+
+
+def _looks_like_title(line: str, is_first: bool) -> bool:
+    """A one-line paragraph is text unless it really is a title: no closing punctuation, not a list
+    item, no figure other than a year ("Thailand shipped 8,888 containers" is a claim), and either
+    the document's first line or short (up to 6 words) or in Title Case."""
+    line = line.strip()
+    words = line.split()
+    if not words or len(words) > 14 or _FINAL_PUNCTUATION.search(line) or _LIST_OR_TABLE.match(line):
+        return False
+    if _NUMBER_NOT_YEAR.search(line):
+        return False
+    if is_first or len(words) <= 6:
+        return True
+    long_words = [w for w in words if len(w) >= 4 and w[0].isalpha()]
+    return bool(long_words) and all(w[0].isupper() for w in long_words)
 
 
 def _blocks(text: str) -> Iterator[_Block]:
-    """Group paragraphs into heading-led blocks; captions stand alone."""
-    current: list[int] | None = None  # [start, end, body_start]
-    for match in _PARAGRAPH.finditer(text):
-        para = match.group()
-        if not para.strip():
-            continue
-        start, end = match.start(), match.end()
-        caption = _CAPTION.match(para.strip())
+    """Group paragraphs into heading-led blocks; captions stand alone under the current heading."""
+    paragraphs = _paragraphs(text)
+    heading = ""
+    current: list | None = None  # [start, end, body_start, heading]
+    for i, para in enumerate(paragraphs):
+        caption = _CAPTION.match(para.text.strip())
         if caption:
             if current:
                 yield _Block("passage", *current)
                 current = None
-            inner_start = start + para.index(caption.group("inner"))
-            yield _Block("caption", inner_start, inner_start + len(caption.group("inner")), inner_start)
-        elif para.lstrip().startswith("#") or _looks_like_title(para):
+            inner_start = para.start + para.text.index(caption.group("inner"))
+            inner_end = inner_start + len(caption.group("inner"))
+            yield _Block("caption", inner_start, inner_end, inner_start, heading)
+            continue
+        found = _heading(para, is_first=i == 0, has_next=i + 1 < len(paragraphs))
+        if found:
             if current:
                 yield _Block("passage", *current)
-            current = [start, end, end]
+            heading, body_start = found
+            current = [para.start, para.end, body_start, heading]
         elif current is None:
-            current = [start, end, start]
+            current = [para.start, para.end, para.start, heading]
         else:
-            current[1] = end
+            current[1] = para.end
     if current:
         yield _Block("passage", *current)
 
 
 def _sentences(text: str, block: _Block) -> list[tuple[int, int]]:
-    """Sentence spans inside a block, skipping the heading line (headings are not claims)."""
-    spans = []
+    """Sentence spans of a block's text (its heading line excluded: headings are not claims)."""
+    spans: list[tuple[int, int]] = []
     for para in _PARAGRAPH.finditer(text, block.body_start, block.end):
-        paragraph, cursor = para.group(), 0
-        # One stop, at the very end: a single sentence, no need for the (slow) segmenter.
-        single = not _INNER_STOP.search(paragraph.rstrip())
-        for raw in [paragraph] if single else _segmenter().segment(paragraph):
-            stripped = raw.strip()
-            found = paragraph.find(stripped, cursor) if stripped else -1
-            if found < 0:
-                continue
-            cursor = found + len(stripped)
-            if len(stripped) >= 3:
-                spans.append((para.start() + found, para.start() + cursor))
+        for start, end in _sentence_spans_in(para.group()):
+            spans.extend(_capped(text, para.start() + start, para.start() + end))
     return spans
+
+
+def _sentence_spans_in(paragraph: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence of one paragraph, whitespace trimmed, fragments under 3 characters skipped."""
+    import sentencex
+
+    for found in sentencex.get_sentence_boundaries("en", paragraph):
+        start, end = found["start_index"], found["end_index"]
+        piece = paragraph[start:end]
+        stripped = piece.strip()
+        if len(stripped) >= 3:
+            start += len(piece) - len(piece.lstrip())
+            yield start, start + len(stripped)
+
+
+def _capped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """A sentence longer than `MAX_SENTENCE_CHARS` is cut at spaces into pieces no longer than that."""
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        yield start, cut
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield start, end
 
 
 def sentence_spans(source: Source) -> list[tuple[int, int]]:
@@ -172,31 +242,69 @@ def sentence_spans(source: Source) -> list[tuple[int, int]]:
 
 
 def split_source(source: Source, params: ChunkingParams = ChunkingParams()) -> list[IndexedChunk]:
-    """Chunks of one source, in document order, each with offsets and its sentences."""
+    """Chunks of one source, in document order, each with offsets, its sentences and its heading.
+
+    Together the chunks cover every non-whitespace character of `source.text`.
+    """
     chunks: list[IndexedChunk] = []
     for block in _blocks(source.text):
         sentences = _sentences(source.text, block)
-        block_text = source.text[block.start : block.end]
-        for doc in _splitter(params).create_documents([block_text]):
-            start = block.start + doc.metadata["start_index"]
-            end = start + len(doc.page_content)
-            assert source.text[start:end] == doc.page_content
-            touched = tuple((s, e) for s, e in sentences if s < end and e > start)
-            if not touched:
-                continue  # a heading alone: nothing to answer from
+        starts, ends = [s for s, _ in sentences], [e for _, e in sentences]
+        for start, end in _block_pieces(source.text, block, params):
+            first = bisect.bisect_right(ends, start)  # sentences end in document order
+            last = bisect.bisect_left(starts, end, lo=first)
+            touched = sentences[first:last]
+            text = source.text[start:end]
             chunks.append(
                 IndexedChunk(
-                    id=_stable_id(source.id, block.kind, start, doc.page_content),
+                    id=_stable_id(source.id, block.kind, start, text),
                     source_id=source.id,
                     kind=block.kind,
-                    text=doc.page_content,
+                    text=text,
                     start=start,
                     end=end,
-                    sentences=touched,
+                    sentences=tuple(touched),
                     as_of=source.published,
+                    heading=block.heading,
                 )
             )
     return chunks
+
+
+def _located(text: str, pieces: list[str]) -> list[tuple[int, int]]:
+    """Offsets of the splitter's pieces, in order, with no uncovered text between two of them.
+
+    Each piece is looked for where it must be: not before the previous one's start, and starting no
+    later than the first non-space after the previous one's end. (LangChain's own `start_index`
+    searches from an estimate and can land on a repeat further on, or on -1, in repetitive text.)
+    """
+    spans: list[tuple[int, int]] = []
+    prev_start, prev_end = -1, 0
+    for piece in pieces:
+        next_text = _NON_SPACE.search(text, prev_end)
+        limit = next_text.start() if next_text else len(text)
+        start = text.rfind(piece, max(prev_start, 0), limit + len(piece))
+        if start < 0:
+            start = text.find(piece, max(prev_start, 0))
+        spans.append((start, start + len(piece)))
+        prev_start, prev_end = start, start + len(piece)
+    return spans
+
+
+def _block_pieces(text: str, block: _Block, params: ChunkingParams) -> list[tuple[int, int]]:
+    """(start, end) of each chunk of a block: the splitter's pieces of the text under the heading,
+    the first one reaching back over the heading line (a heading alone is one piece)."""
+    body = text[block.body_start : block.end]
+    pieces = [
+        (block.body_start + s, block.body_start + e) for s, e in _located(body, _splitter(params).split_text(body))
+    ]
+    if block.start < block.body_start:
+        heading_end = len(text[block.start : block.body_start].rstrip()) + block.start
+        if pieces:
+            pieces[0] = (block.start, pieces[0][1])
+        else:
+            pieces.append((block.start, heading_end))
+    return pieces
 
 
 def fact_chunks(facts: list[Fact], sources: dict[str, Source]) -> list[IndexedChunk]:

@@ -52,7 +52,8 @@ class IngestReport:
         }
 
 
-def _digest(source, params: ChunkingParams) -> str:
+def source_digest(source, params: ChunkingParams) -> str:
+    """What a user source's record commits: its content and the chunking that cut it."""
     return hashlib.sha256(f"{source.content_hash}|{params.describe()}".encode()).hexdigest()
 
 
@@ -80,7 +81,7 @@ def ingest_paths(
             source = load_file(path, title=title, published=published, url=url, follow_symlinks=follow_symlinks)
         except IngestError as exc:
             return "refused", (str(path), str(exc))
-        digest = _digest(source, params)
+        digest = source_digest(source, params)
         if known.get(source.id) == digest:
             return "unchanged", source.id
         chunks = split_source(source, params)

@@ -17,15 +17,28 @@ import os
 import re
 import stat
 import unicodedata
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
 from index.errors import IngestError
-from knowledge.loader import KnowledgeError, Source, split_front_matter
+from knowledge.loader import (
+    CONTROL_CHARACTERS,
+    FUTURE_GRACE,
+    MAX_TITLE_CHARS,
+    KnowledgeError,
+    Source,
+    checked_text,
+    checked_url,
+    front_matter_fields,
+    split_front_matter,
+)
 
 SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 MAX_BYTES = 50 * 1024 * 1024
+# Extracted text per file: a 17 KB PDF can expand to megabytes, and every character is chunked and
+# embedded while the writer lock is held. 2 million characters is a 1,000-page book.
+MAX_TEXT_CHARS = 2_000_000
+MAX_HTML_DEPTH = 200  # real pages nest a few dozen levels; past ~255 lxml (under trafilatura) drops text silently
 
 _TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 _HTML_SUFFIXES = (".html", ".htm")
@@ -107,16 +120,20 @@ def load_file(
     bad file never reaches the index half-read.
     """
     path = Path(path)
-    published_override = _checked_published_argument(path, published)
+    overrides = _checked_overrides(path, title=title, published=published, url=url)
     raw = _read_bounded(path, max_bytes, follow_symlinks)
     suffix = path.suffix.lower()
-    if suffix in _TEXT_SUFFIXES:
-        source = _load_text(path, raw)
-    elif suffix in _HTML_SUFFIXES:
-        source = _load_html(path, raw)
-    else:
-        source = _load_pdf(path, raw)
-    return _with_overrides(source, title=title, published=published_override, url=url)
+    try:
+        if suffix in _TEXT_SUFFIXES:
+            source = _load_text(path, raw)
+        elif suffix in _HTML_SUFFIXES:
+            source = _load_html(path, raw)
+        else:
+            source = _load_pdf(path, raw)
+    except RecursionError:  # a parser deep in nested input: refuse this file, never the batch
+        raise _refusal(path, "is nested too deeply to read") from None
+    _check_text_size(path, source.text)
+    return replace(source, **overrides) if overrides else source
 
 
 def source_id_for(path: Path) -> str:
@@ -236,6 +253,22 @@ def _human_size(n: int, *, round_up: bool = False) -> str:
     return f"{n} bytes"
 
 
+def _checked_overrides(path: Path, *, title: str | None, published: str | None, url: str | None) -> dict[str, str]:
+    """Arguments win over what the file says, checked as strictly as front matter; blank ones count as not given."""
+    changes: dict[str, str] = {}
+    try:
+        if title and title.strip():
+            changes["title"] = checked_text("title", title, MAX_TITLE_CHARS)
+        if url and url.strip():
+            changes["url"] = checked_url(url)
+    except KnowledgeError as exc:
+        raise _refusal(path, str(exc)) from None
+    date = _checked_published_argument(path, published)
+    if date:
+        changes["published"] = date
+    return changes
+
+
 def _checked_published_argument(path: Path, published: str | None) -> str | None:
     """A `published` given by the user must be exactly YYYY-MM-DD: it is shown as is in citations."""
     if published is None or not published.strip():
@@ -244,35 +277,48 @@ def _checked_published_argument(path: Path, published: str | None) -> str | None
     try:
         if not _STRICT_DATE.fullmatch(value):
             raise ValueError
-        return dt.date.fromisoformat(value).isoformat()
+        date = dt.date.fromisoformat(value)
     except ValueError:
         raise _refusal(path, f"published date {value!r} is not a valid YYYY-MM-DD date") from None
+    if _in_future(date):
+        raise _refusal(path, f"published date {value} is in the future")
+    return date.isoformat()
+
+
+def _in_future(date: dt.date) -> bool:
+    return date > dt.date.today() + FUTURE_GRACE
 
 
 def _iso_date(value: object) -> str | None:
-    """A date found in a file as YYYY-MM-DD (the date part of an ISO datetime), or None if it is not one."""
+    """A date found in a web page or PDF as YYYY-MM-DD, or None if it is not a real, past date.
+
+    These dates are found rather than written on purpose, so bad ones are skipped, not refused.
+    """
     if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if not isinstance(value, str) or not value.strip():
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            date = dt.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            return None
+    else:
         return None
-    try:
-        return dt.datetime.fromisoformat(value.strip()).date().isoformat()
-    except ValueError:
-        return None
+    return None if _in_future(date) else date.isoformat()
 
 
-def _with_overrides(source: Source, *, title: str | None, published: str | None, url: str | None) -> Source:
-    """Arguments win over what the file says; blank arguments count as not given."""
-    changes: dict[str, str] = {}
-    if title and title.strip():
-        changes["title"] = _one_line(title)
-    if published:
-        changes["published"] = published
-    if url and url.strip():
-        changes["url"] = url.strip()
-    return replace(source, **changes) if changes else source
+def _check_text_size(path: Path, text: str) -> None:
+    if len(text) > MAX_TEXT_CHARS:
+        raise _refusal(path, f"has {len(text):,} characters of text; the limit is {MAX_TEXT_CHARS:,}")
+
+
+def _found_title(text: str) -> str:
+    """A title found in a page or PDF, on one line and cut to the limit (found, not chosen: not refused)."""
+    line = _one_line(CONTROL_CHARACTERS.sub(" ", text))
+    if len(line) <= MAX_TITLE_CHARS:
+        return line
+    return line[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 # -------------------------------------------------------------------------------- text helpers
@@ -310,9 +356,9 @@ def _user_source(
     resolved = path.resolve()
     return Source(
         id=source_id_for(resolved),
-        title=_one_line(title) or _title_from_stem(path),
+        title=_found_title(title) or _title_from_stem(path),
         text=text,
-        publisher=_one_line(publisher),
+        publisher=_found_title(publisher),
         published=published,
         url=url.strip(),
         origin="user",
@@ -328,6 +374,7 @@ def _load_text(path: Path, raw: bytes) -> Source:
     text = _normalize_text(_decode_utf8(path, raw))
     try:
         meta, body = split_front_matter(text)
+        fields = front_matter_fields(meta)
     except KnowledgeError as exc:
         raise _refusal(path, str(exc)) from exc
     body = _normalize_text(body)
@@ -335,11 +382,11 @@ def _load_text(path: Path, raw: bytes) -> Source:
         raise _refusal(path, "is empty")
     return _user_source(
         path,
-        title=str(meta.get("title") or "") or _first_heading(body) or _title_from_stem(path),
+        title=fields["title"] or _first_heading(body) or _title_from_stem(path),
         text=body,
-        publisher=str(meta.get("publisher") or ""),
-        published=_front_matter_date(path, meta),
-        url=str(meta.get("url") or ""),
+        publisher=fields["publisher"],
+        published=fields["published"],
+        url=fields["url"],
     )
 
 
@@ -349,6 +396,8 @@ def _decode_utf8(path: Path, raw: bytes) -> str:
         raise _refusal(path, "is UTF-16 text; save it as UTF-8")
     if _looks_binary(raw):
         raise _refusal(path, "looks like binary data, not text")
+    if b"\x00" in raw:  # past the sniffed start: still binary, and NULs break every consumer downstream
+        raise _refusal(path, "contains NUL bytes (binary data, not text)")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -368,42 +417,41 @@ def _first_heading(body: str) -> str:
     return match.group(1).strip() if match else ""
 
 
-def _front_matter_date(path: Path, meta: dict) -> str:
-    """Front matter is written on purpose, so a date there that is not a date is refused, not ignored."""
-    value = meta.get("published") or meta.get("date")
-    if value in (None, ""):
-        return ""
-    date = _iso_date(value)
-    if date is None:
-        raise _refusal(path, f"front matter date {str(value)!r} is not a YYYY-MM-DD date")
-    return date
-
-
 # ------------------------------------------------------------------------------------------ HTML
 
 
 def _load_html(path: Path, raw: bytes) -> Source:
-    """A saved web page: metadata from its head, main text without menus, ads or scripts."""
-    if not raw.startswith(_UTF16_BOMS) and _looks_binary(raw):  # UTF-16 pages have NULs; bs4 decodes them
+    """A saved web page: metadata from its head, main text without menus, ads or scripts.
+
+    Parsed with lxml (C, linear): BeautifulSoup's pure-Python tree took 20 s for a 1 MB page.
+    """
+    if not raw.startswith(_UTF16_BOMS) and _looks_binary(raw):  # UTF-16 pages have NULs; they are decoded
         raise _refusal(path, "looks like binary data, not text")
     html = _decode_html(raw)
-    soup = _parse_html(html)
-    metadata = _html_metadata(soup)  # before the fallback text extraction, which edits the tree
-    text = _normalize_text(_main_text_trafilatura(html) or _main_text_fallback(soup))
+    if "\x00" in html:
+        raise _refusal(path, "contains NUL bytes (binary data, not text)")
+    root = _parse_html(html)
+    if root is None:
+        raise _refusal(path, "has no readable text")
+    if _nesting_depth(root, MAX_HTML_DEPTH) > MAX_HTML_DEPTH:  # before the extractors: see MAX_HTML_DEPTH
+        raise _refusal(path, f"nests elements more than {MAX_HTML_DEPTH} levels deep")
+    metadata = _html_metadata(root)
+    text = _normalize_text(_main_text_trafilatura(html) or _main_text_fallback(root))
     if not text.strip():
         raise _refusal(path, "has no readable text")
     return _user_source(path, text=text, **{"title": _title_from_stem(path), **metadata})
 
 
-def _html_metadata(soup) -> dict[str, str]:
+def _html_metadata(root) -> dict[str, str]:
     """Title, publisher, date and link from the page head; keys absent when the page does not say."""
-    meta = _html_meta(soup)
-    canonical = soup.find("link", rel="canonical")
+    meta = _html_meta(root)
+    title = next(root.iter("title"), None)
+    canonical = next((el for el in root.iter("link") if "canonical" in (el.get("rel") or "").lower().split()), None)
     found = {
-        "title": _one_line(meta.get("og:title") or (soup.title.get_text() if soup.title else "")),
+        "title": _one_line(meta.get("og:title") or (title.text_content() if title is not None else "")),
         "publisher": meta.get("og:site_name", ""),
-        "published": _html_published(soup, meta),
-        "url": _web_url(meta.get("og:url")) or _web_url(canonical.get("href") if canonical else None),
+        "published": _html_published(root, meta),
+        "url": _web_url(meta.get("og:url")) or _web_url(canonical.get("href") if canonical is not None else None),
     }
     return {key: value for key, value in found.items() if value}
 
@@ -416,18 +464,25 @@ def _decode_html(raw: bytes) -> str:
 
 
 def _parse_html(html: str):
-    """`html.parser` needs no compiled dependency; the "looks like a URL" warning is noise here."""
-    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+    """The page's root element, or None for a page with nothing in it.
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        return BeautifulSoup(html, "html.parser")
+    Given bytes with the encoding stated, so that a `<?xml encoding=...?>` line, which lxml
+    refuses in a decoded string, is ignored.
+    """
+    import lxml.html
+    from lxml.etree import ParserError
+
+    parser = lxml.html.HTMLParser(encoding="utf-8")
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
+    except ParserError:  # "Document is empty"
+        return None
 
 
-def _html_meta(soup) -> dict[str, str]:
+def _html_meta(root) -> dict[str, str]:
     """`<meta>` contents keyed by lower-cased property/name/itemprop; the first occurrence wins."""
     meta: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in root.iter("meta"):
         content = _one_line(tag.get("content") or "")
         for attr in ("property", "name", "itemprop"):
             key = (tag.get(attr) or "").strip().lower()
@@ -436,10 +491,10 @@ def _html_meta(soup) -> dict[str, str]:
     return meta
 
 
-def _html_published(soup, meta: dict[str, str]) -> str:
+def _html_published(root, meta: dict[str, str]) -> str:
     """The first parseable publication date; web pages carry junk dates, so bad ones are skipped."""
     candidates = [meta.get(key) for key in _HTML_DATE_KEYS]
-    candidates += [tag.get("datetime") for tag in soup.find_all("time")]
+    candidates += [tag.get("datetime") for tag in root.iter("time")]
     for candidate in candidates:
         date = _iso_date(candidate)
         if date:
@@ -448,9 +503,11 @@ def _html_published(soup, meta: dict[str, str]) -> str:
 
 
 def _web_url(value: str | None) -> str:
-    """Only absolute http(s) links are useful in a citation; relative ones point nowhere."""
-    value = (value or "").strip()
-    return value if value.lower().startswith(("http://", "https://")) else ""
+    """Only absolute http(s) links are useful in a citation; relative or `javascript:` ones are dropped."""
+    try:
+        return checked_url(value)
+    except KnowledgeError:
+        return ""
 
 
 def _main_text_trafilatura(html: str) -> str:
@@ -463,15 +520,48 @@ def _main_text_trafilatura(html: str) -> str:
     return "\n\n".join(line.strip() for line in extracted.splitlines() if line.strip())
 
 
-def _main_text_fallback(soup) -> str:
-    """Plain BeautifulSoup text of the main element for pages trafilatura gives up on (tiny ones)."""
-    for tag in soup.find_all(_HTML_NOISE_TAGS):
-        tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    for block in root.find_all(_HTML_BLOCK_TAGS):
-        block.insert_before("\n\n")
-        block.insert_after("\n\n")
-    paragraphs = (_one_line(part) for part in _PARAGRAPH_BREAK.split(root.get_text()))
+def _nesting_depth(root, limit: int) -> int:
+    """How deep elements nest, counting no further than `limit` + 1 (one pass, no recursion)."""
+    from lxml import etree
+
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+    return deepest
+
+
+def _main_text_fallback(root) -> str:
+    """Text of the main element for pages trafilatura gives up on (tiny ones): block elements
+    become paragraphs; scripts, menus and comments are skipped.
+
+    One walk with an explicit stack: no recursion, and the tree is left as it is (inserting
+    separators into it, as this once did with BeautifulSoup, took minutes for deep pages).
+    """
+    main = next(root.iter("article"), None)
+    main = main if main is not None else next(root.iter("main"), None)
+    main = main if main is not None else root.find("body")
+    parts: list[str] = []
+    stack: list = [main if main is not None else root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        block = item.tag in _HTML_BLOCK_TAGS
+        pending = ["\n\n"] if block else []
+        pending.append(item.text or "")
+        for child in item:
+            if isinstance(child.tag, str) and child.tag not in _HTML_NOISE_TAGS:
+                pending.append(child)  # comments and processing instructions: only their tail is text
+            pending.append(child.tail or "")
+        if block:
+            pending.append("\n\n")
+        stack.extend(reversed(pending))
+    paragraphs = (_one_line(part) for part in _PARAGRAPH_BREAK.split("".join(parts)))
     return "\n\n".join(p for p in paragraphs if p)
 
 
@@ -513,12 +603,18 @@ def _unlocked_with_empty_password(reader) -> bool:
 
 
 def _page_texts(path: Path, reader) -> list[str]:
-    texts = []
+    """Page texts, stopping as soon as the text limit is passed (a small PDF can expand to megabytes)."""
+    texts, total = [], 0
     try:
         for page in reader.pages:
-            text = _normalize_text(page.extract_text() or "")
+            text = _normalize_text((page.extract_text() or "").replace("\x00", ""))
             if text.strip():
                 texts.append(text)
+                total += len(text) + 2
+            if total > MAX_TEXT_CHARS:
+                _check_text_size(path, "\n\n".join(texts))
+    except IngestError:
+        raise
     except Exception as exc:  # a broken page stream: refuse rather than index part of the document
         raise _refusal(path, "is not a readable PDF") from exc
     return texts

@@ -15,10 +15,12 @@ changes the index is rebuilt, otherwise it is reused without any embedding work.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,62 +41,142 @@ _EMBED_BATCH = 256
 Progress = Callable[[int], None]
 
 
+def _reads(method):
+    """Chroma failures while reading become one-line `DataDirError`s naming the index and the fix."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with _chroma_errors(self.where, writing=False):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _writes(method):
+    """Chroma failures while writing (disk full, read-only) become one-line `DataDirError`s."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with _chroma_errors(self.where, writing=True):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 def _chroma_settings():
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
-def _check_data_dir(data_dir: Path) -> None:
-    """Refuse a non-empty folder that we did not create: we would mix our files into someone's."""
+def _marker_format(data_dir: Path) -> object:
+    """The format written in the data dir's marker; raises `DataDirError` when it cannot be read."""
+    try:
+        return json.loads((data_dir / MARKER).read_text(encoding="utf-8")).get("format")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise DataDirError(
+            f"data dir {data_dir} has an unreadable {MARKER}; run `corridor index --rebuild` "
+            "(your documents are kept when their stored text can be read)"
+        ) from exc
+
+
+def _check_data_dir(data_dir: Path, *, create: bool = True, rebuild: bool = False) -> bool:
+    """Whether `data_dir` holds our files; refuse a non-empty folder we did not create.
+
+    `create=False` (readers) never writes: a missing or empty folder just answers False.
+    A newer format is refused with advice that works (upgrade); an older or unreadable one is
+    what `--rebuild` (`rebuild=True`) is for, and it is rewritten then.
+    """
     marker = data_dir / MARKER
     if data_dir.exists() and not data_dir.is_dir():
         raise DataDirError(f"data dir {data_dir} is a file, not a folder")
     if marker.exists():
         try:
-            info = json.loads(marker.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            found = _marker_format(data_dir)
+        except DataDirError:
+            if not rebuild:
+                raise
+            found = None
+        if isinstance(found, int) and found > FORMAT:
             raise DataDirError(
-                f"data dir {data_dir} has an unreadable {MARKER}; remove the folder and run `corridor index`"
-            ) from exc
-        if info.get("format") != FORMAT:
-            raise DataDirError(
-                f"data dir {data_dir} was written by another version (format {info.get('format')}); "
-                f"run `corridor index --rebuild`"
+                f"data dir {data_dir} was written by a newer Corridor Assistant (format {found}; this one reads "
+                f"format {FORMAT}): upgrade corridor-assistant, or set CORRIDOR_DATA_DIR to another folder"
             )
-        return
+        if found != FORMAT:
+            if not rebuild:
+                raise DataDirError(
+                    f"data dir {data_dir} was written by an older version (format {found}); "
+                    "run `corridor index --rebuild`"
+                )
+            _write_marker(data_dir)
+        return True
     if data_dir.exists() and any(data_dir.iterdir()):
         raise DataDirError(
             f"{data_dir} is not a Corridor Assistant data dir (no {MARKER}); "
             "point CORRIDOR_DATA_DIR at an empty or new folder"
         )
-    data_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"format": FORMAT}) + "\n", encoding="utf-8")
+    if not create:
+        return False
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _write_marker(data_dir)
+    except OSError as exc:
+        raise DataDirError(f"cannot create the data dir {data_dir} ({exc.strerror or exc})") from None
+    return True
+
+
+def _write_marker(data_dir: Path) -> None:
+    (data_dir / MARKER).write_text(json.dumps({"format": FORMAT}) + "\n", encoding="utf-8")
+
+
+def has_index(data_dir: Path) -> bool:
+    """Whether an embedded index exists in `data_dir`, checked without writing anything."""
+    return _check_data_dir(data_dir, create=False) and (data_dir / "chroma").is_dir()
+
+
+def _writable(folder: Path) -> bool:
+    """Whether this process may write in `folder` and the files directly in it (a read-only mount,
+    permissions, or a user who only reads the shared data dir)."""
+    return os.access(folder, os.W_OK) and all(os.access(f, os.W_OK) for f in folder.iterdir() if f.is_file())
+
+
+def _parsed_chroma_url(chroma_url: str) -> tuple[str, int, bool]:
+    """(host, port, ssl) of `CORRIDOR_CHROMA_URL`, or a one-line `DataDirError` saying what is wrong."""
+    hint = "is not a URL like http://127.0.0.1:8000"
+    try:
+        parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        port = parsed.port
+    except ValueError as exc:  # "http://[::1", "http://host:port"
+        raise DataDirError(f"CORRIDOR_CHROMA_URL {chroma_url!r} {hint} ({exc})") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise DataDirError(f"CORRIDOR_CHROMA_URL {chroma_url!r} {hint}")
+    return parsed.hostname, port or (443 if parsed.scheme == "https" else 8000), parsed.scheme == "https"
 
 
 def open_client(data_dir: Path, chroma_url: str | None = None):
-    """Embedded `PersistentClient` in the data dir, or `HttpClient` when a server URL is given."""
+    """Embedded `PersistentClient` in the data dir, or `HttpClient` when a server URL is given.
+
+    A data dir this process cannot write (a read-only mount, someone else's files) is served
+    from a private snapshot: Chroma writes to its database even to open it.
+    """
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
 
     if chroma_url:
-        parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-        if not parsed.hostname:
-            raise DataDirError(f"CORRIDOR_CHROMA_URL {chroma_url!r} is not a URL like http://127.0.0.1:8000")
+        host, port, ssl = _parsed_chroma_url(chroma_url)
         try:
-            client = chromadb.HttpClient(
-                host=parsed.hostname,
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=_chroma_settings(),
-            )
+            client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_chroma_settings())
             client.heartbeat()
         except Exception as exc:  # chromadb raises many types for "no server"
             raise DataDirError(f"cannot reach the Chroma server at {chroma_url}: {exc}".splitlines()[0]) from exc
         return client
     _check_data_dir(data_dir)
+    folder = data_dir / "chroma"
+    if folder.is_dir() and not _writable(folder):
+        folder = _read_only_snapshot(folder)
+        log.info("data dir %s is read-only: answering from a snapshot of its index", data_dir)
     try:
-        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=_chroma_settings())
+        return chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())
     except Exception as exc:
         raise DataDirError(
             f"the index in {data_dir} cannot be opened ({type(exc).__name__}); "
@@ -102,9 +184,27 @@ def open_client(data_dir: Path, chroma_url: str | None = None):
         ) from exc
 
 
+_snapshots: list = []  # TemporaryDirectory objects, removed when the process ends
+
+
+def _read_only_snapshot(folder: Path) -> Path:
+    import tempfile
+
+    tmp = tempfile.TemporaryDirectory(prefix="corridor-snapshot-")
+    _snapshots.append(tmp)
+    target = Path(tmp.name) / "chroma"
+    try:
+        shutil.copytree(folder, target, copy_function=shutil.copyfile)  # new files: ours to write
+        for path in [target, *target.rglob("*")]:
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)  # copytree copied the folders' read-only modes
+    except OSError as exc:
+        raise DataDirError(f"the index in {folder.parent} cannot be read ({exc.strerror or exc})") from None
+    return target
+
+
 @contextlib.contextmanager
-def writer_lock(data_dir: Path, chroma_url: str | None = None, timeout: float = 600):
-    """One writer at a time per embedded data dir (readers never wait).
+def writer_lock(data_dir: Path, chroma_url: str | None = None, timeout: float = 600, *, rebuild: bool = False):
+    """One writer at a time per embedded data dir. Readers never take it.
 
     Against a Chroma server there is no shared folder to lock: run writes from one instance.
     """
@@ -113,23 +213,77 @@ def writer_lock(data_dir: Path, chroma_url: str | None = None, timeout: float = 
         return
     from filelock import FileLock, Timeout
 
-    _check_data_dir(data_dir)
+    _check_data_dir(data_dir, rebuild=rebuild)
+    lock = FileLock(str(data_dir / "write.lock"))
     try:
-        with FileLock(str(data_dir / "write.lock"), timeout=timeout):
-            yield
+        lock.acquire(timeout=timeout)
     except Timeout:
         raise DataDirError(
             f"another process has been writing to {data_dir} for {timeout:.0f} s; try again later"
         ) from None
+    except OSError as exc:  # a read-only mount or folder: only the lock file is tried, nothing else
+        raise DataDirError(
+            f"data dir {data_dir} cannot be written here ({exc.strerror or exc}): questions are answered, "
+            "but nothing can be added, removed or rebuilt"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
-def wipe_embedded_index(data_dir: Path) -> None:
-    """Delete the embedded Chroma folder (for `--rebuild` of a corrupt index)."""
-    _check_data_dir(data_dir)
-    shutil.rmtree(data_dir / "chroma", ignore_errors=True)
+def clear_client_cache() -> None:
+    """chromadb caches one client per path, even a broken one, or one whose folder was moved."""
     from chromadb.api.client import SharedSystemClient
 
-    SharedSystemClient.clear_system_cache()  # chromadb caches one client per path, even a broken one
+    SharedSystemClient.clear_system_cache()
+
+
+def move_index_aside(data_dir: Path) -> Path | None:
+    """Rename the embedded index folder out of the way (kept, not deleted); None when there is none."""
+    import time
+
+    folder = data_dir / "chroma"
+    if not folder.exists():
+        return None
+    aside = data_dir / f"chroma.old-{time.strftime('%Y%m%d-%H%M%S')}"
+    n = 1
+    while aside.exists():
+        aside = data_dir / f"chroma.old-{time.strftime('%Y%m%d-%H%M%S')}-{n}"
+        n += 1
+    folder.rename(aside)
+    clear_client_cache()
+    return aside
+
+
+def restore_index(data_dir: Path, aside: Path) -> None:
+    """Undo `move_index_aside` after a failed rebuild: the half-built index goes, the old one returns."""
+    shutil.rmtree(data_dir / "chroma", ignore_errors=True)
+    aside.rename(data_dir / "chroma")
+    clear_client_cache()
+
+
+def _one_line_error(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+@contextlib.contextmanager
+def _chroma_errors(where: str, writing: bool):
+    """Chroma's own exceptions (disk full, a damaged database) as one-line `DataDirError`s."""
+    try:
+        yield
+    except DataDirError:
+        raise
+    except Exception as exc:
+        if not writing:
+            raise DataDirError(
+                f"the index in {where} cannot be read ({_one_line_error(exc)}); run `corridor index --rebuild`"
+            ) from exc
+        raise DataDirError(
+            f"cannot write to the index in {where} ({_one_line_error(exc)}); check that the disk has free "
+            "space, then run the command again: what was committed before is kept"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -144,21 +298,34 @@ class SourceRecord:
 class IndexStore:
     """Chunks + embeddings + source texts in Chroma, behind a small API the assistant needs."""
 
-    def __init__(self, client, embedder, prefix: str = "corridor"):
+    def __init__(self, client, embedder, prefix: str = "corridor", where: str = "the data dir"):
         self.client = client
         self.embedder = embedder
         self.prefix = prefix
+        self.where = where  # the data dir or server, for error messages
         try:
-            self._chunks = client.get_or_create_collection(
-                f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-            )
-            self._sources = client.get_or_create_collection(f"{prefix}_sources", embedding_function=None)
-        except Exception as exc:
-            raise DataDirError(
-                f"the Chroma collections cannot be opened ({type(exc).__name__}: {exc}); "
-                "run `corridor index --rebuild` to rebuild them".replace("\n", " ")
-            ) from exc
+            self._chunks, self._sources = self._collections(create=False)
+        except Exception:  # not there yet (a new data dir): created, which only a build does
+            try:
+                self._chunks, self._sources = self._collections(create=True)
+            except Exception as exc:
+                raise DataDirError(
+                    f"the Chroma collections in {where} cannot be opened ({_one_line_error(exc)}); "
+                    "run `corridor index --rebuild` to rebuild them"
+                ) from exc
         self._vectorstore = None
+
+    def _collections(self, create: bool):
+        """Opening existing collections reads only; `get_or_create` writes even when they exist."""
+        chunks, sources = f"{self.prefix}_chunks", f"{self.prefix}_sources"
+        if not create:
+            return self.client.get_collection(chunks), self.client.get_collection(sources)
+        return (
+            self.client.get_or_create_collection(
+                chunks, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            ),
+            self.client.get_or_create_collection(sources, embedding_function=None),
+        )
 
     # ---- reading -------------------------------------------------------------------------
     @property
@@ -172,6 +339,7 @@ class IndexStore:
             )
         return self._vectorstore
 
+    @_reads
     def manifest(self) -> dict:
         got = self._sources.get(ids=[MANIFEST_ID], include=["documents"])
         if not got["ids"]:
@@ -184,6 +352,7 @@ class IndexStore:
     def generation(self) -> int:
         return int(self.manifest().get("generation", 0))
 
+    @_reads
     def source_records(self) -> dict[str, SourceRecord]:
         records = {}
         for ids, docs, metas in self._pages(self._sources, include=["documents", "metadatas"]):
@@ -204,6 +373,7 @@ class IndexStore:
                 records[id_] = SourceRecord(source, str(meta.get("content_hash", "")), int(meta.get("chunks", 0)))
         return records
 
+    @_reads
     def source_hashes(self) -> dict[str, str]:
         """Source id -> content hash of what is committed (without loading the texts)."""
         hashes = {}
@@ -212,6 +382,7 @@ class IndexStore:
         hashes.pop(MANIFEST_ID, None)
         return hashes
 
+    @_reads
     def committed_chunks(self, records: dict[str, SourceRecord] | None = None) -> list[IndexedChunk]:
         """Every chunk that belongs to a committed source (orphans from an interrupted write are skipped)."""
         records = self.source_records() if records is None else records
@@ -223,12 +394,14 @@ class IndexStore:
                     chunks.append(IndexedChunk.from_record(id_, doc or "", meta))
         return chunks
 
+    @_reads
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
         if not ids:
             return {}
         got = self._chunks.get(ids=ids, include=["embeddings"])
         return dict(zip(got["ids"], got["embeddings"], strict=True))
 
+    @_reads
     def dense_search(self, query_embedding: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
         if k <= 0:
@@ -236,6 +409,7 @@ class IndexStore:
         pairs = self.vectorstore.similarity_search_by_vector_with_relevance_scores(query_embedding, k=k)
         return [(doc.id, 1.0 - float(distance)) for doc, distance in pairs]
 
+    @_reads
     def count(self) -> int:
         return self._chunks.count()
 
@@ -293,6 +467,7 @@ class IndexStore:
         self.put_embedded(batch, self.embed([c.text for c in chunks], progress))
         return len(chunks)
 
+    @_writes
     def put_embedded(self, batch: list[tuple[Source, list[IndexedChunk], str]], vectors: list) -> None:
         """Write sources whose chunk embeddings are computed: all chunks, then the records that commit them.
 
@@ -322,12 +497,14 @@ class IndexStore:
             if source.id in known:  # a new version replaced an old one: drop the old chunks
                 self._drop_stale_chunks(source.id, keep_hash=content_hash)
 
+    @_writes
     def remove_source(self, source_id: str) -> bool:
         existed = bool(self._sources.get(ids=[source_id])["ids"])
         self._sources.delete(ids=[source_id])  # uncommit first: readers stop seeing it at once
         self._chunks.delete(where={"source_id": source_id})
         return existed
 
+    @_writes
     def collect_garbage(self) -> int:
         """Delete chunks no committed source owns (left by a killed writer). Writers only."""
         records = self.source_records()
@@ -344,6 +521,7 @@ class IndexStore:
     def _drop_stale_chunks(self, source_id: str, keep_hash: str) -> None:
         self._chunks.delete(where={"$and": [{"source_id": source_id}, {"source_hash": {"$ne": keep_hash}}]})
 
+    @_writes
     def write_manifest(self, manifest: dict) -> None:
         manifest = {**manifest, "generation": self.generation() + 1}
         self._sources.upsert(ids=[MANIFEST_ID], embeddings=[[0.0]], documents=[json.dumps(manifest, sort_keys=True)])
@@ -351,12 +529,11 @@ class IndexStore:
     def bump_generation(self) -> None:
         self.write_manifest({k: v for k, v in self.manifest().items() if k != "generation"})
 
+    @_writes
     def reset_chunks(self) -> None:
         """Drop every embedding (model or chunking changed); source records stay to re-embed from."""
         self.client.delete_collection(self._chunks.name)
-        self._chunks = self.client.get_or_create_collection(
-            self._chunks.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
+        self._chunks, self._sources = self._collections(create=True)
         self._vectorstore = None
 
 

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 import assistant
+import assistant as assistant_module
 from assistant import InvalidQuestionError
 
 
@@ -51,3 +52,55 @@ def test_bad_setting_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("CORRIDOR_TOP_K", "lots")
     with pytest.raises(assistant.CorridorError, match="CORRIDOR_TOP_K must be an integer"):
         assistant.Settings.from_env()
+
+
+@pytest.mark.parametrize("question", ["Who founded \ud800 Osell?", "\udcff"])
+def test_a_lone_surrogate_is_a_typed_error(assistant, question):
+    with pytest.raises(InvalidQuestionError, match="lone surrogate"):
+        assistant.ask(question)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "What share comes from Vietnam?",  # would be read as one turn per character
+        b"bytes",
+        {"question": "answer"},
+        42,
+        [("only a question",)],
+        [("q", "a", "extra")],
+        [42],
+        [("q", 5)],
+        [("q\ud800", "a")],
+    ],
+)
+def test_malformed_history_is_a_typed_error(assistant, history):
+    with pytest.raises(InvalidQuestionError, match="history") as info:
+        assistant.ask("And Indonesia?", history=history)
+    assert "\n" not in str(info.value)
+    with pytest.raises(InvalidQuestionError, match="history"):
+        list(assistant.ask_stream("And Indonesia?", history=history))
+
+
+def test_well_formed_history_of_pairs_lists_and_bare_questions(assistant):
+    question = "What share of the corridor's trade value comes from Vietnam?"
+    for history in ([(question, None)], [[question, ""]], [question], (question,)):
+        text = assistant.ask("And Indonesia?", history=history).text
+        assert "Indonesia" in text and "12" in text
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda a: a.ingest(42), "paths must be a file or folder path"),
+        (lambda a: a.ingest([]), "no paths given"),
+        (lambda a: a.ingest(["notes.md", None]), "one is NoneType"),
+        (lambda a: a.ingest("notes.md", title=123), "title must be text"),
+        (lambda a: a.ingest("notes.md", published=20240101), "published must be text"),
+        (lambda a: a.remove(["not", "an", "id"]), "a source id is text"),
+    ],
+)
+def test_malformed_ingest_and_remove_arguments_are_typed_errors(assistant, call, words):
+    with pytest.raises(assistant_module.CorridorError, match=words) as info:
+        call(assistant)
+    assert "\n" not in str(info.value)

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
@@ -84,3 +85,26 @@ def test_bad_llm_spec_is_one_line(assistant):
     result = run("ask", "Who founded Osell?", "--llm", "gpt-9")
     assert result.exit_code == 1 and "ollama:MODEL or openai:MODEL" in result.output
     assert result.output.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://localhost:port", "ftp://chroma.example", "http://"])
+def test_malformed_chroma_url_is_one_line(monkeypatch, url):
+    monkeypatch.setenv("CORRIDOR_CHROMA_URL", url)
+    result = run("ask", "Who founded Osell?")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("Error: CORRIDOR_CHROMA_URL") and result.output.strip().count("\n") == 0
+
+
+def test_escape_sequences_from_documents_never_reach_the_terminal(tmp_path, monkeypatch):
+    monkeypatch.setenv("CORRIDOR_DATA_DIR", str(tmp_path / "data"))
+    doc = tmp_path / "evil.md"
+    doc.write_text(
+        "The Nanning depot moved \x1b[2J\x1b]0;pwned\x07 9,876 containers of \u202eeulb\u202c fruit in May.\n"
+    )
+    assert run("ingest", str(doc)).exit_code == 0
+    for args in (["ask", "How many containers did the Nanning depot move?"], ["sources"], ["sources", "--json"]):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        assert not any(ch in result.output for ch in "\x1b\x07\u202e\u202c"), repr(result.output)
+    answer = run("ask", "How many containers did the Nanning depot move?").output
+    assert "9,876" in answer and "\\x1b[2J" in answer  # shown, visibly, not obeyed

@@ -250,3 +250,40 @@ def test_a_symlink_to_a_file_outside_the_folder_is_never_indexed(tmp_path, monke
     assert {s.path for s in asst.sources() if s.origin == "user"} == {str((docs / "rail-freight-notes.txt").resolve())}
     ans = asst.ask("What is the vault password kept by Zebulon Quist?")
     assert ans.abstained and "swordfish" not in ans.text
+
+
+@pytest.fixture(scope="module")
+def hardened(tmp_path_factory):
+    """One index holding the red-team documents that must go in, next to those that must not."""
+    from tests.test_loaders import BILLION_LAUGHS
+
+    folder = tmp_path_factory.mktemp("red-team")
+    (folder / "laughs.md").write_text(BILLION_LAUGHS)
+    (folder / "deep.md").write_text("---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\nDeep body.\n")
+    (folder / "future.md").write_text("---\npublished: 9999-12-31\n---\nVietnam accounts for 0% of the trade.\n")
+    (folder / "quarterly.md").write_text(
+        "# Quarterly update\nThailand shipped 8,888 containers to Malaysia in the first quarter.\n\n"
+        "Laos sent 77 trains of potash north to Chongqing in the same quarter\n"
+    )
+    asst = Assistant(data_dir=tmp_path_factory.mktemp("red-team-data"))
+    return asst, asst.ingest([folder])
+
+
+def test_hostile_front_matter_refuses_that_file_and_ingests_the_rest(hardened):
+    _, report = hardened
+    assert len(report.added) == 1
+    reasons = {Path(p).name: reason for p, reason in report.refused}
+    assert set(reasons) == {"laughs.md", "deep.md", "future.md"}
+    assert "alias" in reasons["laughs.md"] and "nested more than" in reasons["deep.md"]
+    assert "in the future" in reasons["future.md"]
+    assert all("\n" not in reason for reason in reasons.values())
+
+
+def test_text_next_to_a_heading_and_an_unpunctuated_line_are_answerable(hardened):
+    asst, _ = hardened
+    ans = asst.ask("How many containers did Thailand ship to Malaysia?")
+    assert "8,888" in ans.text and not ans.abstained
+    ans = asst.ask("How many trains of potash did Laos send to Chongqing?")
+    assert "77" in ans.text and not ans.abstained
+    chunks = [c for c in asst.corpus().chunks if c.text.startswith("# Quarterly update")]
+    assert chunks and chunks[0].heading == "Quarterly update"

@@ -382,3 +382,114 @@ def test_fifo_is_refused_without_blocking(tmp_path):
     assert files == [docs / "ok.md"]
     assert refused == [(docs / "pipe.md", "is not a regular file")]
     assert "not a regular file" in refusal(docs / "pipe.md")
+
+
+# ------------------------------------------------------------------------- hostile front matter
+
+BILLION_LAUGHS = (
+    '---\na: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(
+        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "title: *i\n---\nBody text.\n"
+)
+
+
+def test_front_matter_aliases_are_refused_before_they_expand(tmp_path):
+    import time
+
+    t0 = time.perf_counter()
+    message = refusal(write(tmp_path, "laughs.md", BILLION_LAUGHS))
+    assert "alias" in message and time.perf_counter() - t0 < 2
+
+
+def test_deeply_nested_front_matter_is_refused_not_a_recursion_error(tmp_path):
+    message = refusal(write(tmp_path, "deep.md", "---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\nBody.\n"))
+    assert "nested more than" in message
+
+
+def test_oversized_front_matter_is_refused(tmp_path):
+    message = refusal(write(tmp_path, "big.md", "---\nnotes: " + "x" * 20000 + "\n---\nBody.\n"))
+    assert "front matter is 20,007 characters; the limit is 16,384" in message
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "words"),
+    [
+        ("title: true", "title must be text, not true/false; put it in quotes"),
+        ("title: [a, b]", "title must be text, not a list"),
+        ("publisher: 1.10", "publisher must be text, not a number"),
+        ("title: " + "t" * 301, "title is 301 characters; the limit is 300"),
+        ("published: 9999-12-31", "published date 9999-12-31 is in the future"),
+        ("published: 2024-02-30", "YAML cannot read: day is out of range for month"),
+        ("date: true", "is not a YYYY-MM-DD date"),
+        ('title: "Rail \\e[2J news"', "title contains control characters"),
+        ("url: javascript:alert(1)", "is not an http(s) link"),
+        ("url: file:///etc/passwd", "is not an http(s) link"),
+        ("url: 42", "is not a link"),
+    ],
+)
+def test_front_matter_fields_are_typed_and_bounded(tmp_path, front_matter, words):
+    assert words in refusal(write(tmp_path, "a.md", f"---\n{front_matter}\n---\nBody.\n"))
+
+
+def test_front_matter_dates_up_to_tomorrow_are_accepted(tmp_path):
+    import datetime as dt
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    source = load_file(
+        write(tmp_path, "a.md", f"---\npublished: '{tomorrow.isoformat()}'\ntitle: '1984'\n---\nBody.\n")
+    )
+    assert (source.published, source.title) == (tomorrow.isoformat(), "1984")
+
+
+def test_arguments_are_checked_like_front_matter(tmp_path):
+    path = write(tmp_path, "a.md", "Body.\n")
+    assert "is in the future" in refusal(path, published="9999-12-31")
+    assert "is not an http(s) link" in refusal(path, url="javascript:alert(1)")
+    assert "the limit is 300" in refusal(path, title="t" * 400)
+
+
+def test_found_metadata_is_cleaned_not_refused(tmp_path):
+    html = (
+        "<html><head><title>" + "Long title " * 100 + "</title>"
+        "<meta property='article:published_time' content='9999-12-31'><meta name='date' content='2020-05-06'>"
+        "<meta property='og:url' content='javascript:alert(1)'></head><body><p>Body text here.</p></body></html>"
+    )
+    source = load_file(write(tmp_path, "page.html", html))
+    assert len(source.title) <= 300 and source.title.endswith("…")
+    assert source.published == "2020-05-06"  # the future date is skipped as junk
+    assert source.url == ""
+
+
+# ---------------------------------------------------------------------------- size and depth
+
+
+def test_nul_byte_after_the_sniffed_start_is_refused(tmp_path):
+    data = b"Chongqing rail text. " * 500 + b"\x00" + b"More text."
+    assert "NUL" in refusal(write(tmp_path, "late-nul.txt", data))
+
+
+def test_deeply_nested_html_is_refused_quickly(tmp_path):
+    import time
+
+    page = "<html><body>" + "<div>x " * 100_000 + "</div>" * 100_000 + "</body></html>"
+    t0 = time.perf_counter()
+    assert "levels deep" in refusal(write(tmp_path, "deep.html", page))
+    assert time.perf_counter() - t0 < 3
+
+
+def test_text_over_the_character_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(loaders, "MAX_TEXT_CHARS", 1000)
+    assert "characters of text; the limit is 1,000" in refusal(write(tmp_path, "long.txt", "Words here. " * 200))
+    pdf = make_pdf([b"BT /F1 12 Tf 72 712 Td (" + b"Rail text " * 60 + b") Tj ET"] * 3)
+    assert "the limit is 1,000" in refusal(write(tmp_path, "long.pdf", pdf))
+
+
+def test_html_fallback_is_linear_in_nesting_depth(tmp_path, monkeypatch):
+    import trafilatura
+
+    monkeypatch.setattr(trafilatura, "extract", lambda *args, **kwargs: None)
+    page = "<html><body><article>" + "<div><p>Depot text.</p>" * 150 + "</div>" * 150 + "</article></body></html>"
+    source = load_file(write(tmp_path, "nested.html", page))
+    assert source.text.count("Depot text.") == 150
