@@ -68,7 +68,7 @@ class Assistant:
                 from index.store import IndexStore, open_client
 
                 client = open_client(self.settings.data_dir, self.settings.chroma_url)
-                self._store = IndexStore(client, load_embedder(), self.settings.collection_prefix)
+                self._store = IndexStore(client, load_embedder(self.settings.data_dir), self.settings.collection_prefix)
             return self._store
 
     def index(self, rebuild: bool = False, progress: bool = False):
