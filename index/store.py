@@ -233,8 +233,10 @@ class IndexStore:
         """(chunk id, cosine similarity), best first."""
         if k <= 0:
             return []
-        pairs = self.vectorstore.similarity_search_by_vector_with_relevance_scores(query_embedding, k=k)
-        return [(doc.id, 1.0 - float(distance)) for doc, distance in pairs]
+        # The collection directly, not through langchain_chroma: same query, and importing it cost
+        # a cold `corridor ask` a few hundred ms.
+        got = self._chunks.query(query_embeddings=[query_embedding], n_results=k, include=["distances"])
+        return [(id_, 1.0 - float(distance)) for id_, distance in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     def count(self) -> int:
         return self._chunks.count()
