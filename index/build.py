@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from index.chunking import ChunkingParams, fact_chunks, split_source
-from index.embeddings import MODEL_NAME
+from index.embeddings import model_id
 from index.store import IndexStore, Progress, describe_index
 from knowledge import FACTS_PATH, builtin_sources, load_facts
 
@@ -37,7 +37,7 @@ def sync_builtin(
     force: bool = False,
 ) -> BuildReport:
     """Re-embed only when the model, chunking or corpus changed (or `force`)."""
-    wanted = {**describe_index(MODEL_NAME, params), "corpus": corpus_hash()}
+    wanted = {**describe_index(model_id(store.embedder), params), "corpus": corpus_hash()}
     current = store.manifest()
     current_core = {k: current.get(k) for k in wanted}
     if current_core == wanted and not force:
