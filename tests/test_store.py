@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -138,3 +140,21 @@ def test_removing_a_source_is_a_marked_write(tmp_path, monkeypatch):
     assert store.remove_source("doc-1")
     assert seen == [True] and not store._marked()
     assert store.count() == 3
+
+
+def test_sources_are_prepared_ahead_and_a_failure_while_preparing_reaches_the_caller(tmp_path):
+    store = _store(tmp_path / "d")
+    store.embedder = type("Fixed", (), {"embed_documents": lambda self, texts: _vectors(len(texts))})()
+    prepared = []
+
+    def plan():
+        for n in range(4):
+            prepared.append((n, threading.current_thread().name))
+            yield _source(n, chunks=200)  # 200 chunks: each pair of sources is one batch of >= 256
+        raise OSError("disk vanished while reading the fifth file")
+
+    with pytest.raises(OSError, match="disk vanished"):
+        store.put_sources(plan())
+    assert prepared == [(n, "corridor-prepare") for n in range(4)]  # read and chunked beside the encoder
+    assert store.count() == 800 and len(store.committed_chunks()) == 800  # both finished batches committed
+    assert store._marked()  # the write did not finish: the next writer looks for leftovers
