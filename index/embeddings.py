@@ -200,16 +200,12 @@ class _OnnxRuntime:
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise OnnxUnavailable(f"{exc.name} is not installed") from exc
+        force_offline()  # also: no tokenizer thread pool competing with onnxruntime's
         source = Path(model_path())
-        graph = ensure_exported(folder, quantized)
         tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=max_tokens(source))
         tokenizer.no_padding()  # padded per batch, after sorting by length
-        try:
-            session = onnxruntime.InferenceSession(str(graph), _session_options(), providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own types for unreadable graphs
-            raise OnnxUnavailable(f"{graph.name} cannot be loaded: {exc}".splitlines()[0]) from exc
-        return cls(tokenizer, session)
+        return cls(tokenizer, _open_session(onnxruntime, folder, quantized))
 
     def encode(self, texts: list[str], batch_size: int = _BATCH):
         """Embed in batches of similar length (sorted by token count): little compute spent on padding."""
@@ -237,6 +233,19 @@ class _OnnxRuntime:
         feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
         hidden = self.session.run(None, feeds)[0]
         return mean_pool_normalize(hidden, mask)
+
+
+def _open_session(onnxruntime, folder: Path, quantized: bool):
+    """The graph's session; a graph that cannot be read (a damaged file) is exported again once."""
+    for attempt in (1, 2):
+        graph = ensure_exported(folder, quantized)
+        try:
+            return onnxruntime.InferenceSession(str(graph), _session_options(), providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own types for unreadable graphs
+            if attempt == 2:
+                raise OnnxUnavailable(f"{graph.name} cannot be loaded: {exc}".splitlines()[0]) from exc
+            log.warning("%s cannot be loaded (%s); exporting it again", graph, type(exc).__name__)
+            _sidecar(graph).unlink(missing_ok=True)  # makes it stale
 
 
 def mean_pool_normalize(hidden, mask):

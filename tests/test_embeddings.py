@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -259,3 +260,19 @@ def test_switching_to_int8_re_embeds_the_index(tmp_path, monkeypatch):
 
     monkeypatch.setenv(BACKEND_ENV, "torch")  # the reference's vectors are fp32 ONNX's: back again
     assert Assistant(data_dir=tmp_path / "data").index().reason == "model or chunking changed"
+
+
+def test_a_damaged_graph_is_exported_again(tmp_path, monkeypatch, caplog):
+    good = ensure_exported(models_dir(None))  # the run's shared export (CORRIDOR_MODELS_DIR)
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copy(good.with_suffix(".json"), folder / good.with_suffix(".json").name)
+    (folder / good.name).write_bytes(b"\x00" * 1000)  # current sidecar, unreadable graph
+    monkeypatch.setattr("index.embeddings._export", lambda source, target: shutil.copy(good, target))
+
+    embedder = OnnxEmbeddings(folder)
+    with caplog.at_level(logging.WARNING, logger="index.embeddings"):
+        vector = embedder.embed_query("Who founded Osell?")
+    assert embedder.backend == "onnx" and "exporting it again" in caplog.text
+    assert (folder / good.name).stat().st_size == good.stat().st_size
+    assert _cosines([vector], [load_embedder(backend="onnx").embed_query("Who founded Osell?")])[0] >= 0.999999
