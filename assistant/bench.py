@@ -48,17 +48,28 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+# Runs the measured command from a small process, so that the command's peak RSS is its own:
+# Linux keeps a process's peak across fork + exec, and this benchmark's process is large.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+t0 = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - t0
+print(json.dumps({"wall": wall, "rss_kb": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status)}), file=sys.stderr)
+"""
+
+
 def _child(args: list[str], env: dict) -> tuple[float, float, str]:
     """Run a process to the end: (wall seconds, its own peak RSS in MB, its stdout)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args[:4])} ... exited with {proc.returncode}")
-    return wall, usage.ru_maxrss / 1024, out
+    run = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], env=env, capture_output=True, text=True)
+    try:
+        measured = json.loads(run.stderr.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise RuntimeError(f"{' '.join(args[:4])} ... could not be measured: {run.stderr[-300:]}") from None
+    if measured["code"] != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} ... exited with {measured['code']}: {run.stderr[-300:]}")
+    return measured["wall"], measured["rss_kb"] / 1024, run.stdout
 
 
 def _median_child(args: list[str], env: dict, runs: int) -> tuple[float, float]:

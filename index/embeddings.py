@@ -103,7 +103,9 @@ def load_embedder(data_dir: str | Path | None = None, backend: str | None = None
 
 @functools.lru_cache(maxsize=8)
 def onnx_embedder(folder: Path, quantized: bool = False) -> OnnxEmbeddings:
-    return OnnxEmbeddings(folder, quantized)
+    embedder = OnnxEmbeddings(folder, quantized)
+    embedder.prefetch()
+    return embedder
 
 
 def model_id(embedder) -> str:
@@ -172,6 +174,32 @@ class OnnxEmbeddings(Embeddings):
             return np.asarray(self._fallback.embed_documents(texts), dtype=np.float32)
         return runtime.encode(texts, batch_size)
 
+    def prefetch(self) -> None:
+        """Start loading the session in a background thread, when the export is already there.
+
+        onnxruntime releases the GIL for most of the ~0.3 s it takes, so a cold process's other
+        start-up work (importing Chroma, LangChain) hides it. Imports stay in the calling thread
+        (two threads importing numpy at once can break it), and a missing export is left to the
+        first embedding call: exporting imports torch.
+        """
+        if self._runtime is not None or self._fallback is not None:
+            return
+        try:
+            import onnxruntime  # noqa: F401
+            import tokenizers  # noqa: F401
+        except ImportError:
+            return  # the first embedding call reports it and falls back
+        if _is_current(graph_path(self.folder, self.quantized), _fingerprint(Path(model_path()), self.quantized)):
+            threading.Thread(target=self._load_quietly, name="corridor-embedder", daemon=True).start()
+
+    def _load_quietly(self) -> None:
+        with self._lock:
+            if self._runtime is None and self._fallback is None:
+                try:
+                    self._runtime = _OnnxRuntime.load(self.folder, self.quantized, may_export=False)
+                except Exception:  # noqa: BLE001 - the first embedding call retries and reports it
+                    log.debug("background model load failed", exc_info=True)
+
     def _ready(self) -> _OnnxRuntime | None:
         """Load (exporting first if needed) once; on failure switch to torch for good, saying why."""
         if self._runtime is not None or self._fallback is not None:
@@ -194,7 +222,7 @@ class _OnnxRuntime:
         self.session = session
 
     @classmethod
-    def load(cls, folder: Path, quantized: bool) -> _OnnxRuntime:
+    def load(cls, folder: Path, quantized: bool, may_export: bool = True) -> _OnnxRuntime:
         try:
             import onnxruntime
             from tokenizers import Tokenizer
@@ -205,7 +233,7 @@ class _OnnxRuntime:
         tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=max_tokens(source))
         tokenizer.no_padding()  # padded per batch, after sorting by length
-        return cls(tokenizer, _open_session(onnxruntime, folder, quantized))
+        return cls(tokenizer, _open_session(onnxruntime, folder, quantized, may_export))
 
     def encode(self, texts: list[str], batch_size: int = _BATCH):
         """Embed in batches of similar length (sorted by token count): little compute spent on padding."""
@@ -235,14 +263,14 @@ class _OnnxRuntime:
         return mean_pool_normalize(hidden, mask)
 
 
-def _open_session(onnxruntime, folder: Path, quantized: bool):
+def _open_session(onnxruntime, folder: Path, quantized: bool, may_export: bool = True):
     """The graph's session; a graph that cannot be read (a damaged file) is exported again once."""
     for attempt in (1, 2):
-        graph = ensure_exported(folder, quantized)
+        graph = ensure_exported(folder, quantized) if may_export else graph_path(folder, quantized)
         try:
             return onnxruntime.InferenceSession(str(graph), _session_options(), providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own types for unreadable graphs
-            if attempt == 2:
+            if attempt == 2 or not may_export:
                 raise OnnxUnavailable(f"{graph.name} cannot be loaded: {exc}".splitlines()[0]) from exc
             log.warning("%s cannot be loaded (%s); exporting it again", graph, type(exc).__name__)
             _sidecar(graph).unlink(missing_ok=True)  # makes it stale

@@ -11,6 +11,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -276,3 +278,19 @@ def test_a_damaged_graph_is_exported_again(tmp_path, monkeypatch, caplog):
     assert embedder.backend == "onnx" and "exporting it again" in caplog.text
     assert (folder / good.name).stat().st_size == good.stat().st_size
     assert _cosines([vector], [load_embedder(backend="onnx").embed_query("Who founded Osell?")])[0] >= 0.999999
+
+
+def test_the_model_loads_in_the_background_only_when_its_export_exists(tmp_path):
+    ready = OnnxEmbeddings(models_dir(None))  # the run's shared export exists (fixtures above made it)
+    ensure_exported(ready.folder)
+    ready.prefetch()
+    deadline = time.monotonic() + 60
+    while ready._runtime is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready._runtime is not None  # loaded without a single text embedded
+
+    missing = OnnxEmbeddings(tmp_path / "models")
+    missing.prefetch()  # no export yet: exporting (torch) is left to the first embedding call
+    time.sleep(0.2)
+    assert missing._runtime is None and not (tmp_path / "models").exists()
+    assert not any(t.name == "corridor-embedder" for t in threading.enumerate())
