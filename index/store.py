@@ -290,8 +290,9 @@ class IndexStore:
         encoder releases the GIL, and reading + sentence splitting was a quarter of ingestion.
         """
         done = 0
-        with self._writing():
-            for batch in _prefetched(_batches(items, _EMBED_BATCH)):
+        # closing(): a failed write stops the reading thread now, not when the traceback is freed
+        with self._writing(), contextlib.closing(_prefetched(_batches(items, _EMBED_BATCH))) as batches:
+            for batch in batches:
                 done += self._commit_batch(batch, progress)
         return done
 

@@ -158,3 +158,23 @@ def test_sources_are_prepared_ahead_and_a_failure_while_preparing_reaches_the_ca
     assert prepared == [(n, "corridor-prepare") for n in range(4)]  # read and chunked beside the encoder
     assert store.count() == 800 and len(store.committed_chunks()) == 800  # both finished batches committed
     assert store._marked()  # the write did not finish: the next writer looks for leftovers
+
+
+def test_a_failed_write_stops_the_reading_thread(tmp_path, monkeypatch):
+    store = _store(tmp_path / "d")
+    store.embedder = type("Fixed", (), {"embed_documents": lambda self, texts: _vectors(len(texts))})()
+    monkeypatch.setattr(store, "put_embedded", lambda batch, vectors: (_ for _ in ()).throw(OSError("disk full")))
+
+    def endless():
+        n = 0
+        while True:
+            n += 1
+            yield _source(n, chunks=300)
+
+    try:
+        store.put_sources(endless())
+    except OSError as exc:  # checked while the traceback (which holds put_sources' frame) is alive
+        assert "disk full" in str(exc)
+        assert not any(t.name == "corridor-prepare" and t.is_alive() for t in threading.enumerate())
+    else:
+        pytest.fail("the write error was swallowed")
