@@ -50,8 +50,9 @@ test: install-dev browser
 eval: install
 	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/core.yaml --ablate
 
+# Cold start, warm latency and ingestion against their floors, then synthetic indexes of 10k and 100k chunks.
 bench: install
-	$(BIN)/corridor bench
+	$(BIN)/corridor bench --scale 10000 --scale 100000
 
 lint: install-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

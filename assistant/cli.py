@@ -285,17 +285,41 @@ def eval_(
 
 @cli.command()
 @click.option("--json", "json_", is_flag=True, help="Print the results as JSON instead of Markdown tables.")
-@click.option("--quick", is_flag=True, help="Small sizes: a smoke run in about a minute.")
-def bench(json_: bool, quick: bool) -> None:
-    """Measure speed against its floor: cold start, warm latency, indexing, scale, memory.
+@click.option("--quick", is_flag=True, help="Small sizes: a smoke run in a few minutes.")
+@click.option(
+    "--scale",
+    "sizes",
+    type=click.IntRange(min=1000),
+    multiple=True,
+    metavar="N",
+    help="Also measure an index of N synthetic chunks (repeatable; default 10000).",
+)
+@click.option(
+    "--compare-int8",
+    "int8_fixtures",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    metavar="FIXTURES_DIR",
+    help="Only compare retrieval of fp32 and int8 ONNX on a fixtures folder (docs/ and *.yaml).",
+)
+def bench(json_: bool, quick: bool, sizes: tuple[int, ...], int8_fixtures: Path | None) -> None:
+    """Measure speed against its floor: cold start, warm latency, ingestion, index size, memory.
 
-    Uses its own temporary data dirs; takes several minutes (50k-chunk index included).
+    Uses its own temporary data dirs; takes several minutes (more with large --scale sizes).
+
+    \b
+    Examples:
+      corridor bench
+      corridor bench --scale 10000 --scale 100000 --json
     """
     import tempfile
 
     from assistant import Assistant
-    from assistant.bench import markdown, run
+    from assistant.bench import markdown, quantization, run
 
+    if int8_fixtures:
+        rows = quantization(int8_fixtures)
+        click.echo(json.dumps(rows, indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         try:
             results = run(
@@ -303,6 +327,7 @@ def bench(json_: bool, quick: bool) -> None:
                 Path(tmp) / "data",
                 quick=quick,
                 progress=lambda m: click.echo(m, err=True),
+                sizes=sizes or None,
             )
         except CorridorError as exc:
             _fail(str(exc))

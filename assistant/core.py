@@ -68,9 +68,10 @@ class Assistant:
                 from index.embeddings import load_embedder
                 from index.store import IndexStore, open_client
 
+                embedder = load_embedder(self.settings.data_dir)  # first: the model loads while Chroma imports
                 client = open_client(self.settings.data_dir, self.settings.chroma_url)
                 where = self.settings.chroma_url or str(self.settings.data_dir)
-                self._store = IndexStore(client, load_embedder(), self.settings.collection_prefix, where=where)
+                self._store = IndexStore(client, embedder, self.settings.collection_prefix, where=where)
             return self._store
 
     def index(self, rebuild: bool = False, progress: bool = False):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from index.chunking import ChunkingParams, fact_chunks, split_source
 from index.derive import derived_chunks
-from index.embeddings import MODEL_NAME
+from index.embeddings import MODEL_NAME, model_id
 from index.store import IndexStore, Progress, describe_index
 from knowledge import FACTS_PATH, Source, builtin_sources, load_facts
 
@@ -28,13 +28,13 @@ class BuildReport:
     kept_at: str = ""
 
 
-def wanted_manifest(params: ChunkingParams) -> dict:
-    return {**describe_index(MODEL_NAME, params), "corpus": corpus_hash()}
+def wanted_manifest(params: ChunkingParams, model: str = MODEL_NAME) -> dict:
+    return {**describe_index(model, params), "corpus": corpus_hash()}
 
 
 def is_current(store: IndexStore, params: ChunkingParams) -> bool:
     """Whether the index already matches the model, chunking and corpus: a read, no lock needed."""
-    wanted = wanted_manifest(params)
+    wanted = wanted_manifest(params, model_id(store.embedder))
     current = store.manifest()
     return all(current.get(k) == v for k, v in wanted.items())
 
@@ -59,7 +59,7 @@ def sync_builtin(
     User sources are re-embedded from the text their records keep whenever the layout changes:
     a rebuild never loses an ingested document.
     """
-    wanted = wanted_manifest(params)
+    wanted = wanted_manifest(params, model_id(store.embedder))
     current = store.manifest()
     current_core = {k: current.get(k) for k in wanted}
     if current_core == wanted and not force:

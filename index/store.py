@@ -7,6 +7,9 @@ Two collections:
 A source's record is written *after* its chunks, so it acts as the commit marker: chunks whose
 `source_hash` does not match a committed record are invisible to readers and garbage-collected by
 the next writer. That is what makes a file's ingestion all-or-nothing, even under SIGKILL.
+Writers also leave a `__writing__` record in a small `<prefix>_writes` collection while they write
+and remove it when done, so the next writer scans for leftovers only after an interrupted write
+(the scan reads every chunk's metadata: half of a small ingest at 100k chunks).
 
 The manifest records the embedding model, chunking parameters and corpus hash; when any of them
 changes the index is rebuilt, otherwise it is reused without any embedding work.
@@ -19,8 +22,10 @@ import functools
 import json
 import logging
 import os
+import queue
 import shutil
 import stat
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 
 MARKER = "corridor-data.json"
 MANIFEST_ID = "__manifest__"
+WRITING_ID = "__writing__"
 FORMAT = 1
 _PAGE = 5000
 _EMBED_BATCH = 256
@@ -314,6 +320,10 @@ class IndexStore:
                     "run `corridor index --rebuild` to rebuild them"
                 ) from exc
         self._vectorstore = None
+        self._writes = None  # the write-in-progress marker's collection, opened by writers only
+        self._write_depth = 0
+        self._write_guard = threading.Lock()
+        self._leftovers = False  # a marker was found: an earlier write was interrupted
 
     def _collections(self, create: bool):
         """Opening existing collections reads only; `get_or_create` writes even when they exist."""
@@ -406,8 +416,10 @@ class IndexStore:
         """(chunk id, cosine similarity), best first."""
         if k <= 0:
             return []
-        pairs = self.vectorstore.similarity_search_by_vector_with_relevance_scores(query_embedding, k=k)
-        return [(doc.id, 1.0 - float(distance)) for doc, distance in pairs]
+        # The collection directly, not through langchain_chroma: same query, and importing it cost
+        # a cold `corridor ask` a few hundred ms.
+        got = self._chunks.query(query_embeddings=[query_embedding], n_results=k, include=["distances"])
+        return [(id_, 1.0 - float(distance)) for id_, distance in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     @_reads
     def count(self) -> int:
@@ -446,20 +458,16 @@ class IndexStore:
     ) -> int:
         """Index sources, each all-or-nothing: its chunks first, then the record that commits them.
 
-        Embedding is batched across sources (many small files embed as fast as one big one);
-        each source is committed as soon as its own chunks are in.
+        Embedding is batched across sources (many small files embed as fast as one big one), one
+        Chroma write per batch; each source is committed as soon as its own chunks are in. The
+        next batch is read and chunked in a background thread while this one is encoded: the
+        encoder releases the GIL, and reading + sentence splitting was a quarter of ingestion.
         """
         done = 0
-        batch: list[tuple[Source, list[IndexedChunk], str]] = []
-        pending = 0
-        for item in items:
-            batch.append(item)
-            pending += len(item[1])
-            if pending >= _EMBED_BATCH:
+        # closing(): a failed write stops the reading thread now, not when the traceback is freed
+        with self._writing(), contextlib.closing(_prefetched(_batches(items, _EMBED_BATCH))) as batches:
+            for batch in batches:
                 done += self._commit_batch(batch, progress)
-                batch, pending = [], 0
-        if batch:
-            done += self._commit_batch(batch, progress)
         return done
 
     def _commit_batch(self, batch: list[tuple[Source, list[IndexedChunk], str]], progress: Progress | None) -> int:
@@ -476,37 +484,58 @@ class IndexStore:
         """
         chunks = [c for _, source_chunks, _ in batch for c in source_chunks]
         hashes = [content_hash for _, source_chunks, content_hash in batch for _ in source_chunks]
-        for i in range(0, len(chunks), _PAGE):
-            part = chunks[i : i + _PAGE]
-            self._chunks.upsert(
-                ids=[c.id for c in part],
-                embeddings=vectors[i : i + _PAGE],
-                documents=[c.text for c in part],
-                metadatas=[
-                    {**c.metadata(), "source_hash": h} for c, h in zip(part, hashes[i : i + _PAGE], strict=True)
-                ],
+        with self._writing():
+            for i in range(0, len(chunks), _PAGE):
+                part = chunks[i : i + _PAGE]
+                self._chunks.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=vectors[i : i + _PAGE],
+                    documents=[c.text for c in part],
+                    metadatas=[
+                        {**c.metadata(), "source_hash": h} for c, h in zip(part, hashes[i : i + _PAGE], strict=True)
+                    ],
+                )
+            known = set(self._sources.get(ids=[s.id for s, _, _ in batch], include=[])["ids"])
+            self._sources.upsert(
+                ids=[source.id for source, _, _ in batch],
+                embeddings=[[0.0] for _ in batch],
+                documents=[source.text for source, _, _ in batch],
+                metadatas=[_record_metadata(source, len(source_chunks), h) for source, source_chunks, h in batch],
             )
-        known = set(self._sources.get(ids=[s.id for s, _, _ in batch], include=[])["ids"])
-        self._sources.upsert(
-            ids=[source.id for source, _, _ in batch],
-            embeddings=[[0.0] for _ in batch],
-            documents=[source.text for source, _, _ in batch],
-            metadatas=[_record_metadata(source, len(source_chunks), h) for source, source_chunks, h in batch],
-        )
-        for source, _, content_hash in batch:
-            if source.id in known:  # a new version replaced an old one: drop the old chunks
-                self._drop_stale_chunks(source.id, keep_hash=content_hash)
+            for source, _, content_hash in batch:
+                if source.id in known:  # a new version replaced an old one: drop the old chunks
+                    self._drop_stale_chunks(source.id, keep_hash=content_hash)
 
     @_writes
     def remove_source(self, source_id: str) -> bool:
-        existed = bool(self._sources.get(ids=[source_id])["ids"])
-        self._sources.delete(ids=[source_id])  # uncommit first: readers stop seeing it at once
-        self._chunks.delete(where={"source_id": source_id})
+        with self._writing():
+            existed = bool(self._sources.get(ids=[source_id])["ids"])
+            self._sources.delete(ids=[source_id])  # uncommit first: readers stop seeing it at once
+            self._chunks.delete(where={"source_id": source_id})
         return existed
 
     @_writes
     def collect_garbage(self) -> int:
-        """Delete chunks no committed source owns (left by a killed writer). Writers only."""
+        """Delete chunks no committed source owns, left by an interrupted write. Writers only.
+
+        Scans every chunk's metadata, so it runs only when a write-in-progress marker says an
+        earlier write did not finish (or the index predates the marker); otherwise it returns 0
+        after one small read.
+        """
+        if self._write_depth == 0 and self._marked():
+            self._leftovers = True
+        if not self._leftovers:
+            return 0
+        stale = self._orphans()
+        for i in range(0, len(stale), _PAGE):
+            self._chunks.delete(ids=stale[i : i + _PAGE])
+        self._leftovers = False
+        if self._write_depth == 0:
+            self._write_log().delete(ids=[WRITING_ID])
+        log.info("removed %d chunks left by an interrupted write", len(stale))
+        return len(stale)
+
+    def _orphans(self) -> list[str]:
         records = self.source_records()
         stale = []
         for ids, _docs, metas in self._pages(self._chunks, include=["metadatas"]):
@@ -514,9 +543,50 @@ class IndexStore:
                 rec = records.get(str(meta.get("source_id")))
                 if rec is None or meta.get("source_hash") != rec.content_hash:
                     stale.append(id_)
-        for i in range(0, len(stale), _PAGE):
-            self._chunks.delete(ids=stale[i : i + _PAGE])
-        return len(stale)
+        return stale
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """Hold the write-in-progress marker for the block (nested blocks share the outer one's).
+
+        The marker goes in before the first chunk is written and is removed only when the block
+        ends without an error and no earlier leftovers wait for `collect_garbage`: a marker found
+        by the next writer therefore always means some chunks may be orphans.
+        """
+        with self._write_guard:
+            if self._write_depth == 0:
+                if self._marked():
+                    self._leftovers = True  # someone else's write was interrupted: keep its marker
+                else:
+                    self._write_log().upsert(ids=[WRITING_ID], embeddings=[[0.0]], documents=[str(os.getpid())])
+            self._write_depth += 1
+        finished = False
+        try:
+            yield
+            finished = True
+        finally:
+            with self._write_guard:
+                self._write_depth -= 1
+                if self._write_depth == 0 and finished and not self._leftovers:
+                    self._write_log().delete(ids=[WRITING_ID])
+
+    def _marked(self) -> bool:
+        return bool(self._write_log().get(ids=[WRITING_ID], include=[])["ids"])
+
+    def _write_log(self):
+        """The marker's collection, opened by writers only (readers never pay for it).
+
+        Creating it on an index that already has chunks means the index predates markers: its
+        leftovers, if any, are unknown, so the next `collect_garbage` scans once.
+        """
+        if self._writes is None:
+            name = f"{self.prefix}_writes"
+            try:
+                self._writes = self.client.get_collection(name, embedding_function=None)
+            except Exception:  # chromadb's NotFoundError (ValueError in older versions)
+                self._writes = self.client.get_or_create_collection(name, embedding_function=None)
+                self._leftovers = self._leftovers or self._chunks.count() > 0
+        return self._writes
 
     def _drop_stale_chunks(self, source_id: str, keep_hash: str) -> None:
         self._chunks.delete(where={"$and": [{"source_id": source_id}, {"source_hash": {"$ne": keep_hash}}]})
@@ -535,6 +605,64 @@ class IndexStore:
         self.client.delete_collection(self._chunks.name)
         self._chunks, self._sources = self._collections(create=True)
         self._vectorstore = None
+
+
+def _batches(items: Iterable[tuple[Source, list[IndexedChunk], str]], size: int):
+    """Whole sources grouped until a group holds at least `size` chunks."""
+    batch, pending = [], 0
+    for item in items:
+        batch.append(item)
+        pending += len(item[1])
+        if pending >= size:
+            yield batch
+            batch, pending = [], 0
+    if batch:
+        yield batch
+
+
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def _prefetched(iterable: Iterable, depth: int = 1):
+    """Yield what `iterable` yields, computing up to `depth` items ahead in a background thread.
+
+    An exception in the producer is raised in the consumer; a consumer that stops early (error,
+    break) stops the producer at its next item.
+    """
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    finished = object()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in iterable:
+                if not hand_over(item):
+                    return
+            hand_over(finished)
+        except BaseException as exc:  # handed to the consumer, who raises it
+            hand_over(_Failed(exc))
+
+    worker = threading.Thread(target=produce, name="corridor-prepare", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not finished:
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _record_metadata(source: Source, chunks: int, content_hash: str) -> dict:

@@ -4,11 +4,14 @@
 - One index is built per session in a temp data dir and shared by read-only tests
   (`CORRIDOR_DATA_DIR` points at it); tests that write use their own `tmp_path`.
 - Outbound network is blocked unless a test is marked `network`; loopback stays allowed.
+- The ONNX export of the model is shared by every data dir of the run (`CORRIDOR_MODELS_DIR`),
+  kept in .data/models between runs: each data dir would otherwise export its own (~15 s).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
@@ -17,6 +20,8 @@ import yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+MODEL_EXPORTS = Path(__file__).parent.parent / ".data" / "models"
+os.environ.setdefault("CORRIDOR_MODELS_DIR", str(MODEL_EXPORTS))  # before any test (or child process) embeds
 
 
 def load_fixture(name: str) -> list[dict]:

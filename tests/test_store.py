@@ -1,0 +1,180 @@
+"""The store's write path: leftovers of an interrupted write are found by a marker, not a full scan."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from index.chunking import IndexedChunk
+from index.embeddings import DIMENSIONS
+from index.store import WRITING_ID, IndexStore, open_client
+from knowledge import Source
+
+
+class NoEmbedder:
+    """The store is given vectors directly here; embedding would be a bug."""
+
+    def embed_documents(self, texts):
+        raise AssertionError("no embedding expected")
+
+    def embed_query(self, text):
+        raise AssertionError("no embedding expected")
+
+
+def _source(n: int, chunks: int = 3) -> tuple[Source, list[IndexedChunk], str]:
+    text = " ".join(f"Sentence {j} of document {n}." for j in range(chunks))
+    source = Source(id=f"doc-{n}", title=f"Document {n}", text=text, origin="user")
+    parts, offset = [], 0
+    for j in range(chunks):
+        sentence = f"Sentence {j} of document {n}."
+        parts.append(
+            IndexedChunk(
+                f"doc-{n}-{j}",
+                source.id,
+                "passage",
+                sentence,
+                offset,
+                offset + len(sentence),
+                ((offset, offset + len(sentence)),),
+            )
+        )
+        offset += len(sentence) + 1
+    return source, parts, f"hash-{n}"
+
+
+def _vectors(count: int, seed: int = 0) -> list[list[float]]:
+    v = np.random.default_rng(seed).normal(size=(count, DIMENSIONS)).astype("float32")
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).tolist()
+
+
+def _store(path) -> IndexStore:
+    return IndexStore(open_client(path), NoEmbedder())
+
+
+class ScanCounter:
+    """Counts full reads of the chunk collection's metadata (what a garbage scan does)."""
+
+    def __init__(self, store: IndexStore, monkeypatch):
+        self.scans = 0
+        real = store._pages
+
+        def counting(collection, include):
+            if collection is store._chunks and "metadatas" in include:
+                self.scans += 1
+            return real(collection, include)
+
+        monkeypatch.setattr(store, "_pages", counting)
+
+
+def test_a_finished_write_leaves_no_marker_and_no_scan(tmp_path, monkeypatch):
+    store = _store(tmp_path / "d")
+    item = _source(1)
+    store.put_embedded([item], _vectors(3))
+    assert not store._marked()
+
+    again = _store(tmp_path / "d")
+    counter = ScanCounter(again, monkeypatch)
+    assert again.collect_garbage() == 0
+    assert counter.scans == 0
+    assert again.count() == 3
+
+
+def test_an_interrupted_write_is_collected_by_the_next_writer(tmp_path, monkeypatch):
+    store = _store(tmp_path / "d")
+    store.put_embedded([_source(1)], _vectors(3))
+    source, chunks, content_hash = _source(2)
+    with pytest.raises(RuntimeError), store._writing():  # a writer dies after its chunks, before its record
+        store._chunks.upsert(
+            ids=[c.id for c in chunks],
+            embeddings=_vectors(3, seed=1),
+            documents=[c.text for c in chunks],
+            metadatas=[{**c.metadata(), "source_hash": content_hash} for c in chunks],
+        )
+        raise RuntimeError("killed")
+    assert store._marked() and store.count() == 6
+
+    writer = _store(tmp_path / "d")
+    counter = ScanCounter(writer, monkeypatch)
+    assert writer.collect_garbage() == 3
+    assert counter.scans == 1 and writer.count() == 3 and not writer._marked()
+    assert writer.collect_garbage() == 0 and counter.scans == 1  # clean again: no second scan
+
+
+def test_a_marker_found_at_the_start_of_a_write_survives_it_until_collected(tmp_path):
+    store = _store(tmp_path / "d")
+    store._write_log().upsert(ids=[WRITING_ID], embeddings=[[0.0]], documents=["12345"])  # a dead writer's
+    store._chunks.upsert(ids=["orphan"], embeddings=_vectors(1), documents=["x"], metadatas=[{"source_id": "gone"}])
+
+    writer = _store(tmp_path / "d")
+    writer.put_embedded([_source(1)], _vectors(3))  # finishes cleanly, but the older leftovers remain
+    assert writer._marked()
+    assert writer.collect_garbage() == 1
+    assert not writer._marked() and writer.count() == 3
+
+
+def test_an_index_from_before_markers_is_scanned_once(tmp_path, monkeypatch):
+    store = _store(tmp_path / "d")
+    store.put_embedded([_source(1)], _vectors(3))
+    store._chunks.upsert(ids=["orphan"], embeddings=_vectors(1), documents=["x"], metadatas=[{"source_id": "gone"}])
+    store.client.delete_collection("corridor_writes")  # as an index written by an older version
+
+    writer = _store(tmp_path / "d")
+    counter = ScanCounter(writer, monkeypatch)
+    assert writer.collect_garbage() == 1 and counter.scans == 1
+    assert writer.collect_garbage() == 0 and counter.scans == 1
+
+
+def test_removing_a_source_is_a_marked_write(tmp_path, monkeypatch):
+    store = _store(tmp_path / "d")
+    store.put_embedded([_source(1), _source(2)], _vectors(6))
+    seen = []
+    real_delete = store._chunks.delete
+
+    def delete_and_look(**kwargs):
+        seen.append(store._marked())
+        return real_delete(**kwargs)
+
+    monkeypatch.setattr(store._chunks, "delete", delete_and_look)
+    assert store.remove_source("doc-1")
+    assert seen == [True] and not store._marked()
+    assert store.count() == 3
+
+
+def test_sources_are_prepared_ahead_and_a_failure_while_preparing_reaches_the_caller(tmp_path):
+    store = _store(tmp_path / "d")
+    store.embedder = type("Fixed", (), {"embed_documents": lambda self, texts: _vectors(len(texts))})()
+    prepared = []
+
+    def plan():
+        for n in range(4):
+            prepared.append((n, threading.current_thread().name))
+            yield _source(n, chunks=200)  # 200 chunks: each pair of sources is one batch of >= 256
+        raise OSError("disk vanished while reading the fifth file")
+
+    with pytest.raises(OSError, match="disk vanished"):
+        store.put_sources(plan())
+    assert prepared == [(n, "corridor-prepare") for n in range(4)]  # read and chunked beside the encoder
+    assert store.count() == 800 and len(store.committed_chunks()) == 800  # both finished batches committed
+    assert store._marked()  # the write did not finish: the next writer looks for leftovers
+
+
+def test_a_failed_write_stops_the_reading_thread(tmp_path, monkeypatch):
+    store = _store(tmp_path / "d")
+    store.embedder = type("Fixed", (), {"embed_documents": lambda self, texts: _vectors(len(texts))})()
+    monkeypatch.setattr(store, "put_embedded", lambda batch, vectors: (_ for _ in ()).throw(OSError("disk full")))
+
+    def endless():
+        n = 0
+        while True:
+            n += 1
+            yield _source(n, chunks=300)
+
+    try:
+        store.put_sources(endless())
+    except OSError as exc:  # checked while the traceback (which holds put_sources' frame) is alive
+        assert "disk full" in str(exc)
+        assert not any(t.name == "corridor-prepare" and t.is_alive() for t in threading.enumerate())
+    else:
+        pytest.fail("the write error was swallowed")
