@@ -37,7 +37,8 @@ browser:
 index: install
 	$(BIN)/corridor index
 
-run: index
+# One process: `corridor serve` builds or refreshes the index itself (a progress line on stderr).
+run: install
 	$(BIN)/corridor serve
 
 test: install-dev browser
