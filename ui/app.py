@@ -53,6 +53,18 @@ QUEUE_SIZE = 64
 STREAM_STEPS = 16  # an answer appears in at most this many growing pieces
 MAX_K = 10
 SEARCHING = render.SEARCHING
+# The API page shows an endpoint's description but not per-parameter docstrings: both go here.
+ASK_DESCRIPTION = (
+    "Answer one question about the corridor from the indexed sources, with verbatim citations. "
+    "Parameters: question (str), the question in English, at most 2,000 characters; "
+    "k (int), passages to answer from, 0 for the server's setting. "
+    "Returns Answer.to_dict(): text with [n] markers, abstained, citations "
+    "(n, quote, title, publisher, published, url), confidence, kind and related passages."
+)
+SOURCES_DESCRIPTION = (
+    "Every indexed source, newest first: id, title, published, url, publisher, "
+    "origin (builtin or user) and chunks. No parameters."
+)
 
 Turn = dict  # {"question": str, "answer": dict | None (render.answer_summary), "error": str, "vote": str}
 Update = tuple[str, list[dict], str, list[Turn]]  # (question box, chat messages, sources panel, turns)
@@ -388,8 +400,8 @@ def _api(gr, assistant: Assistant) -> None:
         """
         return [{k: v for k, v in s.to_dict().items() if k != "path"} for s in assistant.sources()]
 
-    gr.api(ask, api_name="ask")
-    gr.api(sources, api_name="sources")
+    gr.api(ask, api_name="ask", api_description=ASK_DESCRIPTION)
+    gr.api(sources, api_name="sources", api_description=SOURCES_DESCRIPTION)
 
 
 def _layout(gr, app, page: _Page) -> None:

@@ -145,7 +145,7 @@ class LoginThrottle:
         """Seconds before any of `keys` may try again (0: go ahead)."""
         now = self.clock()
         with self._guard:
-            return max((self._locked_until.get(k, 0.0) - now for k in keys), default=0.0) if keys else 0.0
+            return max([0.0] + [self._locked_until.get(k, now) - now for k in keys])
 
     def failed(self, *keys: str) -> None:
         now = self.clock()
