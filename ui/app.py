@@ -706,7 +706,7 @@ def _warm_up(assistant: Assistant) -> None:
         return
     took = time.perf_counter() - t0
     if getattr(report, "rebuilt", False):
-        what = f"indexed {report.embedded} passages from {report.sources} source(s)"
+        what = f"built: {report.embedded} passages from {report.sources} source(s)"
     else:
         what = "up to date"
     print(f"Index {what}; ready in {took:.1f} s", file=sys.stderr, flush=True)
