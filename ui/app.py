@@ -458,7 +458,8 @@ def _layout(gr, app, page: _Page) -> None:
             with gr.Column(visible=False, elem_id="viewer-box") as viewer_box:
                 viewer = gr.HTML("", elem_id="viewer")
                 close_viewer = gr.Button("Close the source", elem_id="close-viewer", size="md")
-            viewer_request = gr.Textbox(visible="hidden", elem_id="viewer-request", label="viewer request")
+            # The page script writes {"source", "start", "end"} here; kept off-screen (a hidden box is not rendered).
+            viewer_request = gr.Textbox(elem_id="viewer-request", label="viewer request", show_label=False)
         with gr.Tab("Sources", id="sources-tab", elem_id="sources-tab"):
             source_list = gr.HTML("", elem_id="sources-list")
             manage_note = gr.HTML("", elem_id="manage-note")
@@ -611,7 +612,7 @@ def _layout(gr, app, page: _Page) -> None:
     files.upload(upload, [files], [upload_status, files] + source_outputs, **private)
     remove_btn.click(lambda s: gr.Button(visible=bool(s)), [remove_choice], [confirm_remove], queue=False, **private)
     confirm_remove.click(remove, [remove_choice], [upload_status, confirm_remove] + source_outputs, **private)
-    viewer_request.input(view, [viewer_request], [viewer, viewer_box], **private)
+    viewer_request.change(view, [viewer_request], [viewer, viewer_box], **private)
     close_viewer.click(lambda: ("", gr.Column(visible=False)), None, [viewer, viewer_box], queue=False, **private)
     app.load(on_load, [remembered], conv_outputs + source_outputs, **private)
 

@@ -75,6 +75,7 @@ mark { background: var(--c-mark) !important; color: var(--c-mark-text) !importan
 .viewer-title { font-size: 1.1rem; margin: 0 0 4px; }
 .viewer-text { white-space: pre-wrap; max-height: 60vh; overflow: auto; line-height: 1.55; padding: 8px;
   border: 1px solid var(--border-color-primary); border-radius: 8px; }
+#viewer-request { position: absolute !important; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 #corridor-footer { text-align: center; color: var(--c-subdued); font-size: .85rem; padding: 6px 0 0; }
 @media (min-width: 769px) { #chat .answer-sources { display: none; } }
 @media (max-width: 768px) {
@@ -144,6 +145,8 @@ JS = r"""
       if (!box) return;
       box.value = JSON.stringify({source: open.dataset.source, start: +open.dataset.start, end: +open.dataset.end, t: Date.now()});
       box.dispatchEvent(new Event("input", {bubbles: true}));
+      box.dispatchEvent(new Event("change", {bubbles: true}));
+      box.dispatchEvent(new KeyboardEvent("keyup", {bubbles: true}));
       return;
     }
     const bot = event.target.closest("#chat .answer");
