@@ -241,7 +241,7 @@ def test_layout_contrast_and_tap_targets(chromium, server, artifacts, viewport, 
             page.wait_for_selector("#bubble-src-0-1.flash", timeout=5000)
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no horizontal scroll
             box = page.locator("#question").bounding_box()
-            assert box["width"] >= PHONE["width"] - 40, box  # full width (page padding aside)
+            assert box["width"] >= PHONE["width"] - 24, box  # full width (page padding aside)
             assert page.locator("#question button.submit-button").bounding_box()["x"] > box["x"]  # send inside it
             assert page.locator("#sources-col").is_hidden()
         page.screenshot(path=str(artifacts / f"{name}.png"), full_page=False)
@@ -250,7 +250,7 @@ def test_layout_contrast_and_tap_targets(chromium, server, artifacts, viewport, 
         small = page.evaluate(
             """() => [...document.querySelectorAll('button, a.cite, summary, [role=tab]')].filter(e => {
                  const r = e.getBoundingClientRect(); return r.width && r.height && e.offsetParent !== null
-                   && (r.height < 44 || r.width < 24); }).map(e => [e.innerText || e.getAttribute('aria-label'), e.getBoundingClientRect().width, e.getBoundingClientRect().height])"""
+                   && (e.matches('a.cite') ? (r.height < 24 || r.width < 24) : (r.height < 44 || r.width < 44)); }).map(e => [e.innerText || e.getAttribute('aria-label'), e.getBoundingClientRect().width, e.getBoundingClientRect().height])"""
         )
         sizes = page.evaluate(
             """() => ['#question button.submit-button', '#new-chat', "#chat button[aria-label='Like']"].map(s => {

@@ -20,6 +20,7 @@ footer, footer a, footer button { color: var(--c-subdued) !important; }
 #header-row { align-items: center; }
 #new-chat { min-height: 44px; max-width: 160px; }
 button, [role="tab"], input[type="checkbox"] + span, label.selectable { min-height: 44px; }
+button { min-width: 44px; }
 #chat { height: calc(100vh - 290px) !important; min-height: 380px; }
 #chat .message-content, #chat .md { font-size: 1rem; line-height: 1.55; }
 #chat .abstain-badge { display: inline-block; margin: 0 0 6px; padding: 1px 9px; border-radius: 999px;
@@ -28,7 +29,7 @@ button, [role="tab"], input[type="checkbox"] + span, label.selectable { min-heig
 #chat .refusal { color: var(--c-subdued); font-style: italic; }
 #chat a.cite, #sources a, #sources-list a, .viewer a { color: var(--c-accent); font-weight: 700;
   text-decoration: none; }
-#chat a.cite { display: inline-block; min-width: 24px; text-align: center; }
+#chat a.cite { display: inline-block; min-width: 24px; min-height: 24px; text-align: center; }
 #chat a.cite:hover, #chat a.cite:focus { text-decoration: underline; }
 #chat .copy-text { display: none; }
 #chat .copy-answer { margin-top: 6px; padding: 4px 12px; min-height: 44px; border-radius: 8px; cursor: pointer;
@@ -78,7 +79,9 @@ mark { background: var(--c-mark) !important; color: var(--c-mark-text) !importan
 #viewer-request { position: absolute !important; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 #corridor-footer { text-align: center; color: var(--c-subdued); font-size: .85rem; padding: 6px 0 0; }
 @media (min-width: 769px) { #chat .answer-sources { display: none; } }
+#tabs button.selected, #tabs [role="tab"][aria-selected="true"] { color: var(--c-accent) !important; }
 @media (max-width: 768px) {
+  .gradio-container, .main, .wrap.sidebar-parent, .contain { padding-left: 4px !important; padding-right: 4px !important; }
   #sources-col { display: none !important; }
   #chat { height: calc(100vh - 250px) !important; min-height: 300px; }
   #corridor-header h1 { font-size: 1.3rem; }
