@@ -81,7 +81,8 @@ mark { background: var(--c-mark) !important; color: var(--c-mark-text) !importan
 @media (min-width: 769px) { #chat .answer-sources { display: none; } }
 #tabs button.selected, #tabs [role="tab"][aria-selected="true"] { color: var(--c-accent) !important; }
 @media (max-width: 768px) {
-  .gradio-container, .main, .wrap.sidebar-parent, .contain { padding-left: 4px !important; padding-right: 4px !important; }
+  .main.app, .main.fillable { padding-left: 6px !important; padding-right: 6px !important; }
+  #corridor-header { padding-left: 40px; }
   #sources-col { display: none !important; }
   #chat { height: calc(100vh - 250px) !important; min-height: 300px; }
   #corridor-header h1 { font-size: 1.3rem; }
