@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 LOCK := requirements.lock
 TORCH := torch==2.13.0
 CHROMIUM ?= /usr/bin/chromium
+SERVE_ARGS ?=  # e.g. make run SERVE_ARGS='--port 7861 --allow-upload'
 
 .PHONY: run test install install-dev browser index lint format bench eval lock clean
 
@@ -37,8 +38,9 @@ browser:
 index: install
 	$(BIN)/corridor index
 
-run: index
-	$(BIN)/corridor serve
+# One process: `corridor serve` builds or refreshes the index itself (a progress line on stderr).
+run: install
+	$(BIN)/corridor serve $(SERVE_ARGS)
 
 test: install-dev browser
 	$(BIN)/ruff check .

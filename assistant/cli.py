@@ -6,6 +6,7 @@ Heavy libraries load only inside commands, so `corridor --help` stays fast.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -350,39 +351,107 @@ def _is_loopback(host: str) -> bool:
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--share", type=click.Choice(["no", "yes"]), default="no", show_default=True, help="Gradio share link.")
 @click.option(
-    "--auth", envvar="CORRIDOR_AUTH", metavar="USER:PASSWORD", help="Required off loopback (or CORRIDOR_AUTH)."
+    "--auth-file",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="File of user:password lines (chmod 600). Sign-in is required off loopback.",
 )
+@click.option(
+    "--auth",
+    metavar="USER:PASSWORD",
+    help="Discouraged: other local users see it in `ps`. Use --auth-file or CORRIDOR_AUTH.",
+)
+@click.option("--admin", "admins", multiple=True, metavar="USER", help="User who may upload and remove documents.")
+@click.option("--allow-upload", is_flag=True, help="Let the browser add documents without sign-in (loopback only).")
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Host name a reverse proxy forwards (or CORRIDOR_ALLOWED_HOSTS, comma-separated).",
+)
+@click.option("--max-upload-mb", type=click.IntRange(1, 50), default=20, show_default=True, help="Size limit per file.")
 @click.option("--llm", metavar="ollama:MODEL|openai:MODEL", help="Let an LLM phrase answers (checked against sources).")
-def serve(host: str, port: int, share: str, auth: str | None, llm: str | None) -> None:
-    """Start the web chat (Gradio) and print its URL.
+def serve(
+    host: str,
+    port: int,
+    share: str,
+    auth_file: str | None,
+    auth: str | None,
+    admins: tuple[str, ...],
+    allow_upload: bool,
+    allowed_hosts: tuple[str, ...],
+    max_upload_mb: int,
+    llm: str | None,
+) -> None:
+    """Start the web chat (Gradio) and print its URL. The index is built or refreshed on start.
 
     Binds 127.0.0.1 by default. Serving on any other address exposes the chat to your network,
-    so it then requires --auth user:password (or CORRIDOR_AUTH).
+    so it then requires sign-in: --auth-file FILE (user:password lines) or CORRIDOR_AUTH=user:password.
+    With sign-in, admins (--admin, or the only user) may upload and remove documents in the browser.
 
     \b
     Examples:
       corridor serve
-      corridor serve --host 0.0.0.0 --auth alice:s3cret
+      corridor serve --allow-upload
+      corridor serve --host 0.0.0.0 --auth-file ~/.config/corridor/users --admin alice
     """
-    credentials = None
-    if auth:
-        user, sep, password = auth.partition(":")
-        if not (sep and user and password):
-            _fail("--auth must look like user:password", 2)
-        credentials = (user, password)
-    if not _is_loopback(host) and credentials is None:
-        _fail(f"serving on {host} exposes the chat beyond this computer: add --auth user:password", 2)
-    if share == "yes" and credentials is None:
-        _fail("--share yes publishes a public link: add --auth user:password", 2)
+    credentials = _serve_credentials(auth_file, auth)
+    loopback = _is_loopback(host)
+    if not loopback and not credentials:
+        _fail(f"serving on {host} exposes the chat beyond this computer: add --auth-file FILE (user:password lines)", 2)
+    if share == "yes" and not credentials:
+        _fail("--share yes publishes a public link: add --auth-file FILE (user:password lines)", 2)
+    if allow_upload and not credentials and not loopback:
+        _fail("--allow-upload without sign-in is for loopback only", 2)
+    users = {u for u, _ in credentials}
+    unknown = sorted(set(admins) - users)
+    if unknown:
+        _fail(f"--admin names a user with no password: {', '.join(unknown)}", 2)
     try:
-        from ui.app import launch
+        from ui.app import ServeOptions, launch
     except ImportError as exc:
         _fail(f"the web chat needs its extra: pip install 'corridor-assistant[ui]' ({exc.name} is missing)")
+    if credentials:  # with sign-in: admins upload; the only user is the admin unless others are named
+        admin_set = frozenset(admins) if admins else (frozenset(users) if len(users) == 1 else frozenset())
+        options = ServeOptions(upload_enabled=bool(admin_set), admins=admin_set, max_file_bytes=max_upload_mb << 20)
+    else:
+        options = ServeOptions(upload_enabled=allow_upload, admins=None, max_file_bytes=max_upload_mb << 20)
+    env_hosts = tuple(h for h in os.environ.get("CORRIDOR_ALLOWED_HOSTS", "").split(",") if h.strip())
     asst = _assistant(llm=llm)
     try:
-        launch(asst, host=host, port=port, auth=credentials, share=share == "yes")
+        launch(
+            asst,
+            host=host,
+            port=port,
+            auth=credentials or None,
+            share=share == "yes",
+            options=options,
+            allowed_hosts=allowed_hosts + env_hosts,
+        )
     except CorridorError as exc:
         _fail(str(exc))
+
+
+def _serve_credentials(auth_file: str | None, auth: str | None) -> list[tuple[str, str]]:
+    """Sign-in users from --auth-file, else CORRIDOR_AUTH, else --auth (with a warning)."""
+    from ui.security import AuthConfigError, load_auth_file, parse_credentials
+
+    try:
+        if auth_file:
+            return load_auth_file(auth_file)
+        if os.environ.get("CORRIDOR_AUTH"):
+            return parse_credentials(os.environ["CORRIDOR_AUTH"], "CORRIDOR_AUTH")
+        if auth:
+            pairs = parse_credentials(auth, "--auth")
+            click.echo(
+                "Warning: a password on the command line is visible to other users (ps); "
+                "use --auth-file or CORRIDOR_AUTH.",
+                err=True,
+            )
+            return pairs
+    except AuthConfigError as exc:
+        _fail(str(exc), 2)
+    return []
 
 
 @cli.command()

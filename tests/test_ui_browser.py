@@ -1,5 +1,6 @@
-"""The web chat for real: the app served on 127.0.0.1, driven in Debian's Chromium, and its API
-called through gradio_client."""
+"""The web chat for real: the app served on 127.0.0.1, driven in Debian's Chromium, its API called
+through gradio_client. Screenshots (desktop 1366x900, phone 390x844, light and dark) go to
+test-artifacts/ for anyone to look at; they are never committed."""
 
 from __future__ import annotations
 
@@ -13,20 +14,33 @@ from pathlib import Path
 
 import pytest
 
-from ui.app import serve
+from ui.app import ServeOptions, serve
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 VIETNAM = "What share of the corridor's trade value comes from Vietnam?"
 MALAYSIA = "What share of the corridor's trade comes from Malaysia?"
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 60_000
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+# Contrast of every visible text node against the first opaque background behind it (WCAG formula).
+CONTRAST_JS = """() => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const bg = (el) => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c; }
+    return document.documentElement.classList.contains("dark") || document.body.classList.contains("dark") ? [11, 15, 25] : [255, 255, 255]; };
+  const out = []; const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement; if (!n.textContent.trim() || !el) continue;
+    const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    if (!r.width || !r.height || s.visibility === "hidden" || s.display === "none" || +s.opacity < 0.5 || el.closest("[aria-hidden=true], .sr-only, .hide")) continue;
+    const fg = rgb(s.color), back = bg(el), hi = Math.max(lum(fg), lum(back)), lo = Math.min(lum(fg), lum(back));
+    out.push({text: n.textContent.trim().slice(0, 40), ratio: (hi + 0.05) / (lo + 0.05), color: s.color, cls: el.className + ""});
+  }
+  return out; }"""
 
 
 def free_port() -> int:
@@ -42,35 +56,40 @@ def feedback_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(assistant, feedback_path):
-    """The app as `corridor serve` runs it (queue, CSS, theme), in this process, on a free port."""
+    """The app as `corridor serve` runs it (guard, queue, CSS, theme), in this process, on a free port."""
     app = serve(assistant, host="127.0.0.1", port=free_port(), feedback_path=feedback_path)
     yield app.local_url
     app.close()
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (make browser)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser`")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="corridor-chromium-") as profile:
         context = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 860},
+            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, viewport=DESKTOP
         )
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
         yield context
         context.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    page = browser.new_page()
-    page.goto(server, wait_until="load")
+def open_page(chromium, url, viewport=DESKTOP, scheme="light"):
+    page = chromium.new_page()
+    page.set_viewport_size(viewport)
+    page.emulate_media(color_scheme=scheme)
+    page.goto(url + ("?__theme=dark" if scheme == "dark" else "?__theme=light"), wait_until="load")
     page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+    return page
+
+
+@pytest.fixture
+def page(chromium, server):
+    page = open_page(chromium, server)
+    page.click("#new-chat")
     yield page
     page.close()
 
@@ -85,17 +104,17 @@ def ask(page, question: str, n: int) -> str:
 def wait_reply(page, n: int) -> str:
     bots = page.locator("#chat [data-testid='bot']")
     bots.nth(n - 1).wait_for(timeout=TIMEOUT_MS)
-    # streaming is done when the page is no longer pending and the text stops changing
     page.wait_for_function(
-        "() => !document.querySelector('#chat .pending, #chat [aria-busy=true], #sources .sources-empty')",
+        f"() => document.querySelectorAll('#chat .copy-answer, #chat .refusal').length >= {n}", timeout=TIMEOUT_MS
+    )
+    return bots.nth(n - 1).locator(".answer-text, .refusal").first.inner_text()
+
+
+def wait_saved(page, n_turns: int) -> None:
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('#conversations label')].some(l => l.innerText.includes('({n_turns})'))",
         timeout=TIMEOUT_MS,
     )
-    last, text = None, bots.nth(n - 1).inner_text()
-    deadline = time.monotonic() + 10
-    while text != last and time.monotonic() < deadline:
-        time.sleep(0.3)
-        last, text = text, bots.nth(n - 1).inner_text()
-    return text
 
 
 def feedback_lines(path: Path) -> list[dict]:
@@ -103,24 +122,27 @@ def feedback_lines(path: Path) -> list[dict]:
 
 
 @pytest.mark.browser
-def test_answer_with_sources_follow_up_and_vote(page, assistant, artifacts, feedback_path):
+def test_answer_sources_citation_link_copy_and_vote(page, assistant, artifacts, feedback_path):
     assert page.locator("h1").inner_text() == "Corridor Assistant"
-    assert "with sources you can check" in page.inner_text("#corridor-header")
-    assert "offline" in page.inner_text("#corridor-footer")
-
+    assert "1 source: iChongqing, 2022-09-16" in page.inner_text("#chat")  # the empty state says what is indexed
     first = ask(page, VIETNAM, 1)
     assert "62%" in first and "[1]" in first
-    source = page.locator("#sources .source").first
-    assert "[1]" in source.inner_text() and "iChongqing" in source.inner_text()
-    assert "62%" in source.locator("mark").inner_text()
-    page.screenshot(path=str(artifacts / "ui-answer.png"))
+    card = page.locator("#src-0-1")
+    assert "iChongqing" in card.inner_text() and "62%" in card.locator("mark").inner_text()
+    assert card.locator("a[href^='https://www.ichongqing.info/']").count() == 1  # the article's public link
 
-    expected = assistant.ask("And Indonesia?", history=[(VIETNAM, first.strip())]).text
-    second = ask(page, "And Indonesia?", 2)
-    assert second.strip().endswith(expected.split()[-1])
-    if "12%" in expected or "12 percent" in expected:  # follow-up resolution is the API's job: check it when it works
-        assert "12" in second
-    page.screenshot(path=str(artifacts / "ui-follow-up.png"))
+    second = ask(page, "Who founded Osell?", 2)
+    assert "Feng Jianfeng" in second
+    assert page.locator("#src-0-1").is_hidden() and page.locator("#src-1-1").is_visible()
+    page.locator("#chat a.cite[href='#src-0-1']").click()  # back to the first answer's source
+    page.wait_for_selector("#src-0-1.flash", timeout=5000)
+    assert page.locator("#src-0-1").is_visible() and page.locator("#src-1-1").is_hidden()
+    page.screenshot(path=str(artifacts / "desktop-light-answer.png"))
+
+    page.locator("#chat .copy-answer").first.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(first.strip()[:20]) and "Sources:" in copied and "“Data shows" in copied
+    assert "&#x27;" not in copied and "<" not in copied
 
     page.locator("#chat [data-testid='bot']").first.hover()
     page.locator("#chat button[aria-label='Like']").first.click()
@@ -129,45 +151,226 @@ def test_answer_with_sources_follow_up_and_vote(page, assistant, artifacts, feed
         time.sleep(0.2)
     (vote,) = feedback_lines(feedback_path)
     assert vote["vote"] == "up" and vote["question"] == VIETNAM and "62%" in vote["answer"]
-    assert vote["citations"][0]["n"] == 1 and vote["time"]
 
 
 @pytest.mark.browser
-def test_abstention_looks_different_and_cites_nothing(page, artifacts):
+def test_open_full_source_highlights_the_quote(page):
+    ask(page, VIETNAM, 1)
+    page.locator("#src-0-1 .open-source").click()
+    mark = page.locator("#viewer #viewer-mark")
+    mark.wait_for(timeout=TIMEOUT_MS)
+    assert "62%" in mark.inner_text() and "Osell" in page.inner_text("#viewer")  # the whole article
+    page.click("#close-viewer")
+    page.wait_for_selector("#viewer-box", state="hidden", timeout=TIMEOUT_MS)
+
+
+@pytest.mark.browser
+def test_abstention_shows_related_passages_not_an_answer(page, artifacts):
     reply = ask(page, MALAYSIA, 1)
-    assert reply.startswith("Not in the sources") and "can't find" in reply
+    assert "can't find" in reply
     assert page.locator("#chat .abstain-badge").is_visible()
     assert page.locator("#sources .notice-abstain").is_visible()
-    assert page.locator("#sources .source").count() == 0
-    page.screenshot(path=str(artifacts / "ui-abstain.png"))
+    assert page.locator("#sources .turn-sources.active li[id^='src-']").count() == 0
+    if page.locator("#sources .related li").count():
+        assert page.locator("#sources .related-title").inner_text() == "Related passages, not an answer"
+    page.screenshot(path=str(artifacts / "desktop-light-abstain.png"))
 
 
 @pytest.mark.browser
-def test_injected_markup_shows_as_text_and_runs_nothing(page, artifacts):
+def test_injected_markup_shows_as_text_and_runs_nothing(page):
     question = 'Ports <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script>?'
     ask(page, question, 1)
     assert page.evaluate("window.__xss") is None
     assert page.locator("#chat img, #chat script, #sources img, #sources script").count() == 0
     assert question in page.locator("#chat [data-testid='user']").first.inner_text()
-    page.screenshot(path=str(artifacts / "ui-xss.png"))
 
 
 @pytest.mark.browser
-def test_example_click_and_new_chat(page, artifacts):
-    page.screenshot(path=str(artifacts / "ui-start.png"))
-    page.locator("#chat").get_by_text("Who founded Osell?").click()
-    assert "Feng Jianfeng" in wait_reply(page, 1)
-    page.click("#new-chat")
-    page.wait_for_function("() => !document.querySelector('#chat [data-testid=bot]')", timeout=TIMEOUT_MS)
-    assert page.locator("#sources .source").count() == 0
-    assert "Each answer quotes its sources" in page.inner_text("#sources")
+def test_refused_question_stays_in_the_box(page, assistant):
+    long_question = "Which ports? " * (assistant.settings.max_question_chars // 12 + 5)
+    ask(page, long_question, 1)
+    assert page.input_value("#question textarea") == long_question
+    assert "the limit is" in page.inner_text("#chat")
+
+
+@pytest.mark.browser
+def test_conversation_survives_a_reload_and_is_exported(page, chromium, server, tmp_path):
+    answer = ask(page, VIETNAM, 1)
+    wait_saved(page, 1)
+    page.reload(wait_until="load")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chat [data-testid=bot]').length === 1", timeout=TIMEOUT_MS
+    )
+    assert answer.strip()[:30] in page.inner_text("#chat")
+    assert page.locator("#src-0-1 mark").is_visible()  # its sources come back too
+    page.click("button[aria-label*='sidebar' i], .sidebar button, [class*=sidebar] button >> nth=0")
+    page.fill("#rename textarea, #rename input", "Vietnam share")
+    page.click("#rename-btn")
+    page.wait_for_function(
+        "() => document.querySelector('#conversations').innerText.includes('Vietnam share')", timeout=TIMEOUT_MS
+    )
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.click("#export")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# Vietnam share") and f"## 1. {VIETNAM}" in text
+    assert "> Data shows that the goods imported and exported from Vietnam" in text and "2022-09-16" in text
+    assert "(https://www.ichongqing.info/" in text
+    page.click("#delete-conv")
+    page.click("#confirm-delete")
+    page.wait_for_function(
+        "() => !document.querySelector('#conversations').innerText.includes('Vietnam share')", timeout=TIMEOUT_MS
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("viewport", "scheme"), [(DESKTOP, "light"), (DESKTOP, "dark"), (PHONE, "light"), (PHONE, "dark")]
+)
+def test_layout_contrast_and_tap_targets(chromium, server, artifacts, viewport, scheme):
+    page = open_page(chromium, server, viewport, scheme)
+    try:
+        page.click("#new-chat")
+        ask(page, VIETNAM, 1)
+        ask(page, MALAYSIA, 2)
+        ask(page, "", 3)
+        phone = viewport is PHONE
+        name = f"{'phone' if phone else 'desktop'}-{scheme}"
+        if phone:
+            page.locator("#chat details.answer-sources summary").first.click()
+            page.locator("#chat a.cite").first.click()
+            page.wait_for_selector("#bubble-src-0-1.flash", timeout=5000)
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no horizontal scroll
+            box = page.locator("#question").bounding_box()
+            assert box["width"] >= PHONE["width"] - 24, box  # full width (page padding aside)
+            assert page.locator("#question button.submit-button").bounding_box()["x"] > box["x"]  # send inside it
+            assert page.locator("#sources-col").is_hidden()
+        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=False)
+        low = [t for t in page.evaluate(CONTRAST_JS) if t["ratio"] < 4.5]
+        assert not low, f"text below 4.5:1 in {name}: {low[:8]}"
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('button, a.cite, summary, [role=tab]')].filter(e => {
+                 const r = e.getBoundingClientRect(); return r.width && r.height && e.offsetParent !== null
+                   && (e.matches('a.cite') ? (r.height < 24 || r.width < 24) : (r.height < 44 || r.width < 44)); }).map(e => [e.innerText || e.getAttribute('aria-label'), e.getBoundingClientRect().width, e.getBoundingClientRect().height])"""
+        )
+        sizes = page.evaluate(
+            """() => ['#question button.submit-button', '#new-chat', "#chat button[aria-label='Like']"].map(s => {
+                 const r = document.querySelector(s).getBoundingClientRect(); return [s, Math.round(r.width), Math.round(r.height)]; })"""
+        )
+        print(name, "tap targets:", sizes, "smallest contrast:", min(t["ratio"] for t in page.evaluate(CONTRAST_JS)))
+        assert all(w >= 44 and h >= 44 for _, w, h in sizes), sizes
+        assert not small, f"tap targets under 44 px in {name}: {small[:8]}"
+        label = page.evaluate("document.querySelector('#question textarea').getAttribute('aria-label')")
+        assert label == "Your question about the corridor"
+        assert page.locator("#sources .sources[aria-live=polite]").count() == 1
+    finally:
+        page.close()
+
+
+# -- sources tab: upload, ask, remove, refuse -------------------------------------------------------
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory):
+    """A server with browser uploads on (loopback, no sign-in, --allow-upload) on its own data dir."""
+    from assistant import Assistant
+
+    asst = Assistant(data_dir=tmp_path_factory.mktemp("ui-admin-data")).warm_up()
+    app = serve(asst, port=free_port(), options=ServeOptions(upload_enabled=True))
+    yield app.local_url, asst
+    app.close()
+
+
+def make_pdf(path: Path, text: str) -> None:
+    """A one-page PDF with a real text layer (no PDF library needed to write one)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_upload_markdown_and_pdf_ask_remove_and_refuse(chromium, admin_server, tmp_path, artifacts):
+    url, asst = admin_server
+    md = tmp_path / "tea-trains.md"
+    md.write_text(
+        "---\ntitle: Tea trains\npublished: 2024-03-01\n---\n\n"
+        "The corridor carried 1,234 tonnes of Pu'er tea from Yunnan to Laos in 2023.\n",
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "durian-report.pdf"
+    make_pdf(pdf, "In 2024 the corridor moved 5,678 tonnes of durian from Thailand to Chongqing.")
+    bad = tmp_path / "empty.txt"
+    bad.write_text("   \n", encoding="utf-8")
+
+    page = open_page(chromium, url)
+    try:
+        page.get_by_role("tab", name="Sources").click()
+        assert "1 source: iChongqing" in page.inner_text("#sources-list")
+        page.set_input_files("#upload input[type=file]", [str(md), str(pdf), str(bad)])
+        page.wait_for_function(
+            "() => document.querySelector('#upload-status').innerText.includes('added')", timeout=TIMEOUT_MS * 2
+        )
+        status = page.inner_text("#upload-status")
+        assert "2 added or updated" in status and "Refused: empty.txt" in status
+        listing = page.inner_text("#sources-list")
+        assert "3 sources, newest 2024-03-01" in listing and "Tea trains" in listing
+        page.screenshot(path=str(artifacts / "desktop-light-sources.png"))
+
+        page.get_by_role("tab", name="Chat").click()
+        page.click("#new-chat")
+        assert "1,234 tonnes" in ask(page, "How much Pu'er tea did the corridor carry in 2023?", 1)
+        assert "5,678" in ask(page, "How many tonnes of durian did the corridor move in 2024?", 2)
+
+        page.get_by_role("tab", name="Sources").click()
+        tea = next(s for s in asst.sources() if s.title == "Tea trains")
+        page.click("#remove-choice input")
+        page.get_by_role("option", name=f"Tea trains ({tea.published})").click()
+        page.click("#remove-btn")
+        page.click("#confirm-remove")
+        page.wait_for_function(
+            "() => document.querySelector('#upload-status').innerText.includes('Removed')", timeout=TIMEOUT_MS
+        )
+        assert "Tea trains" not in page.inner_text("#sources-list")
+        assert tea.id not in {s.id for s in asst.sources()}
+        uploads = Path(asst.settings.data_dir) / "uploads"
+        assert sorted(p.name for p in uploads.iterdir()) == ["durian-report.pdf"]  # nothing else kept
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_upload_is_refused_without_admin(chromium, server):
+    page = open_page(chromium, server)
+    try:
+        page.get_by_role("tab", name="Sources").click()
+        assert "1 source: iChongqing" in page.inner_text("#sources-list")
+        assert "Adding documents from the browser is off" in page.inner_text("#manage-note")
+        assert page.locator("#upload input[type=file]").count() == 0
+        status = page.evaluate(
+            """async () => { const f = new FormData(); f.append('files', new Blob(['# x']), 'x.md');
+               return (await fetch('gradio_api/upload', {method: 'POST', body: f})).status; }"""
+        )
+        assert status == 403
+    finally:
+        page.close()
 
 
 @pytest.mark.slow
 def test_api_answers_twenty_simultaneous_questions(server):
     from gradio_client import Client
 
-    client = Client(server, verbose=False)
     cases = [
         (VIETNAM, "62%"),
         ("How many ports has the corridor reached?", "335"),
@@ -184,7 +387,3 @@ def test_api_answers_twenty_simultaneous_questions(server):
     assert len(results) == 20
     for expected, result in results:
         assert expected in result["text"] and result["citations"] and not result["abstained"]
-
-    _, messages, sources_html = client.predict(VIETNAM, api_name="/chat")  # the chat endpoint too
-    content = messages[-1]["content"]  # gradio hands back message content as a list of parts
-    assert "62%" in (content if isinstance(content, str) else content[0]["text"]) and "<mark>" in sources_html

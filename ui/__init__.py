@@ -3,6 +3,6 @@
 >>> from ui import build_app, launch                                  # doctest: +SKIP
 """
 
-from ui.app import build_app, launch, respond, serve
+from ui.app import ServeOptions, build_app, launch, respond, serve
 
-__all__ = ["build_app", "launch", "respond", "serve"]
+__all__ = ["ServeOptions", "build_app", "launch", "respond", "serve"]

@@ -1,56 +1,36 @@
-"""HTML for the chat page: chat bubbles, the sources panel and notices. Pure functions, no gradio.
+"""HTML and plain text for the chat page. Pure functions over plain data (answer dicts), no gradio.
 
 Everything that comes from a question, a source or a URL goes through `html.escape` before it
 reaches the page: the chat bubbles and the sources panel render HTML, and a source may contain
 `<script>` or `<img onerror=...>` that must show as text.
+
+Answers are handled as dicts (`answer_summary`), the shape saved with a conversation, so a
+conversation restored from disk renders exactly like a live one. The chat's HTML sanitizer keeps
+`id`, `class` and `href` but drops `data-*` and `aria-*`, so bubbles carry what the page script
+needs in those: `answer turn-3`, `href="#src-3-1"`.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import urlsplit
 
-from assistant.types import Answer, Citation
-
 ABSTAIN_LABEL = "Not in the sources"
+RELATED_LABEL = "Related passages, not an answer"
 MAX_ECHO_CHARS = 400  # a question longer than this is echoed shortened in its bubble
 MAX_CONTEXT_CHARS = 600  # passage shown around a quote in the sources panel
+MAX_VIEWER_CHARS = 200_000  # "open full source" shows at most this much around the quote
 
-EMPTY_SOURCES = (
-    '<div class="sources"><h2 class="sources-title">Sources</h2>'
-    '<p class="sources-empty">Each answer quotes its sources word for word. '
-    "They appear here, with the quoted words highlighted in their passage.</p></div>"
-)
-
-CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto !important; }
-#corridor-header { padding: 12px 4px 2px; }
-#corridor-header h1 { font-size: 1.7rem; font-weight: 600; margin: 0; letter-spacing: -0.01em; }
-#corridor-header p { margin: 4px 0 0; color: var(--body-text-color-subdued); font-size: 1.02rem; }
-#chat .message-content, #chat .md { font-size: 1rem; line-height: 1.55; }
-#chat .abstain-badge { display: inline-block; margin: 0 0 6px; padding: 1px 9px; border-radius: 999px;
-  background: #fff4e0; color: #8a4b00; border: 1px solid #f2c27b; font-size: .8rem; font-weight: 600; }
-#chat .refusal { color: var(--body-text-color-subdued); font-style: italic; }
-#sources .sources { padding: 4px 6px; }
-#sources .sources-title { font-size: 1.05rem; font-weight: 600; margin: 4px 0 10px; }
-#sources .sources-empty { color: var(--body-text-color-subdued); }
-#sources ol { list-style: none; padding: 0; margin: 0; }
-#sources .source { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px;
-  margin: 0 0 10px; background: var(--background-fill-secondary); }
-#sources .source-head { font-weight: 600; line-height: 1.35; }
-#sources .source-n { color: var(--color-accent); margin-right: 4px; }
-#sources .source-meta { color: var(--body-text-color-subdued); font-size: .85rem; margin: 2px 0 8px; }
-#sources blockquote { margin: 0; padding: 0 0 0 10px; border-left: 3px solid var(--border-color-accent);
-  font-size: .92rem; line-height: 1.5; }
-#sources mark { background: #fff1a8; color: inherit; padding: 0 2px; border-radius: 3px; }
-#sources .notice { border-radius: 10px; padding: 10px 12px; border: 1px solid #f2c27b; background: #fff8ec; color: #5c3300; }
-#sources .notice strong { display: block; margin-bottom: 2px; }
-#corridor-footer { text-align: center; color: var(--body-text-color-subdued); font-size: .85rem; padding: 6px 0 0; }
-.dark #chat .abstain-badge, .dark #sources .notice { background: #3a2a10; color: #ffd79a; border-color: #7a5418; }
-.dark #sources mark { background: #6b5a00; }
-"""
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^)\s]+)\)")
+_MD_EMPHASIS = re.compile(r"(?<![\w*_])(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1(?![\w*_])", re.DOTALL)
+_MD_STRAY = re.compile(r"(?:(?<=\s)|^)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?=\s|$|[.,;:!?)])")
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
+_MD_CODE = re.compile(r"`+")
 
 
+# -- basics --------------------------------------------------------------------------------------
 def esc(text: object) -> str:
     """`html.escape` for anything shown on the page."""
     return html.escape(str(text), quote=True)
@@ -60,12 +40,52 @@ def safe_url(url: str) -> str | None:
     """The URL if it is http(s), else None: no `javascript:` or `data:` links."""
     url = (url or "").strip()
     try:
-        scheme = urlsplit(url).scheme.lower()
+        parts = urlsplit(url)
     except ValueError:
         return None
-    return url if scheme in ("http", "https") else None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
+def unmark(text: str) -> str:
+    """Markdown markup taken out of a quoted span: `*caption*` -> `caption`, `[t](u)` -> `t`.
+
+    Sources are Markdown and quotes are verbatim spans of them, so a caption quote would show
+    its asterisks; the words stay exactly the source's words.
+    """
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_HEADING.sub("", text)
+    for _ in range(3):  # nested emphasis: ***a*** or **_a_**
+        text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_STRAY.sub("", text)  # a marker whose partner lies outside the quoted span
+    return _MD_CODE.sub("", text)
+
+
+def answer_summary(answer) -> dict:
+    """The plain data of an `Answer` that the page shows and a saved conversation keeps.
+
+    Fields added to `Answer` later are read with defaults, so an older or newer `Answer` works.
+    """
+
+    def cites(items) -> list[dict]:
+        return [c.to_dict() if hasattr(c, "to_dict") else dict(c) for c in (items or [])]
+
+    return {
+        "text": getattr(answer, "text", ""),
+        "abstained": bool(getattr(answer, "abstained", False)),
+        "citations": cites(getattr(answer, "citations", [])),
+        "related": cites(getattr(answer, "related", [])),
+        "grounding": getattr(answer, "grounding", "extractive"),
+        "confidence": float(getattr(answer, "confidence", 0.0) or 0.0),
+        "kind": getattr(answer, "kind", "") or "",
+        "resolved_question": getattr(answer, "resolved_question", "") or "",
+    }
+
+
+def _meta(c: dict) -> str:
+    return " · ".join(esc(x) for x in (c.get("publisher"), c.get("published")) if x)
+
+
+# -- chat bubbles --------------------------------------------------------------------------------
 def question_bubble(question: object) -> str:
     """A user's question as shown in the chat: escaped, and shortened when very long."""
     text = question if isinstance(question, str) else ""
@@ -75,12 +95,48 @@ def question_bubble(question: object) -> str:
     return esc(text) if text else '<span class="refusal">(empty question)</span>'
 
 
-def answer_bubble(answer: Answer, text: str | None = None) -> str:
-    """An answer (or a prefix of it, while it streams) as shown in the chat."""
-    body = esc(answer.text if text is None else text)
-    if answer.abstained:
-        return f'<span class="abstain-badge">{ABSTAIN_LABEL}</span><br>{body}'
-    return body
+def linked_text(turn: int, text: str, citations: list[dict]) -> str:
+    """Escaped answer text whose `[n]` markers link to source card n of this turn."""
+    known = {int(c.get("n", 0)) for c in citations}
+
+    def link(m: re.Match) -> str:
+        n = int(m.group(1))
+        if n not in known:
+            return m.group(0)
+        return f'<a class="cite" href="#src-{turn}-{n}" title="Show source {n}">[{n}]</a>'
+
+    return _MARKER.sub(link, esc(text))
+
+
+def answer_bubble(turn: int, answer: dict, text: str | None = None) -> str:
+    """An answer (or a prefix of it, while it streams) as shown in the chat, with its own sources
+    (shown under it on narrow screens), related passages when it abstained, and a copy button."""
+    final = text is None
+    body = linked_text(turn, answer["text"] if final else text, answer.get("citations", []))
+    parts = [f'<div class="answer turn-{turn}">']
+    if answer.get("abstained"):
+        parts.append(f'<span class="abstain-badge">{ABSTAIN_LABEL}</span><br>')
+    parts.append(f'<div class="answer-text">{body}</div>')
+    if final:
+        cites = answer.get("citations", [])
+        if cites:
+            cards = "".join(source_card(c, f"bubble-src-{turn}", with_viewer=False) for c in cites)
+            parts.append(
+                f'<details class="answer-sources"><summary>Sources ({len(cites)})</summary><ol>{cards}</ol></details>'
+            )
+        related = answer.get("related", [])
+        if answer.get("abstained") and related:
+            cards = "".join(source_card(c, f"bubble-rel-{turn}", with_viewer=False, numbered=False) for c in related)
+            parts.append(
+                f'<details class="answer-sources related"><summary>{RELATED_LABEL}</summary><ol>{cards}</ol></details>'
+            )
+        parts.append(
+            '<button class="copy-answer" type="button" title="Copy the answer with its quotes and sources">'
+            "Copy with sources</button>"
+            f'<div class="copy-text">{esc(copy_text(answer))}</div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def refusal_bubble(message: str) -> str:
@@ -88,56 +144,184 @@ def refusal_bubble(message: str) -> str:
     return f'<span class="refusal">Sorry, I can\'t take that question: {esc(message)}.</span>'
 
 
-def highlight(citation: Citation, limit: int = MAX_CONTEXT_CHARS) -> str:
+def copy_text(answer: dict) -> str:
+    """An answer as plain text with its quotes and sources: what "Copy" puts on the clipboard."""
+    lines = [answer.get("text", "")]
+    cites = answer.get("citations", [])
+    if cites:
+        lines += ["", "Sources:"]
+        for c in cites:
+            lines.append(f"[{c.get('n')}] {citation_line(c)}")
+            lines.append(f"    “{unmark(c.get('quote', ''))}”")
+    return "\n".join(lines)
+
+
+def citation_line(c: dict) -> str:
+    """`Title (Publisher, 2022-09-16) https://...` in plain text."""
+    meta = ", ".join(x for x in (c.get("publisher"), c.get("published")) if x)
+    url = safe_url(c.get("url", ""))
+    return f"{c.get('title') or c.get('source', '')}" + (f" ({meta})" if meta else "") + (f" {url}" if url else "")
+
+
+# -- source cards and the panel ------------------------------------------------------------------
+def highlight(c: dict, limit: int = MAX_CONTEXT_CHARS) -> str:
     """The citation's passage with its quote in `<mark>`, trimmed around the quote when long."""
-    quote, context = citation.quote, citation.context
-    offset = citation.quote_offset
+    quote, context = c.get("quote", ""), c.get("context", "")
+    offset = int(c.get("quote_offset", 0) or 0)
     if not context or context[offset : offset + len(quote)] != quote:
         offset = context.find(quote) if context else -1
         if offset < 0:  # no usable passage: the quote alone
-            return f"<mark>{esc(quote)}</mark>"
+            return f"<mark>{esc(unmark(quote))}</mark>"
     before, after = context[:offset], context[offset + len(quote) :]
     room = max(0, (limit - len(quote)) // 2)
     if len(before) > room:
         before = "… " + before[len(before) - room :].split(" ", 1)[-1]
     if len(after) > room:
         after = after[:room].rsplit(" ", 1)[0] + " …"
-    return f"{esc(before)}<mark>{esc(quote)}</mark>{esc(after)}"
+    return f"{esc(unmark(before))}<mark>{esc(unmark(quote))}</mark>{esc(unmark(after))}"
 
 
-def source_item(citation: Citation) -> str:
-    title = esc(citation.title or citation.source)
-    url = safe_url(citation.url)
+def source_card(c: dict, prefix: str, *, with_viewer: bool = True, numbered: bool = True) -> str:
+    """One source as a card: number, title (linked when it has a web address), publisher and
+    date, the passage with the quote highlighted, and "Open full source" in the panel."""
+    n = int(c.get("n", 0) or 0)
+    title = esc(c.get("title") or c.get("source", ""))
+    url = safe_url(c.get("url", ""))
     if url:
         title = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">{title}</a>'
-    meta = " · ".join(esc(x) for x in (citation.publisher, citation.published) if x)
+    meta = _meta(c)
+    number = f'<span class="source-n">[{n}]</span> ' if numbered else ""
+    viewer = ""
+    if with_viewer and c.get("source") and int(c.get("end", -1)) >= 0:
+        viewer = (
+            f'<button type="button" class="open-source" data-source="{esc(c["source"])}" '
+            f'data-start="{int(c.get("start", -1))}" data-end="{int(c.get("end", -1))}">Open full source</button>'
+        )
     return (
-        f'<li class="source" id="source-{int(citation.n)}">'
-        f'<div class="source-head"><span class="source-n">[{int(citation.n)}]</span>{title}</div>'
+        f'<li class="source" id="{prefix}-{n}">'
+        f'<div class="source-head">{number}{title}</div>'
         + (f'<div class="source-meta">{meta}</div>' if meta else "")
-        + f"<blockquote>{highlight(citation)}</blockquote></li>"
+        + f"<blockquote>{highlight(c)}</blockquote>{viewer}</li>"
     )
 
 
-def sources_panel(answer: Answer | None) -> str:
-    """The sources panel for the latest answer: every citation, or a notice when it abstained."""
+def _panel(inner: str) -> str:
+    return f'<div class="sources" aria-live="polite"><h2 class="sources-title">Sources</h2>{inner}</div>'
+
+
+def empty_panel() -> str:
+    return _panel(
+        '<p class="sources-empty">Each answer quotes its sources word for word. '
+        "They appear here, with the quoted words highlighted in their passage.</p>"
+    )
+
+
+SEARCHING = _panel('<p class="sources-empty">Searching the sources…</p>')
+
+
+def turn_section(turn: int, question: str, answer: dict | None, error: str, active: bool) -> str:
+    """The sources of one turn; the panel holds every turn's and shows the active one."""
+    label = esc(question.strip()[:120] or "(empty question)")
+    cls = "turn-sources active" if active else "turn-sources"
+    head = f'<p class="turn-question">For: {label}</p>'
     if answer is None:
-        return EMPTY_SOURCES
-    if answer.abstained:
-        return (
-            '<div class="sources"><h2 class="sources-title">Sources</h2>'
+        body = f'<div class="notice notice-refusal"><strong>Question not asked</strong>{esc(error)}.</div>'
+    elif answer.get("abstained"):
+        body = (
             f'<div class="notice notice-abstain"><strong>{ABSTAIN_LABEL}</strong>'
             "The knowledge base does not answer this question, so nothing is cited. "
-            "Try naming a place, company or figure the corridor sources cover.</div></div>"
+            "Try naming a place, company or figure the corridor sources cover.</div>"
         )
-    if not answer.citations:
-        return EMPTY_SOURCES
-    items = "".join(source_item(c) for c in answer.citations)
-    return f'<div class="sources"><h2 class="sources-title">Sources</h2><ol>{items}</ol></div>'
+        related = answer.get("related", [])
+        if related:
+            cards = "".join(source_card(c, f"rel-{turn}", numbered=False) for c in related)
+            body += f'<h3 class="related-title">{RELATED_LABEL}</h3><ol class="related">{cards}</ol>'
+    elif answer.get("citations"):
+        body = "<ol>" + "".join(source_card(c, f"src-{turn}") for c in answer["citations"]) + "</ol>"
+    else:
+        body = '<p class="sources-empty">This answer cites nothing.</p>'
+    return f'<section class="{cls}" id="turn-src-{turn}">{head}{body}</section>'
 
 
-def refusal_panel(message: str) -> str:
-    return (
-        '<div class="sources"><h2 class="sources-title">Sources</h2>'
-        f'<div class="notice notice-refusal"><strong>Question not asked</strong>{esc(message)}.</div></div>'
+def sources_panel(turns: list[dict], active: int | None = None) -> str:
+    """The sources panel: every turn's sources, the `active` one (default: the latest) shown."""
+    if not turns:
+        return empty_panel()
+    active = len(turns) - 1 if active is None else active
+    sections = "".join(
+        turn_section(i, t.get("question", ""), t.get("answer"), t.get("error", ""), i == active)
+        for i, t in enumerate(turns)
     )
+    return _panel(sections)
+
+
+# -- empty state, sources tab, full-source viewer ------------------------------------------------
+def corpus_line(sources: list) -> str:
+    """What is indexed, in one line: "1 source: iChongqing, 2022-09-16" or "12 sources, newest 2024-12-20"."""
+    if not sources:
+        return "No sources are indexed yet."
+    if len(sources) == 1:
+        s = sources[0]
+        who = ", ".join(x for x in (s.publisher or s.title, s.published) if x)
+        return f"1 source: {who}"
+    dates = [s.published for s in sources if s.published]
+    return f"{len(sources)} sources" + (f", newest {max(dates)}" if dates else "")
+
+
+def placeholder(sources: list) -> str:
+    return (
+        "<strong>Ask about the corridor</strong><br>Every answer cites the sources it comes from.<br>"
+        f'<span class="corpus-line">{esc(corpus_line(sources))}</span>'
+    )
+
+
+def sources_table(sources: list) -> str:
+    """The Sources tab's list: title, publisher, date, chunks, origin."""
+    if not sources:
+        return '<p class="sources-empty">No sources are indexed.</p>'
+    rows = []
+    for s in sources:
+        url = safe_url(s.url)
+        title = esc(s.title or s.id)
+        if url:
+            title = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">{title}</a>'
+        origin = "built in" if s.origin == "builtin" else "added"
+        rows.append(
+            f"<tr><td>{title}<div class='source-id'>{esc(s.id)}</div></td><td>{esc(s.publisher)}</td>"
+            f"<td>{esc(s.published or '–')}</td><td class='num'>{int(s.chunks)}</td><td>{origin}</td></tr>"
+        )
+    return (
+        f'<table class="source-table"><caption>{esc(corpus_line(sources))}</caption>'
+        "<thead><tr><th scope='col'>Title</th><th scope='col'>Publisher</th><th scope='col'>Date</th>"
+        "<th scope='col'>Chunks</th><th scope='col'>Origin</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def source_viewer(info, text: str, start: int, end: int) -> str:
+    """A whole source with the quoted span highlighted (the page scrolls to it)."""
+    head = esc(info.title or info.id)
+    url = safe_url(info.url)
+    link = f' <a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">original</a>' if url else ""
+    meta = " · ".join(esc(x) for x in (info.publisher, info.published) if x)
+    if not 0 <= start <= end <= len(text):
+        start = end = 0
+    lo = max(0, start - MAX_VIEWER_CHARS // 2)
+    hi = min(len(text), max(end, lo + MAX_VIEWER_CHARS))
+    before, quote, after = text[lo:start], text[start:end], text[end:hi]
+    body = (
+        ("… " if lo else "")
+        + esc(before)
+        + (f'<mark id="viewer-mark">{esc(quote)}</mark>' if quote else "")
+        + esc(after)
+        + (" …" if hi < len(text) else "")
+    )
+    return (
+        f'<div class="viewer"><h2 class="viewer-title">{head}</h2>'
+        f'<p class="source-meta">{meta}{link}</p><div class="viewer-text">{body}</div></div>'
+    )
+
+
+def status_line(kind: str, message: str) -> str:
+    """A one-line notice under the upload and remove controls (kind: ok, error, info)."""
+    return f'<p class="status status-{kind}" role="status">{esc(message)}</p>'
