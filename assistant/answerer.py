@@ -88,11 +88,11 @@ class ExtractiveAnswerer:
     stays rarer than an abstention; `corridor eval` reports both rates on any fixture file.
     """
 
-    min_confidence: float = 0.5  # best candidate below this: abstain
+    min_confidence: float = 0.45  # best candidate below this: abstain (chosen on the development sets)
     extra_confidence: float = 0.5  # a second sentence, list item or summary sentence needs this much
     extra_coverage: float = 0.2  # ... and must cover this much of the question the first one does not
     max_items: int = 4
-    conflict_margin: float = 0.25
+    conflict_floor: float = 0.1  # an older figure of the same measure and subject needs this much
     max_older: int = 2
     related_passages: int = 3
     model: ConfidenceModel | None = field(default=None, repr=False)
@@ -213,7 +213,7 @@ class ExtractiveAnswerer:
         if best.prob < self.min_confidence:
             return None
         if q.form == "list":
-            return self._list(q, scored)
+            return self._list(q, scored, corpus)
         chosen = self._newest_first(q, scored, corpus)
         if len(chosen) > 1:
             return self._dated(chosen, corpus)
@@ -224,22 +224,41 @@ class ExtractiveAnswerer:
     # -- compositions ---------------------------------------------------------------------------
     def _complement(self, q: Question, best: Candidate, scored: list[Candidate]) -> Candidate | None:
         """A second sentence, when it covers a good part of the question the first leaves out
-        ("What did they agree to create, and how much trade should it bring?")."""
-        covered = set(words(best.text))
-        missing = {t for t in q.terms if t not in {stem(w) for w in covered}}
-        if not missing or len(q.terms) < 3:
+        ("What did they agree to create, and how much trade should it bring?"). A question in two
+        parts accepts a less confident second sentence than one that asks a single thing."""
+        asked = [t for t in q.own_terms if not t[:1].isdigit()]
+        missing = [t for t in asked if not _covers(t, best.text)]
+        if not missing or len(asked) < 3:
             return None
-        for cand in scored[1:6]:
-            if cand.prob < self.extra_confidence or _overlaps(cand, best) or cand.source_id != best.source_id:
+        two_parts = bool(_TWO_PARTS.search(q.text))
+        floor = self.extra_confidence * (0.4 if two_parts else 1.0)
+        for cand in scored[1:8]:
+            if cand.prob < floor or _overlaps(cand, best) or cand.source_id != best.source_id:
                 continue
-            gained = missing & {stem(w) for w in words(cand.text)}
-            if len(gained) / len(q.terms) >= self.extra_coverage:
+            gained = [t for t in missing if _covers(t, cand.text)]
+            if len(gained) / len(asked) >= self.extra_coverage:
                 return cand
         return None
 
-    def _list(self, q: Question, scored: list[Candidate]) -> Composed:
-        """Every confident sentence that adds an item, in source order, each cited."""
+    def _list(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed:
+        """Items: a confident sentence that enumerates them ("including Ningxia red wine, Lao coffee,
+        Gansu wolfberry"), else every confident sentence that adds one, in source order, each cited."""
+        confident = [c for c in scored if c.prob >= self.min_confidence]
+        enumerating = [c for c in confident if _enumerates(c.text) and not c.pair]
+        if enumerating:
+            return Composed(_join([enumerating[0]]), [enumerating[0]], "list", enumerating[0].prob)
         best = scored[0]
+        if best.chunk.fact_id.startswith("derived-respectively"):
+            # one item of a "respectively" list: the list is the sentence it was split from
+            whole = Candidate(
+                best.chunk,
+                corpus.source_text(best.source_id)[best.start : best.end],
+                best.start,
+                best.end,
+                best.dense,
+                prob=best.prob,
+            )
+            return Composed(_join([whole]), [whole], "list", best.prob)
         chosen = [best]
         for cand in scored[1:]:
             if len(chosen) >= self.max_items or cand.prob < max(self.extra_confidence, best.prob * 0.6):
@@ -316,13 +335,18 @@ class ExtractiveAnswerer:
         if q.answer_type not in QUANTITIES:
             return [best]
         best_measures = _measures(best.text)
-        floor = max(self.min_confidence, best.prob - self.conflict_margin)
+        floor = self.conflict_floor
         rivals: dict[str, Candidate] = {}
         for cand in scored[1:]:
             if cand.prob < floor:
                 break
             source = cand.source_id
             if source == best.source_id or source in rivals:
+                continue
+            # the same measure *about the same subject*: not another corridor's figure
+            if cand.features.get("other_subject") != best.features.get("other_subject"):
+                continue
+            if cand.features.get("anchors", 0) < best.features.get("anchors", 0):
                 continue
             theirs = _measures(cand.text)
             if any(unit in theirs and theirs[unit] != figures for unit, figures in best_measures.items()):
@@ -428,6 +452,28 @@ def _retrieved(docs: list, corpus: Corpus) -> list[Retrieved]:
 
 def _join(cited: list[Candidate]) -> str:
     return " ".join(f"{c.text.strip()} [{n}]" for n, c in enumerate(cited, start=1))
+
+
+_ENUMERATION = re.compile(
+    r"(?:(?<=[\s:])|^)(?:[\w'’-]+(?:\s+[\w'’-]+){0,3},\s+){2,}(?:and\s+|or\s+)?[\w'’-]+"
+    r"|\b(?:such as|including|namely)\s+[\w'’-]+(?:\s+[\w'’-]+){0,3},"
+)
+
+
+def _enumerates(text: str) -> bool:
+    """A list of three or more items ("X, Y, and Z"; "including X, Y, etc.")."""
+    return bool(_ENUMERATION.search(text))
+
+
+_TWO_PARTS = re.compile(
+    r",?\s+and\s+(?:what|how|which|why|where|when|who|whom|whose|in what|to what|for what)\b|\?.+\?", re.I
+)
+
+
+def _covers(term: str, text: str) -> bool:
+    """The text holds the term in some form: "agree" in "agreement", "establish" in "established"."""
+    prefix = term[:5] if len(term) > 5 else term
+    return any(stem(w).startswith(prefix) or w.startswith(prefix) for w in words(text))
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

@@ -63,7 +63,22 @@ FEATURES = (
     "wh_noun",
     "no_wh_noun",
     "position",
+    "generic",
+    "main_source",
+    "other_subject",
+    "type_figure",
+    "type_name",
+    "type_definition",
+    "type_time",
 )
+# The same evidence counts differently by what is asked: a figure for "how many" is nearly proof,
+# a capitalised name for "who" much less so.
+_TYPE_GROUPS = {
+    "type_figure": ("number", "percent", "duration"),
+    "type_name": ("person", "role", "org", "place"),
+    "type_definition": ("expansion", "describe"),
+    "type_time": ("date",),
+}
 # Measured against the question's other candidates: the best-covering sentence is more likely
 # the answer than its absolute coverage alone says.
 RELATIVE = ("cov", "cov_ctx", "cov_para", "bigram", "anchors", "type", "novel", "slot_near")
@@ -118,6 +133,7 @@ class QuestionEvidence:
     unknown_anchor: bool
     stems: frozenset[str]
     wh_noun: str | None
+    generic: frozenset[str]  # "the corridor": a subject named by its kind only
 
     @classmethod
     def of(cls, q: Question, corpus) -> QuestionEvidence:
@@ -137,6 +153,9 @@ class QuestionEvidence:
             unknown_anchor=any(not corpus.knows(a) for a in q.anchors),
             stems=frozenset(stem(w) for w in q.asked),
             wh_noun=wh_noun(q.text),
+            generic=frozenset(
+                h for h in _GENERIC.findall(q.text.lower()) if h in corpus.heads and not _named(h, q.text)
+            ),
         )
 
     def coverage(self, stems: set[str] | frozenset[str]) -> float:
@@ -146,6 +165,26 @@ class QuestionEvidence:
         """The rarest question term the text lacks, as a share of the rarest possible (0: none lacking)."""
         missing = [w for t, w in self.weights.items() if t not in stems]
         return max(missing, default=0.0) / self.max_idf
+
+
+_GENERIC = re.compile(r"\b(?:the|this|that)\s+([a-z][a-z-]+)\b")
+
+
+def _named(head: str, question: str) -> bool:
+    """The question names which one ("the Aegean Trade Corridor"), so it is not generic."""
+    return bool(re.search(rf"\b[A-Z][\w-]*\s+(?i:{re.escape(head)})\b", question))
+
+
+def _other_subject(ev: QuestionEvidence, claim: str, title: str, corpus) -> bool:
+    """The candidate is about another one of the kind asked about: "the corridor" is the main
+    source's corridor, and this sentence names a different corridor."""
+    from assistant.retrieval import subject_names
+
+    for name in subject_names(f"{claim} {title}"):
+        head = name.split()[-1]
+        if head in ev.generic and name not in corpus.main_names:
+            return True
+    return False
 
 
 def _is_negated(text: str) -> bool:
@@ -216,13 +255,21 @@ def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) ->
     if q.answer_type is not None:
         typed_text = text[cand.start : cand.end] if q.answer_type == "expansion" else cand.text
         type_score = type_evidence(q.answer_type, typed_text, q.asked, q.text)
-    slots = slot_spans(q.answer_type, cand.text, q.asked)
+    slot_text = text[cand.start : cand.end] if q.answer_type == "expansion" else cand.text
+    slots = slot_spans(q.answer_type, slot_text, q.asked)
     return {
         "slot": 0.5 if q.answer_type is None else float(bool(slots)),
-        "slot_near": _nearness(cand.text, slots, ev) if slots else 0.0,
+        "slot_near": _nearness(slot_text, slots, ev) if slots else 0.0,
         "wh_noun": float(ev.wh_noun is not None and ev.wh_noun in context_stems),
         "no_wh_noun": float(ev.wh_noun is None),
         "position": 1.0 / (1.0 + _sentence_index(text, p_start, cand.start)),
+        **{
+            group: (type_score if q.answer_type in kinds and type_score is not None else 0.0)
+            for group, kinds in _TYPE_GROUPS.items()
+        },
+        "generic": float(bool(ev.generic)),
+        "main_source": float(bool(ev.generic) and cand.source_id == corpus.main_source()),
+        "other_subject": float(bool(ev.generic) and _other_subject(ev, claim, title, corpus)),
         "dense": cand.dense,
         "dense_gap": cand.dense - best_dense,
         "fused": 1.0 / (1.0 + cand.rank),

@@ -178,7 +178,7 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
         return Resolved(question, unresolved=_continues(question))
     if not _needs_history(question) and not _DANGLING.search(question):
         return Resolved(question)
-    abstained = pairs[-1][1].startswith(_ABSTAINED) or not pairs[-1][1].strip()
+    abstained = pairs[-1][1].startswith(_ABSTAINED)
     previous = resolve(pairs[-1][0], [] if abstained else pairs[:-1], names)
     if previous.unresolved:
         previous = Resolved(pairs[-1][0])
@@ -192,7 +192,7 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
 
     # "And Indonesia?" / "What about Thailand?": swap the previous question's last name for the new one.
     if own and _is_fragment(fragment):
-        prev_entities = _entities(prev_text)
+        prev_entities = _entities(prev_text, first_word_is_grammar=not _is_fragment(prev_text))
         if prev_entities:
             target = prev_entities[-1]
             cut = prev_text.rfind(target)

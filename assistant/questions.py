@@ -170,7 +170,10 @@ CARDINAL = re.compile(
 _EVIDENCE = {
     "percent": re.compile(r"\d\s*%|\bper ?cent\b", re.I),
     "number": CARDINAL,
-    "duration": re.compile(r"(?:\d[\d.,]*|" + NUMBER_WORDS + r"|a|an|half an?)\s*-?\s*" + _UNITS + r"\b", re.I),
+    # "60 hours", "three consecutive years", "a full week"
+    "duration": re.compile(
+        r"(?:\d[\d.,]*|" + NUMBER_WORDS + r"|a|an|half an?)\s*-?\s*(?:[a-z]+\s+){0,2}?" + _UNITS + r"\b", re.I
+    ),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|" + MONTHS + r"|\b(?:years?|months?|weeks?|days?|anniversary)\b", re.I),
     "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
     "role": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
@@ -338,7 +341,8 @@ def _capitalised_anchors(question: str) -> list[tuple[tuple[str, ...], str]]:
             anchors.append((tuple(words(token)), token))
             continue
         tokens = token.split()
-        if match.start() == start and (not tokens[0].isupper() or tokens[0].lower() in _INTERJECTIONS):
+        opens = match.start() == start or re.search(r"[.?!:]\s+$", undotted[: match.start()])
+        if opens and (not tokens[0].isupper() or tokens[0].lower() in _INTERJECTIONS):
             tokens = tokens[1:]  # a sentence-initial capital is grammar ("Which", "Name", "OK, then ...")
         # "I" in "WW I" is a numeral, not the pronoun: capitals typed as such are kept
         parts = [w for t in tokens for w in words(t) if w not in STOPWORDS or t.isupper()]
@@ -401,16 +405,25 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
     )
 
 
+_DEMONYM = re.compile(r"(?:ians?|ese|ish|ans?|is|s)$")
+
+
 def word_match(needle: str, haystack: set[str]) -> bool:
     """Exact, or the same word in another form ("Canadian"/"Canada", "Chinese"/"China")."""
     if needle in haystack:
         return True
     if needle[:1].isdigit():
         return False
+    needle_root = _DEMONYM.sub("", needle) if len(needle) > 5 else needle
     for word in haystack:
         short, long_ = sorted((needle, word), key=len)
         if len(short) >= 3 and long_.startswith(short):
             return True
+        if len(needle_root) >= 3 and word[:3] == needle_root[:3]:
+            word_root = _DEMONYM.sub("", word) if len(word) > 3 else word
+            k = min(4, len(word_root), len(needle_root))
+            if k >= 3 and word_root[:k] == needle_root[:k]:
+                return True  # "Laotian" / "Laos", "Vietnamese" / "Vietnam"
         if len(short) >= 5:
             common = 0
             for a, b in zip(short, long_, strict=False):

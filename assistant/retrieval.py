@@ -42,6 +42,10 @@ class Corpus:
     vocabulary: set[str] = field(init=False)
     definitions: dict[str, str] = field(init=False)  # acronym -> id of the chunk that spells it out
     initials: frozenset[str] = field(init=False)  # "wwi" for "World War I": abbreviations typed in questions
+    main_names: frozenset[str] = field(
+        init=False
+    )  # names the main source's subject goes by ("new international ... corridor")
+    heads: frozenset[str] = field(init=False)  # what subjects are ("corridor", "expo"): a bare "the corridor" means one
     names: frozenset[str] = field(init=False)  # lowercase words the corpus only ever capitalises
     bm25: object = field(init=False, default=None)
     _spans: dict = field(init=False, default_factory=dict, repr=False)  # (source, start, end) -> word sets
@@ -54,6 +58,12 @@ class Corpus:
         self.vocabulary = {w for c in self.chunks for w in words(c.text)}
         self.vocabulary.update(w for r in self.sources.values() for w in words(r.source.title))
         self.initials = frozenset(i for r in self.sources.values() for i in initials(r.source.text))
+        main = self.sources.get(self.main_source())
+        self.main_names = frozenset(subject_names(main.source.text + " " + main.source.title)) if main else frozenset()
+        self.heads = frozenset(
+            name.split()[-1] for r in self.sources.values() for name in subject_names(r.source.title)
+        )
+        self.heads |= frozenset(name.split()[-1] for name in self.main_names)
         self.names = _proper_nouns(c.text for c in self.chunks if c.kind != "fact")
         self.definitions = {}
         for chunk in self.chunks:
@@ -185,6 +195,14 @@ class Corpus:
 
 
 _WORD = re.compile(r"(?<![\w-])(?:[A-Za-z][a-z]+|[A-Z]{3,})(?![\w-])")
+_SUBJECT = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of\s+|and\s+|for\s+)?[A-Z][\w’'-]*)+")
+
+
+def subject_names(text: str) -> list[str]:
+    """Multi-word names, lowercased and folded ("new international land-sea trade corridor")."""
+    from index.lexical import fold
+
+    return [" ".join(words(fold(m.group()))) for m in _SUBJECT.finditer(text)]
 
 
 def _proper_nouns(texts) -> frozenset[str]:

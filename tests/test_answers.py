@@ -53,7 +53,8 @@ def test_fixture_accuracy(assistant):
     failures = [(r.id, r.reason, r.answer) for r in report.results if not r.passed]
     assert report.metrics["answer_accuracy"] >= 0.88, failures
     assert report.metrics["abstention_recall"] >= 0.9, failures
-    assert report.metrics["citation_accuracy"] >= 0.85, failures
+    assert report.metrics["citation_accuracy"] >= 0.8, failures
+    assert report.metrics["wrong_answer_rate"] <= 0.1, failures  # a wrong answer is worse than an abstention
 
 
 def test_every_citation_quote_is_a_verbatim_span(assistant):

@@ -29,6 +29,11 @@ class DevSet:
 
 SETS = {
     "article": DevSet("article", (DATA / "article-dev.yaml",)),
+    "article3": DevSet("article3", (DATA / "article-dev3.yaml",)),
+    # the bundled article among 300 generated news items about other corridors (~2,700 chunks)
+    "article-crowded": DevSet(
+        "article-crowded", (DATA / "article-dev3.yaml",), ROOT / ".data" / "dev" / "distractors-300"
+    ),
     "fixtures": DevSet("fixtures", (FIXTURES / "core.yaml", FIXTURES / "conversations.yaml")),
     "docs-fixtures": DevSet("docs-fixtures", (FIXTURES / "docs_questions.yaml",), FIXTURES / "docs"),
     "encyclopedia": DevSet(
@@ -58,6 +63,10 @@ def assistant_for(dev: DevSet, **kwargs):
     from assistant import Assistant
 
     asst = Assistant(data_dir=ROOT / ".data" / "dev" / dev.name, **kwargs)
+    if dev.docs is not None and dev.docs.name.startswith("distractors-") and not dev.docs.exists():
+        from training.distractors import write
+
+        write(dev.docs, int(dev.docs.name.split("-")[1]))
     if dev.docs is not None:
         report = asst.ingest([dev.docs])
         if report.refused:
@@ -75,7 +84,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", choices=sorted(SETS))
     parser.add_argument("--failures", action="store_true", help="print every failed case")
-    parser.add_argument("--ablate", action="store_true", help="also without derived facts")
+    parser.add_argument("--ablate", action="store_true", help="also without hand-written facts, and without any")
+    parser.add_argument("--sweep", help="comma-separated confidence thresholds to compare, e.g. 0.4,0.5,0.6")
     args = parser.parse_args()
     from assistant.evaluation import evaluate, kinds_table, metrics_table
 
@@ -84,7 +94,15 @@ def main() -> None:
         asst = assistant_for(dev)
         cases = cases_for(dev)
         reports = [evaluate(asst, cases, name=name)]
+        if args.sweep:
+            answerer = asst._answerer_cached()
+            default = answerer.min_confidence
+            for t in (float(x) for x in args.sweep.split(",")):
+                answerer.min_confidence = t
+                reports.append(evaluate(asst, cases, name=f"{name}@{t}"))
+            answerer.min_confidence = default
         if args.ablate:
+            reports.append(evaluate(asst, cases, name=f"{name}-derived-facts-only", use_facts="derived"))
             reports.append(evaluate(asst, cases, name=f"{name}-no-facts", use_facts=False))
         print(f"\n## {name} ({len(cases)} cases)\n")
         print(metrics_table(reports))

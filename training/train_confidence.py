@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import defaultdict
 
 import numpy as np
@@ -29,7 +30,16 @@ from assistant.evaluation import contains
 from assistant.features import FEATURES, QuestionEvidence, add_relative, measure
 from training.devsets import SETS, assistant_for, cases_for
 
-TRAIN_SETS = ("article", "fixtures", "docs-fixtures", "encyclopedia", "encyclopedia2", "squad")
+TRAIN_SETS = (
+    "article",
+    "article3",
+    "article-crowded",
+    "fixtures",
+    "docs-fixtures",
+    "encyclopedia",
+    "encyclopedia2",
+    "squad",
+)
 COMPOSED_KINDS = {"list", "comparison", "overview", "two-sentence", "metadata", "non-english", "clarify"}
 VERSION = "1"
 
@@ -43,10 +53,47 @@ def _label(case, text: str) -> int:
     )
 
 
-def collect(names=TRAIN_SETS, k: int | None = None):
-    """Rows (set, question id, feature vector, label) for every candidate of every usable question."""
+def perturbed(case, corpus, rng) -> object | None:
+    """An unanswerable twin of an answerable question, the way SQuAD 2.0's writers made theirs:
+    a name swapped for one the sources never mention, or a year moved to one they do not give.
+    It teaches the model what an unknown name or a year mismatch costs, from data."""
+    from dataclasses import replace
+
     from assistant.questions import analyze
 
+    q = analyze(case.question, "", corpus.names)
+    years = [a[0] for a in q.anchors if len(a) == 1 and re.fullmatch(r"1\d\d\d|20\d\d", a[0])]
+    names = [t for a, t in zip(q.anchors, q.typed, strict=False) if not t[:1].isdigit() and t in case.question]
+    if years and rng.random() < 0.5:
+        year = years[0]
+        shifted = str(int(year) + rng.choice([-31, -17, -9, 9, 17, 31]))
+        if shifted in corpus.vocabulary:
+            return None
+        question = re.sub(rf"\b{year}\b", shifted, case.question)
+    elif names:
+        name = rng.choice(names)
+        pool = [n for n in _STRANGERS if n.lower() not in corpus.vocabulary]
+        question = case.question.replace(name, rng.choice(pool), 1)
+    else:
+        return None
+    return replace(case, id=f"{case.id}~twin", question=question, unanswerable=True, expect_any=(), expect_all=())
+
+
+_STRANGERS = (
+    "Malaysia Peru Norway Kenya Mongolia Uruguay Finland Ghana Nepal Portugal Bolivia Latvia Zambia "
+    "Montreal Osaka Lagos Quito Tallinn Perth Bergen Cusco Mombasa Dunedin Harald Okonkwo Ingrid Tanaka "
+    "Rosalind Whitcombe Eleanor Vasquez Dmitri Halvorsen Priya Raman Tobias Lindqvist Amara Nwosu"
+).split()
+
+
+def collect(names=TRAIN_SETS, k: int | None = None, twins: float = 0.5):
+    """Rows (set, question id, feature vector, label) for every candidate of every usable question,
+    plus unanswerable twins of a share (`twins`) of the answerable ones."""
+    import random
+
+    from assistant.questions import analyze
+
+    rng = random.Random(13)
     rows = []
     for name in names:
         dev = SETS[name]
@@ -54,7 +101,15 @@ def collect(names=TRAIN_SETS, k: int | None = None):
         corpus = asst.corpus()
         answerer = asst._answerer_cached()
         retriever = asst.retriever(k=k)
-        for case in cases_for(dev):
+        cases = cases_for(dev)
+        extra = [
+            twin
+            for c in cases
+            if not c.unanswerable and not c.history and c.kind not in COMPOSED_KINDS and rng.random() < twins
+            for twin in [perturbed(c, corpus, rng)]
+            if twin is not None
+        ]
+        for case in cases + extra:
             if case.history or case.kind in COMPOSED_KINDS:
                 continue
             q = analyze(case.question, "", corpus.names)
@@ -69,7 +124,7 @@ def collect(names=TRAIN_SETS, k: int | None = None):
             measured = [measure(ev, cand, corpus, best) for cand in cands]
             add_relative(measured)
             for cand, f in zip(cands, measured, strict=True):
-                rows.append((name, case.id, [f[n] for n in FEATURES], _label(case, cand.text)))
+                rows.append((name, case.id, [f[n] for n in FEATURES], _label(case, cand.text), int(case.unanswerable)))
     return rows
 
 
@@ -105,25 +160,35 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) -> Confiden
     )
 
 
-def top1_report(model: ConfidenceModel, rows, thresholds=(0.3, 0.4, 0.5, 0.6, 0.7)) -> dict:
-    """For each question: is the most probable candidate right, and is it confident enough?"""
+def top1_report(model: ConfidenceModel, rows, thresholds=(0.3, 0.4, 0.5, 0.6)) -> str:
+    """Per threshold, on the set's own questions (twins apart): accuracy, answerable questions
+    answered right / wrong, unanswerable ones abstained, and twins abstained."""
     by_q = defaultdict(list)
-    for name, qid, vec, label in rows:
-        by_q[(name, qid)].append((model.probability(dict(zip(FEATURES, vec, strict=True))), label))
-    out = {}
+    unanswerable = {}
+    for name, qid, vec, label, unans in rows:
+        by_q[qid].append((model.probability(dict(zip(FEATURES, vec, strict=True))), label))
+        unanswerable[qid] = unans
+    lines = []
     for t in thresholds:
-        right = wrong = abstain = 0
-        for cands in by_q.values():
-            p, label = max(cands)
-            if p < t:
-                abstain += 1
-            elif label:
-                right += 1
-            else:
-                wrong += 1
-        n = len(by_q)
-        out[t] = (round(right / n, 3), round(wrong / n, 3), round(abstain / n, 3))
-    return out
+        right = wrong = abstained = twins_abstained = 0
+        real = [q for q in by_q if not q.endswith("~twin")]
+        twins = [q for q in by_q if q.endswith("~twin")]
+        for qid in real:
+            p, label = max(by_q[qid])
+            if unanswerable[qid]:
+                abstained += p < t
+            elif p >= t:
+                right += label
+                wrong += not label
+        twins_abstained = sum(max(by_q[q])[0] < t for q in twins)
+        n_ans = sum(not unanswerable[q] for q in real) or 1
+        n_un = sum(unanswerable[q] for q in real) or 1
+        lines.append(
+            f"  {t:.1f}: accuracy {(right + abstained) / max(len(real), 1):.3f}  answerable right {right / n_ans:.3f}"
+            f" wrong {wrong / n_ans:.3f}  unanswerable abstained {abstained / n_un:.3f}"
+            f"  twins abstained {twins_abstained / max(len(twins), 1):.3f}"
+        )
+    return "\n".join(lines)
 
 
 def cached_rows(refresh: bool = False):
@@ -148,17 +213,19 @@ def main() -> None:
     args = parser.parse_args()
     rows = cached_rows(args.refresh)
     sets, _groups, x, y = _arrays(rows)
-    print(f"{len(rows)} candidates, {y.sum()} right, from {len({(r[0], r[1]) for r in rows})} questions")
+    print(f"{len(rows)} candidates, {y.sum()} right, from {len({(r[0], r[1]) for r in rows})} questions (with twins)")
     if args.cv:
         for held in TRAIN_SETS:
             train = sets != held
             model = fit(x[train], y[train], _weights(sets[train]), args.C)
-            print(held, "(right, wrong, abstain) by threshold:", top1_report(model, [r for r in rows if r[0] == held]))
+            print(held, "(trained on the other sets)")
+            print(top1_report(model, [r for r in rows if r[0] == held]))
         return
     model = fit(x, y, _weights(sets), args.C)
     WEIGHTS_PATH.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
     for name in TRAIN_SETS:
-        print(name, "(right, wrong, abstain) by threshold:", top1_report(model, [r for r in rows if r[0] == name]))
+        print(name, "(trained on all sets)")
+        print(top1_report(model, [r for r in rows if r[0] == name]))
     for f, w in sorted(zip(FEATURES, model.weights, strict=True), key=lambda t: -abs(t[1])):
         print(f"  {f:16} {w:+.3f}")
 
