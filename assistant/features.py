@@ -137,7 +137,10 @@ class QuestionEvidence:
 
     @classmethod
     def of(cls, q: Question, corpus) -> QuestionEvidence:
-        weights = {t: corpus.idf(t) for t in q.terms}
+        # a follow-up's own words decide; the earlier question only steers ("Who built the platform
+        # those products come from?" is about building, not about the products again)
+        own_terms = set(q.own_terms)
+        weights = {t: corpus.idf(t) * (1.0 if t in own_terms else 0.3) for t in q.terms}
         own = [t for t in q.own_terms if not t[:1].isdigit()]
         numbers = {w for w in q.asked if w[:1].isdigit()} & set(words(q.text))
         years = {n for n in numbers if _YEAR.fullmatch(n)}

@@ -227,7 +227,8 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
     if asked_for_name:
         ranked = sorted(answered, key=lambda n: -_closeness(n, prev_answer, prev_text))
         person = next((n for n in ranked if _is_person(n)), person)
-        thing = next((n for n in ranked if _is_thing(n)), thing)
+        if thing is None:  # the question's own one thing stays the referent ("his company" -> Osell)
+            thing = next((n for n in ranked if _is_thing(n)), thing)
     acronyms = re.findall(r"\b[A-Z]{2,}\b", f"{prev_text} {prev_answer}")
     if acronyms and re.search(r"\bstands? for\b|\babbreviat|\bacronym\b|\bshort for\b", question, re.I):
         thing = acronyms[-1]  # "What does it stand for?" asks about the abbreviation just named

@@ -91,3 +91,36 @@ def test_ablation_compares_retrievers(assistant, tmp_path):
     assert result.exit_code == 0
     for variant in ("| dense |", "| bm25 |", "| hybrid |", "| hybrid-no-facts |"):
         assert variant in result.output
+
+
+def test_wrong_answers_and_false_abstentions_are_counted_apart():
+    from assistant.evaluation import CaseResult, metrics_for
+
+    def result(passed, abstained, unanswerable=False, kind="fact"):
+        return CaseResult("x", "q", passed, "", "", abstained, unanswerable, None, None, 1.0, kind=kind)
+
+    results = [
+        result(True, False),  # right
+        result(False, False),  # wrong answer
+        result(False, True),  # false abstention
+        result(True, False, kind="list"),
+        result(True, True, unanswerable=True, kind="unanswerable"),
+        result(False, False, unanswerable=True, kind="unanswerable"),  # answered the unanswerable
+    ]
+    m = metrics_for(results, k=5)
+    assert m["answerable_accuracy"] == 0.5  # 2 of 4 answerable
+    assert m["wrong_answer_rate"] == 0.25  # 1 of 4 answerable answered wrongly
+    assert m["false_abstention_rate"] == 0.25
+    assert m["abstention_recall"] == 0.5
+    assert (m["kind:fact"], m["kind:fact:cases"], m["kind:list"]) == (round(1 / 3, 4), 3, 1.0)
+
+
+def test_yes_no_and_whole_word_matching():
+    from assistant.evaluation import Case, contains, judge
+    from assistant.types import Answer
+
+    assert contains("Thailand's share is 6%.", "6%") and not contains("It was 16%.", "6%")
+    assert not contains("Keep your eyes open", "yes")
+    case = Case("c", "Was it held in Nanning?", expect_start="Yes", expect_any=("Nanning",))
+    assert judge(case, Answer("q", "Yes. It was held in Nanning. [1]", False))[0]
+    assert not judge(case, Answer("q", "No. It was held in Nanning. [1]", False))[0]

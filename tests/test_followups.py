@@ -62,3 +62,43 @@ def test_conversation_fixtures(assistant):
     report = evaluate(assistant, load_cases(FIXTURES / "conversations.yaml"))
     failures = [(r.id, r.reason, r.answer) for r in report.results if not r.passed]
     assert report.metrics["answer_accuracy"] >= 0.85, failures
+
+
+def test_a_follow_up_with_nothing_to_follow_asks_back(assistant):
+    ans = assistant.ask("And Indonesia?")
+    assert ans.abstained and ans.kind == "clarify" and ans.citations == []
+    assert "Indonesia" in ans.text and "complete question" in ans.text
+
+
+def test_who_said_that_reads_the_previous_answer(assistant):
+    first = assistant.ask("Without what would the cooperation not have been possible?")
+    assert "ILSTC" in first.text or "Land-sea Trade Corridor" in first.text
+    who = assistant.ask(
+        "Who said that?", history=[("Without what would the cooperation not have been possible?", first.text)]
+    )
+    assert not who.abstained and "Feng Jianfeng" in who.text
+
+
+def test_it_refers_to_what_the_previous_answer_named():
+    history = [
+        (
+            "Which is the only Chinese province linked to ASEAN countries by both land and sea?",
+            "Chongqing is the operation and organization center of ILSTC, while Guangxi is the only province in "
+            "China connected with ASEAN countries by land and sea. [1]",
+        )
+    ]
+    assert resolve("Which of its ports is the key exit?", history).query == "Which of Guangxi’s ports is the key exit?"
+
+
+def test_what_does_it_stand_for_takes_the_abbreviation_just_named():
+    history = [("Where was Chongqing a guest of honor?", "Chongqing served as a guest of honor at the 22nd CIFIT. [1]")]
+    assert resolve("What does it stand for?", history).query == "What does CIFIT stand for?"
+
+
+def test_no_stale_context_after_an_abstention():
+    history = [
+        ("Who founded Osell?", "Feng Jianfeng is the founder and chairman of Osell. [1]"),
+        ("How many exhibitors came to the expo?", "I can't find that in the knowledge base."),
+    ]
+    resolved = resolve("What did he sign?", history)
+    assert "Feng" not in resolved.query and "Feng" not in resolved.context

@@ -1,0 +1,121 @@
+"""Answers composed from what the sources say: comparisons, yes/no, lists, summaries, source
+metadata, and abstentions that show related passages. Every part stays a verbatim, cited quote."""
+
+import re
+
+import pytest
+
+from assistant import Assistant
+
+ARTICLE = "ilstc-chongqing-asean"
+
+
+def assert_grounded(asst, ans):
+    """Every [n] has a citation and every citation is a verbatim span; every number is quoted."""
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", ans.text)} == {c.n for c in ans.citations}
+    quotes = " ".join(c.quote for c in ans.citations)
+    for c in ans.citations:
+        assert asst.source_text(c.source)[c.start : c.end] == c.quote
+    for number in re.findall(r"\d[\d,]*(?:\.\d+)?", re.sub(r"\[\d+\]|\d{4}-\d\d-\d\d", "", ans.text)):
+        assert number in quotes, (number, ans.text)
+
+
+def test_a_superlative_names_the_winner_and_cites_every_figure(assistant):
+    ans = assistant.ask("Which country accounts for the largest share of the corridor's trade value?")
+    assert ans.kind == "comparison" and ans.text.startswith("Vietnam, with 62%")
+    assert "Indonesia 12%" in ans.text and "Thailand 6%" in ans.text
+    assert_grounded(assistant, ans)
+
+
+def test_the_smallest_is_the_other_end(assistant):
+    ans = assistant.ask("Whose share of the channel's trade value is smallest?")
+    assert ans.kind == "comparison" and ans.text.startswith("Thailand, with 6%")
+
+
+def test_a_sentence_that_says_the_superlative_answers_it_directly(assistant):
+    ans = assistant.ask("Who is Chongqing's largest trading partner?")
+    assert ans.kind == "sentence" and "ASEAN" in ans.text
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        ("Was the 19th CAEXPO held in Nanning?", "Yes."),
+        ("Was the ILSTC's 2021 development index below 100?", "No."),
+        ("Did Chongqing's trade with ASEAN shrink in the first half of the year?", "No."),
+    ],
+)
+def test_yes_no_starts_with_the_verdict_then_the_evidence(assistant, question, verdict):
+    ans = assistant.ask(question)
+    assert ans.kind == "yes-no" and ans.text.startswith(verdict), ans.text
+    assert_grounded(assistant, ans)
+
+
+def test_yes_no_without_evidence_says_the_sources_do_not_say(assistant):
+    ans = assistant.ask("Did Osell open an office in Peru?")
+    assert ans.abstained and ans.text.startswith("The sources don't say.")
+
+
+def test_a_list_question_gets_every_item(assistant):
+    ans = assistant.ask("Which corridor products were on show in Chongqing's exhibition hall at CAEXPO?")
+    for item in ("Ningxia red wine", "Lao coffee", "Gansu wolfberry"):
+        assert item in ans.text
+    assert_grounded(assistant, ans)
+
+
+def test_a_summary_of_the_article_is_its_opening(assistant):
+    ans = assistant.ask("Can you summarize this article for me?")
+    assert ans.kind == "overview" and len(ans.citations) >= 2
+    starts = [c.start for c in ans.citations]
+    assert starts == sorted(starts)  # in source order
+    assert_grounded(assistant, ans)
+
+
+def test_source_metadata_is_answered_from_the_sources(assistant):
+    when = assistant.ask("When was this article published?")
+    assert when.kind == "metadata" and "2022-09-16" in when.text and "iChongqing" in when.text
+    listing = assistant.ask("Which sources do you have?")
+    assert "1 source" in listing.text and "Chongqing Plays Key Role" in listing.text
+    assert_grounded(assistant, listing)
+
+
+def test_an_abstention_names_the_missing_name_as_typed_and_shows_related_passages(assistant):
+    ans = assistant.ask("what share of the corridor's trade comes from malaysia?")
+    assert ans.abstained and ans.kind == "abstain" and ans.citations == []
+    assert "“malaysia”" in ans.text  # exactly as the user typed it
+    assert ans.related and all(c.source == ARTICLE for c in ans.related)
+    assert not re.search(r"\[\d+\]", ans.text)  # related passages are not cited as an answer
+
+
+def test_confidence_is_a_probability(assistant):
+    answered = assistant.ask("Who founded Osell?")
+    refused = assistant.ask("What is the capital of France?")
+    assert 0.45 <= answered.confidence <= 1 and not answered.abstained
+    assert refused.abstained and 0 <= refused.confidence < 0.45
+
+
+def test_a_question_in_another_language_gets_a_notice_not_a_guess(assistant):
+    for question, language in [
+        ("¿Qué porcentaje del valor comercial del corredor corresponde a Vietnam?", "Spanish"),
+        ("今年1至6月，重庆与东盟的进出口总额是多少？", "Chinese"),
+        ("Dans quelle ville s'est tenue la 19e China-ASEAN Expo ?", "French"),
+    ]:
+        ans = assistant.ask(question)
+        assert ans.abstained and ans.kind == "language" and ans.citations == []
+        assert "English" in ans.text and language in ans.text
+
+
+def test_names_typed_without_accents_or_as_abbreviations_are_found(tmp_path):
+    doc = tmp_path / "khans.md"
+    doc.write_text(
+        "---\ntitle: Khans and wars\n---\n\n"
+        "Möngke Khan died in 1259 during the siege of Diaoyu Fortress near Chongqing.\n\n"
+        "During World War I the Skoda works in Plzeň produced heavy siege howitzers for the army.\n",
+        encoding="utf-8",
+    )
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([doc])
+    died = asst.ask("When did Mongke Khan die?")
+    assert not died.abstained and "1259" in died.text
+    made = asst.ask("What did the Skoda works in Plzen produce in WW I?")
+    assert not made.abstained and "howitzers" in made.text

@@ -1,0 +1,80 @@
+"""Facts derived automatically from every source: each statement is built from its sentence's own
+words, keeps that sentence as its verbatim quote, and is dropped when it cannot be checked."""
+
+import re
+
+from assistant import Assistant
+from index.derive import derive_facts
+from knowledge import Source, builtin_sources
+
+
+def source(text: str, published: str = "2024-05-01") -> Source:
+    return Source(id="doc", title="Doc", text=text, published=published, origin="user")
+
+
+def statements(text: str, kind: str) -> list[str]:
+    return [f.statement for f in derive_facts(source(text)) if f.extra["derived"] == kind]
+
+
+def test_a_respectively_list_becomes_one_statement_per_item():
+    text = "Goods from Chile, Peru, and Kenya account for 41%, 23%, and 9% of the line's trade value, respectively."
+    assert statements(text, "respectively") == [
+        "Goods from Chile account for 41% of the line's trade value.",
+        "Goods from Peru account for 23% of the line's trade value.",
+        "Goods from Kenya account for 9% of the line's trade value.",
+    ]
+
+
+def test_a_list_whose_and_could_belong_to_a_name_is_not_split():
+    text = "The Triple Bridge and the National and University Library were completed in 1932 and 1941 respectively."
+    assert statements(text, "respectively") == []
+
+
+def test_an_apposition_gives_a_role():
+    text = "“We grew,” said Amina Yusuf, director of the Mombasa Port Authority, on Monday."
+    assert statements(text, "role") == ["Amina Yusuf is the director of the Mombasa Port Authority."]
+
+
+def test_an_organisation_before_a_comma_is_no_person():
+    assert statements("The Port Authority, one of the largest employers, grew.", "role") == []
+
+
+def test_an_acronym_after_its_expansion():
+    text = "The Sahel Logistics Corridor (SLC) opened in 2019. The SLC links ports (see below)."
+    assert statements(text, "acronym") == ["SLC stands for Sahel Logistics Corridor."]
+
+
+def test_words_in_brackets_that_do_not_abbreviate_are_not_acronyms():
+    assert statements("Trade with the United Kingdom (UAE) grew.", "acronym") == []
+
+
+def test_every_derived_fact_of_the_bundled_article_is_checkable():
+    (article,) = builtin_sources()
+    facts = derive_facts(article)
+    kinds = {f.extra["derived"] for f in facts}
+    assert kinds == {"respectively", "role", "acronym"}
+    for fact in facts:
+        assert fact.quote in article.text  # verbatim
+        for token in re.findall(r"\d[\d,.]*\d|\d|[A-Z][\w'’-]*", fact.statement):
+            assert token in fact.quote, (fact.statement, token)
+        assert fact.as_of == article.published
+
+
+def test_an_ingested_document_is_answered_from_its_derived_facts(tmp_path):
+    doc = tmp_path / "sahel.md"
+    doc.write_text(
+        "---\ntitle: Sahel corridor review\npublished: 2024-03-02\n---\n\n"
+        "The Sahel Logistics Corridor (SLC) links Dakar and Bamako by rail.\n\n"
+        "Data shows that goods from Senegal, Mali, and Niger account for 48%, 31%, and 11% of the value "
+        "carried on the SLC, respectively.\n",
+        encoding="utf-8",
+    )
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([doc])
+    ans = asst.ask("What share of the value carried on the SLC comes from Mali?")
+    assert not ans.abstained and "31%" in ans.text and "48%" not in ans.text, ans.text
+    (citation,) = ans.citations
+    assert asst.source_text(citation.source)[citation.start : citation.end] == citation.quote
+    assert "respectively" in citation.quote  # the quote is the whole sentence the fact came from
+    expanded = asst.ask("What does SLC stand for?")
+    assert "Sahel Logistics Corridor" in expanded.text
