@@ -316,7 +316,7 @@ class ExtractiveAnswerer:
             return None  # a tie: nothing to name
         word = "smallest" if smallest else "largest"
         others = ", ".join(f"{name} {lab}" for name, _, lab, _ in ordered[1:])
-        cited = list({id(c): c for *_, c in ordered}.values())
+        cited = list({(c.source_id, c.start, c.end): c for *_, c in ordered}.values())  # one per quoted span
         marks = " ".join(f"[{i}]" for i in range(1, len(cited) + 1))
         text = f"{winner}, with {label}: the {word} of the figures the sources give ({others}). {marks}"
         return Composed(text, cited, "comparison", min(c.prob for c in cited))

@@ -54,12 +54,13 @@ def _assistant(**kwargs):
 
 def _print_answer(ans) -> None:
     _echo(ans.text)
-    if ans.citations:
-        click.echo("\nSources:")
-        for c in ans.citations:
-            meta = ", ".join(x for x in (c.publisher, c.published) if x)
-            _echo(f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
-            _echo(f"      “{c.quote}”")
+    for heading, citations in (("Sources", ans.citations), ("Related passages (not an answer)", ans.related)):
+        if citations:
+            click.echo(f"\n{heading}:")
+            for c in citations:
+                meta = ", ".join(x for x in (c.publisher, c.published) if x)
+                _echo(f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
+                _echo(f"      “{c.quote}”")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
