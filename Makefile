@@ -8,7 +8,7 @@ TORCH := torch==2.13.0
 CHROMIUM ?= /usr/bin/chromium
 SERVE_ARGS ?=  # e.g. make run SERVE_ARGS='--port 7861 --allow-upload'
 
-.PHONY: run test install install-dev browser index lint format bench eval lock clean
+.PHONY: run test install install-dev browser index lint format bench eval dev-eval train lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,14 @@ test: install-dev browser
 
 eval: install
 	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/core.yaml --ablate
+
+# The development question sets in training/ (each indexed with its documents under .data/dev/).
+dev-eval: install-dev
+	$(BIN)/python -m training.devsets article article3 encyclopedia encyclopedia2 squad
+
+# Refit the answerer's confidence model (assistant/confidence.json) on the development sets.
+train: install-dev
+	$(BIN)/python -m training.train_confidence --refresh
 
 # Cold start, warm latency and ingestion against their floors, then synthetic indexes of 10k and 100k chunks.
 bench: install

@@ -168,8 +168,8 @@ class ExtractiveAnswerer:
         for cand in cands:
             cand.features = measure(ev, cand, corpus, best_dense)
         add_relative([c.features for c in cands])
-        for cand in cands:
-            cand.prob = self.model.probability(cand.features)
+        for cand, prob in zip(cands, self.model.probabilities([c.features for c in cands]), strict=True):
+            cand.prob = float(prob)
         cands.sort(key=lambda c: (-c.prob, c.chunk.kind != "fact", c.pair, c.start))
         return cands
 
@@ -280,7 +280,7 @@ class ExtractiveAnswerer:
             lead = corpus.lead_sentences(source_id, 3)
             if lead:
                 cited = [_lead_candidate(corpus, source_id, s, e) for s, e in lead]
-                return Composed(_join(cited), cited, "overview", 0.0)
+                return Composed(_join(cited), cited, "overview", scored[0].prob if scored else 0.0)
         confident = [c for c in scored if c.prob >= self.extra_confidence and not c.pair]
         if not confident:
             return None
@@ -369,14 +369,14 @@ class ExtractiveAnswerer:
         listing = re.search(r"\b(?:sources|documents|articles|texts|files)\b", q.text, re.I)
         if listing or len(records) > 1 and not docs:
             shown = records[:10]
-            cands = [_lead_candidate(corpus, r.source.id, *corpus.lead_sentences(r.source.id, 1)[0]) for r in shown]
+            cands = [_opening(corpus, r.source.id) for r in shown]
             parts = [f"“{r.source.title}” ({_describe(r.source)}) [{i}]" for i, r in enumerate(shown, start=1)]
             more = f" and {len(records) - len(shown)} more" if len(records) > len(shown) else ""
             head = f"The knowledge base has {len(records)} source{'s' if len(records) != 1 else ''}: "
             text = head + "; ".join(parts) + more + "."
         else:
             record = corpus.sources[docs[0].metadata["chunk"].source_id] if docs else records[0]
-            cands = [_lead_candidate(corpus, record.source.id, *corpus.lead_sentences(record.source.id, 1)[0])]
+            cands = [_opening(corpus, record.source.id)]
             text = f"“{record.source.title}” ({_describe(record.source)}). [1]"
             if re.search(r"\b(?:wrote|author|authored)\b", q.text, re.I):
                 text = f"The source does not name its author. {text}"
@@ -494,6 +494,17 @@ def _lead_candidate(corpus: Corpus, source_id: str, start: int, end: int) -> Can
     )
     chunk = replace(chunk, as_of=rec.source.published)
     return Candidate(chunk, corpus.source_text(source_id)[start:end], start, end, 0.0)
+
+
+def _opening(corpus: Corpus, source_id: str) -> Candidate:
+    """A source's first sentence (or first line), to cite the source itself by."""
+    lead = corpus.lead_sentences(source_id, 1)
+    if lead:
+        return _lead_candidate(corpus, source_id, *lead[0])
+    text = corpus.source_text(source_id)
+    first = text.split("\n", 1)[0]
+    start = len(first) - len(first.lstrip())
+    return _lead_candidate(corpus, source_id, start, len(first.rstrip()))
 
 
 def _says_superlative(q: Question, cand: Candidate) -> bool:

@@ -39,6 +39,16 @@ class ConfidenceModel:
         z = self.logit(values)
         return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
 
+    def probabilities(self, rows: list[dict[str, float]]) -> list[float]:
+        """`probability` for many candidates at once (one matrix product)."""
+        import numpy as np
+
+        if not rows:
+            return []
+        x = np.array([[row.get(name, 0.0) for name in self.features] for row in rows], dtype=float)
+        z = self.bias + ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights)
+        return list(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
+
     def to_dict(self) -> dict:
         return {
             "version": self.version,

@@ -70,6 +70,7 @@ FEATURES = (
     "type_name",
     "type_definition",
     "type_time",
+    "figure_unanchored",
 )
 # The same evidence counts differently by what is asked: a figure for "how many" is nearly proof,
 # a capitalised name for "who" much less so.
@@ -225,21 +226,27 @@ def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) ->
     claim = cand.text
     if cand.chunk.kind == "fact":  # a fact's claim is its statement plus the span it was derived from
         claim = f"{cand.text} {text[cand.chunk.start : cand.chunk.end]}"
-    tokens = words(claim)
+        tokens = corpus.text_tokens(claim)
+    else:
+        tokens = corpus.span_tokens(cand.source_id, cand.start, cand.end)
     sentence = set(tokens)
     sentence_stems = {stem(w) for w in sentence}
     p_start, p_end = corpus.paragraph_bounds(cand.source_id, cand.start, cand.end)
-    before = text[max(p_start, cand.start - 300) : cand.start]
+    before_start = max(p_start, cand.start - 300)
     title_words = corpus.title_words(cand.source_id)
-    context_words = sentence | set(words(before)) | title_words
+    context_words = sentence | corpus.span_words(cand.source_id, before_start, cand.start) | title_words
     paragraph_words = corpus.span_words(cand.source_id, p_start, p_end) | title_words | sentence
     context_stems = {stem(w) for w in context_words}
     paragraph_stems = corpus.span_stems(cand.source_id, p_start, p_end) | {stem(w) for w in title_words}
 
     in_sentence = in_paragraph = 0
     if q.anchors:
-        sentence_initials = initials(claim)
-        paragraph_initials = corpus.span_initials(cand.source_id, p_start, p_end) | initials(title)
+        sentence_initials = (
+            initials(claim) if cand.chunk.kind == "fact" else corpus.span_initials(cand.source_id, cand.start, cand.end)
+        )
+        paragraph_initials = corpus.span_initials(cand.source_id, p_start, p_end) | corpus.title_initials(
+            cand.source_id
+        )
         for anchor in q.anchors:
             if anchor_found(anchor, sentence, sentence_initials):
                 in_sentence += 1
@@ -270,6 +277,10 @@ def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) ->
             group: (type_score if q.answer_type in kinds and type_score is not None else 0.0)
             for group, kinds in _TYPE_GROUPS.items()
         },
+        # a figure is about what its sentence names: "What share comes from Laos?" is not answered
+        # by a sentence giving Thailand's share, however close the rest is
+        "figure_unanchored": float(q.answer_type in ("number", "percent") and bool(q.anchors))
+        * (1.0 - in_sentence / n_anchors),
         "generic": float(bool(ev.generic)),
         "main_source": float(bool(ev.generic) and cand.source_id == corpus.main_source()),
         "other_subject": float(bool(ev.generic) and _other_subject(ev, claim, title, corpus)),
@@ -300,5 +311,5 @@ def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) ->
         "fact": float(cand.chunk.kind == "fact"),
         "pair": float(cand.pair),
         "caption": float(cand.chunk.kind == "caption"),
-        "negation": float(ev.negated != _is_negated(claim)),
+        "negation": float(ev.negated != (bool(_NEGATION & sentence) or bool(_NEGATION_SUFFIX.search(claim)))),
     }

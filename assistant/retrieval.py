@@ -134,6 +134,28 @@ class Corpus:
             got = self._spans[key] = (found, frozenset(stem(w) for w in found), frozenset(initials(span)))
         return got
 
+    def span_tokens(self, source_id: str, start: int, end: int) -> tuple[str, ...]:
+        """The words of a span in order (cached: the same sentences are measured question after question)."""
+        key = ("tokens", source_id, start, end)
+        got = self._spans.get(key)
+        if got is None:
+            got = self._spans[key] = tuple(words(self.source_text(source_id)[start:end]))
+        return got
+
+    def text_tokens(self, text: str) -> tuple[str, ...]:
+        got = self._spans.get(text)
+        if got is None:
+            got = self._spans[text] = tuple(words(text))
+        return got
+
+    def title_initials(self, source_id: str) -> frozenset[str]:
+        key = ("title-initials", source_id)
+        got = self._spans.get(key)
+        if got is None:
+            rec = self.sources.get(source_id)
+            got = self._spans[key] = frozenset(initials(rec.source.title)) if rec else frozenset()
+        return got
+
     def span_words(self, source_id: str, start: int, end: int) -> frozenset[str]:
         return self._span(source_id, start, end)[0]
 

@@ -53,13 +53,24 @@ def words(text: str) -> list[str]:
         tok = tok.lower()
         if tok[:1].isdigit():
             out.append(normalize_number(tok))
+        elif tok.endswith(("'s", "’s")):
+            out.append(tok[:-2])
         else:
-            out.append(re.sub(r"['’]s$", "", tok))
+            out.append(tok)
     return out
 
 
+_STEMS: dict[str, str] = {}
+
+
 def stem(word: str) -> str:
-    return word if word[:1].isdigit() else _stemmer().stemWord(word)
+    """Snowball stem, memoised: the same few thousand words are stemmed over and over."""
+    got = _STEMS.get(word)
+    if got is None:
+        got = word if word[:1].isdigit() else _stemmer().stemWord(word)
+        if len(_STEMS) < 200_000:
+            _STEMS[word] = got
+    return got
 
 
 def tokenize(text: str) -> list[str]:
