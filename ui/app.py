@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import CorridorError
 from ui import render
-from ui.assets import CSS, JS
+from ui.assets import CSS, JS, PAGE_CSS
 from ui.conversations import ConversationStore, export_markdown, new_conversation
 from ui.feedback import FeedbackLog
 from ui.security import MAX_BODY, MAX_FILE_BYTES, MAX_FILES
@@ -65,6 +65,10 @@ SOURCES_DESCRIPTION = (
     "Every indexed source, newest first: id, title, published, url, publisher, "
     "origin (builtin or user) and chunks. No parameters."
 )
+
+# What the browser remembers after "New chat": gradio's BrowserState never stores a falsy value, so
+# "" would leave the previous conversation's id there and a reload would bring that one back.
+FRESH = "new"
 
 Turn = dict  # {"question": str, "answer": dict | None (render.answer_summary), "error": str, "vote": str}
 Update = tuple[str, list[dict], str, list[Turn]]  # (question box, chat messages, sources panel, turns)
@@ -511,7 +515,7 @@ def _layout(gr, app, page: _Page) -> None:
         return (
             t,
             conv["id"] if t else "",
-            conv["id"] if t else "",
+            conv["id"] if t else FRESH,
             chat_messages(t),
             render.sources_panel(t),
             gr.Radio(choices=page.conversation_choices(user), value=conv["id"] if t else None),
@@ -622,7 +626,7 @@ def page_assets() -> dict:
     return {
         "css": CSS,
         "theme": theme(),
-        "head": f"<script>{JS}</script>",
+        "head": f"<style>{PAGE_CSS}</style><script>{JS}</script>",
         "footer_links": ["api"],  # no "built with", no developer settings: they are not for end users
     }
 
