@@ -110,9 +110,13 @@ def wait_reply(page, n: int) -> str:
     return bots.nth(n - 1).locator(".answer-text, .refusal").first.inner_text()
 
 
-def wait_saved(page, n_turns: int) -> None:
+def wait_saved(page, first_question: str, n_turns: int) -> None:
+    """Wait until the page's conversation (the one selected in the list; earlier tests saved others
+    with the same first question) is saved with `n_turns` turns."""
+    label = json.dumps(f"{first_question[:40]}")
     page.wait_for_function(
-        f"() => [...document.querySelectorAll('#conversations label')].some(l => l.innerText.includes('({n_turns})'))",
+        f"() => [...document.querySelectorAll('#conversations label')].some(l => l.querySelector('input:checked')"
+        f" && l.innerText.includes({label}) && l.innerText.includes('({n_turns})'))",
         timeout=TIMEOUT_MS,
     )
 
@@ -196,7 +200,7 @@ def test_refused_question_stays_in_the_box(page, assistant):
 @pytest.mark.browser
 def test_conversation_survives_a_reload_and_is_exported(page, chromium, server, tmp_path):
     answer = ask(page, VIETNAM, 1)
-    wait_saved(page, 1)
+    wait_saved(page, VIETNAM, 1)
     page.reload(wait_until="load")
     page.wait_for_function(
         "() => document.querySelectorAll('#chat [data-testid=bot]').length === 1", timeout=TIMEOUT_MS
@@ -220,6 +224,18 @@ def test_conversation_survives_a_reload_and_is_exported(page, chromium, server, 
     page.wait_for_function(
         "() => !document.querySelector('#conversations').innerText.includes('Vietnam share')", timeout=TIMEOUT_MS
     )
+    # "New chat" is remembered too: a reload after it does not bring back an earlier conversation.
+    ask(page, "Who founded Osell?", 1)
+    wait_saved(page, "Who founded Osell?", 1)
+    page.click("#new-chat")
+    page.wait_for_function("() => !document.querySelector('#chat [data-testid=bot]')", timeout=TIMEOUT_MS)
+    page.reload(wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "() => document.querySelector('#conversations').innerText.includes('Who founded Osell?')", timeout=TIMEOUT_MS
+    )  # the page has loaded its conversations ...
+    assert page.locator("#chat [data-testid='bot']").count() == 0  # ... and shows the new, empty one
+    assert "1 source: iChongqing" in page.inner_text("#chat")
 
 
 @pytest.mark.browser
