@@ -18,6 +18,28 @@ from urllib.parse import urlsplit
 
 ABSTAIN_LABEL = "Not in the sources"
 RELATED_LABEL = "Related passages, not an answer"
+# Replies that are not answers, by `Answer.kind`: (badge, what the sources panel says). An abstention
+# is a finding about the sources; a clarify or language notice means nothing was looked up yet,
+# so it is told apart (and is not a warning).
+NOTICES = {
+    "abstain": (
+        ABSTAIN_LABEL,
+        "The knowledge base does not answer this question, so nothing is cited. "
+        "Try naming a place, company or figure the corridor sources cover.",
+    ),
+    "clarify": (
+        "Needs a complete question",
+        "Nothing was looked up: this reads like a follow-up, but there is no earlier question in this "
+        "conversation to follow. Ask it as a complete question.",
+    ),
+    "language": (
+        "English only",
+        "Nothing was looked up: questions are answered in English only for now. Ask it in English.",
+    ),
+}
+LOW_CONFIDENCE = 0.65  # below this a quoted answer says to check its quote (answers start at 0.5)
+UNSURE_NOTE = "Not sure this answers your question: check the quote."
+OVERVIEW_NOTE = "An overview: sentences quoted from the source, in its order."
 MAX_ECHO_CHARS = 400  # a question longer than this is echoed shortened in its bubble
 MAX_CONTEXT_CHARS = 600  # passage shown around a quote in the sources panel
 MAX_VIEWER_CHARS = 200_000  # "open full source" shows at most this much around the quote
@@ -81,6 +103,26 @@ def answer_summary(answer) -> dict:
     }
 
 
+def reply_kind(answer: dict) -> str:
+    """What a reply is: "abstain", "clarify" or "language" when it is not an answer, else the
+    answer's kind ("sentence", "list", ...). An abstention from before `kind` existed is "abstain"."""
+    kind = answer.get("kind") or "sentence"
+    if answer.get("abstained"):
+        return kind if kind in ("clarify", "language") else "abstain"
+    return kind
+
+
+def answer_note(answer: dict) -> str:
+    """A short line under an answer: check the quote when the answer is unsure, or what an
+    overview is. Confidence applies to quoted answers only (an overview of a document has none)."""
+    kind = reply_kind(answer)
+    if kind in ("sentence", "list", "yes-no") and 0 < answer.get("confidence", 0) < LOW_CONFIDENCE:
+        return UNSURE_NOTE
+    if kind == "overview":
+        return OVERVIEW_NOTE
+    return ""
+
+
 def _meta(c: dict) -> str:
     return " · ".join(esc(x) for x in (c.get("publisher"), c.get("published")) if x)
 
@@ -108,15 +150,34 @@ def linked_text(turn: int, text: str, citations: list[dict]) -> str:
     return _MARKER.sub(link, esc(text))
 
 
+_ITEM_END = re.compile(r"(?<=\])\s+(?=\S)")
+
+
+def answer_body(turn: int, text: str, answer: dict) -> str:
+    """The answer text, linked; a list answer ("A. [1] B. [2]") as a bulleted list of its items."""
+    cites = answer.get("citations", [])
+    if reply_kind(answer) == "list" and answer.get("grounding", "extractive") == "extractive":
+        items = [i for i in _ITEM_END.split(text.strip()) if i]
+        if len(items) > 1:
+            return (
+                '<ul class="answer-list">' + "".join(f"<li>{linked_text(turn, i, cites)}</li>" for i in items) + "</ul>"
+            )
+    return linked_text(turn, text, cites)
+
+
 def answer_bubble(turn: int, answer: dict, text: str | None = None) -> str:
     """An answer (or a prefix of it, while it streams) as shown in the chat, with its own sources
     (shown under it on narrow screens), related passages when it abstained, and a copy button."""
     final = text is None
-    body = linked_text(turn, answer["text"] if final else text, answer.get("citations", []))
-    parts = [f'<div class="answer turn-{turn}">']
-    if answer.get("abstained"):
-        parts.append(f'<span class="abstain-badge">{ABSTAIN_LABEL}</span><br>')
+    body = answer_body(turn, answer["text"] if final else text, answer)
+    kind = reply_kind(answer)
+    parts = [f'<div class="answer turn-{turn} kind-{kind}">']
+    if kind in NOTICES:
+        badge = "abstain-badge" if kind == "abstain" else "info-badge"
+        parts.append(f'<span class="{badge}">{NOTICES[kind][0]}</span><br>')
     parts.append(f'<div class="answer-text">{body}</div>')
+    if final and answer_note(answer):
+        parts.append(f'<p class="answer-note">{answer_note(answer)}</p>')
     if final:
         cites = answer.get("citations", [])
         if cites:
@@ -226,12 +287,10 @@ def turn_section(turn: int, question: str, answer: dict | None, error: str, acti
     head = f'<p class="turn-question">For: {label}</p>'
     if answer is None:
         body = f'<div class="notice notice-refusal"><strong>Question not asked</strong>{esc(error)}.</div>'
-    elif answer.get("abstained"):
-        body = (
-            f'<div class="notice notice-abstain"><strong>{ABSTAIN_LABEL}</strong>'
-            "The knowledge base does not answer this question, so nothing is cited. "
-            "Try naming a place, company or figure the corridor sources cover.</div>"
-        )
+    elif reply_kind(answer) in NOTICES:
+        kind = reply_kind(answer)
+        label, explanation = NOTICES[kind]
+        body = f'<div class="notice notice-{kind}"><strong>{label}</strong>{explanation}</div>'
         related = answer.get("related", [])
         if related:
             cards = "".join(source_card(c, f"rel-{turn}", numbered=False) for c in related)
@@ -324,4 +383,5 @@ def source_viewer(info, text: str, start: int, end: int) -> str:
 
 def status_line(kind: str, message: str) -> str:
     """A one-line notice under the upload and remove controls (kind: ok, error, info)."""
-    return f'<p class="status status-{kind}" role="status">{esc(message)}</p>'
+    text = re.sub(r"`([^`\n]+)`", r"<code>\1</code>", esc(message))  # `corridor ingest FILE` as code
+    return f'<p class="status status-{kind}" role="status">{text}</p>'
