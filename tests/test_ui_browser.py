@@ -238,46 +238,115 @@ def test_conversation_survives_a_reload_and_is_exported(page, chromium, server, 
     assert "1 source: iChongqing" in page.inner_text("#chat")
 
 
+SMALL_TARGETS_JS = """() => [...document.querySelectorAll(
+    'button, a.cite, summary, [role=tab], input[type=radio], input[type=checkbox], input[type=number], input[type=range]'
+    )].filter(e => {
+      const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+      if (!r.width || !r.height || e.offsetParent === null || s.visibility === 'hidden') return false;
+      if (e.matches('[type=radio], [type=checkbox]')) return e.closest('label').getBoundingClientRect().height < 44;  // the label is the target
+      return e.matches('a.cite') ? (r.height < 24 || r.width < 24) : (r.height < 44 || r.width < 44);
+    }).map(e => { const t = e.matches('[type=radio], [type=checkbox]') ? e.closest('label') : e, r = t.getBoundingClientRect();
+                  return [t.innerText || t.getAttribute('aria-label'), Math.round(r.width), Math.round(r.height)]; })"""
+
+
+def check_view(page, name: str) -> float:
+    """Every visible text at least 4.5:1 and every tap target at least 44 px (an inline [n] 24 px, WCAG 2.5.8)
+    in what the page shows now; returns the smallest contrast."""
+    texts = page.evaluate(CONTRAST_JS)
+    assert texts, f"no text measured in {name}"
+    low = [t for t in texts if t["ratio"] < 4.5]
+    assert not low, f"text below 4.5:1 in {name}: {low[:8]}"
+    small = page.evaluate(SMALL_TARGETS_JS)
+    assert not small, f"tap targets under 44 px in {name}: {small[:8]}"
+    return min(t["ratio"] for t in texts)
+
+
+def inside_viewport(page, selector: str) -> bool:
+    box, view = page.locator(selector).bounding_box(), page.viewport_size
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= view["height"]
+        and box["x"] >= 0
+        and (box["x"] + box["width"] <= view["width"])
+    )
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize(
     ("viewport", "scheme"), [(DESKTOP, "light"), (DESKTOP, "dark"), (PHONE, "light"), (PHONE, "dark")]
 )
 def test_layout_contrast_and_tap_targets(chromium, server, artifacts, viewport, scheme):
+    phone = viewport is PHONE
+    name = f"{'phone' if phone else 'desktop'}-{scheme}"
     page = open_page(chromium, server, viewport, scheme)
     try:
         page.click("#new-chat")
-        ask(page, VIETNAM, 1)
-        ask(page, MALAYSIA, 2)
-        ask(page, "", 3)
-        phone = viewport is PHONE
-        name = f"{'phone' if phone else 'desktop'}-{scheme}"
+        assert "Nothing was looked up" not in page.inner_text("#chat")
+        ask(page, "And what about Laos?", 1)  # a question back (info notice), not an abstention
+        assert page.locator("#chat .info-badge").inner_text() == "Needs a complete question"
+        ask(page, VIETNAM, 2)
+        if phone:  # the answer's sources are right under it, not below a fixed-height box
+            assert inside_viewport(page, "#chat .turn-1 details.answer-sources summary"), "sources below the fold"
+        ask(page, MALAYSIA, 3)
+        ask(page, "", 4)
+        assert page.locator("#chat .abstain-badge").count() == 1 and page.locator("#chat .info-badge").count() == 1
         if phone:
-            page.locator("#chat details.answer-sources summary").first.click()
-            page.locator("#chat a.cite").first.click()
-            page.wait_for_selector("#bubble-src-0-1.flash", timeout=5000)
+            page.locator("#chat .turn-1 details.answer-sources summary").click()
+            page.locator("#chat .turn-1 a.cite").first.click()
+            page.wait_for_selector("#bubble-src-1-1.flash", timeout=5000)
+            in_view = """() => { const r = document.querySelector('#bubble-src-1-1 mark').getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth; }"""
+            page.wait_for_function(in_view, timeout=5000)  # the quote is scrolled into view
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no horizontal scroll
             box = page.locator("#question").bounding_box()
-            assert box["width"] >= PHONE["width"] - 24, box  # full width (page padding aside)
-            assert page.locator("#question button.submit-button").bounding_box()["x"] > box["x"]  # send inside it
+            assert box["width"] >= PHONE["width"] - 24, box  # full width (8 px page padding aside)
+            send = page.locator("#question button.submit-button").bounding_box()
+            assert box["x"] < send["x"] and send["x"] + send["width"] <= box["x"] + box["width"], (box, send)  # inside
+            assert inside_viewport(page, "#question")  # the whole input, send button included, without scrolling
             assert page.locator("#sources-col").is_hidden()
+            header, new_chat = (
+                page.locator("#corridor-header h1").bounding_box(),
+                page.locator("#new-chat").bounding_box(),
+            )
+            assert new_chat["y"] < header["y"] + header["height"] and header["y"] < new_chat["y"] + new_chat["height"]
+            assert new_chat["y"] + new_chat["height"] < 100  # "New chat" in the header, on the header's line
+            toggle = page.locator("button[aria-label='Toggle Sidebar']").bounding_box()
+            assert toggle["x"] + toggle["width"] <= header["x"], (toggle, header)  # the sidebar toggle covers nothing
         page.screenshot(path=str(artifacts / f"{name}.png"), full_page=False)
-        low = [t for t in page.evaluate(CONTRAST_JS) if t["ratio"] < 4.5]
-        assert not low, f"text below 4.5:1 in {name}: {low[:8]}"
-        small = page.evaluate(
-            """() => [...document.querySelectorAll('button, a.cite, summary, [role=tab]')].filter(e => {
-                 const r = e.getBoundingClientRect(); return r.width && r.height && e.offsetParent !== null
-                   && (e.matches('a.cite') ? (r.height < 24 || r.width < 24) : (r.height < 44 || r.width < 44)); }).map(e => [e.innerText || e.getAttribute('aria-label'), e.getBoundingClientRect().width, e.getBoundingClientRect().height])"""
-        )
+        question_width = page.locator("#question").bounding_box()["width"]
+        smallest = [check_view(page, name)]
         sizes = page.evaluate(
             """() => ['#question button.submit-button', '#new-chat', "#chat button[aria-label='Like']"].map(s => {
                  const r = document.querySelector(s).getBoundingClientRect(); return [s, Math.round(r.width), Math.round(r.height)]; })"""
         )
-        print(name, "tap targets:", sizes, "smallest contrast:", min(t["ratio"] for t in page.evaluate(CONTRAST_JS)))
         assert all(w >= 44 and h >= 44 for _, w, h in sizes), sizes
-        assert not small, f"tap targets under 44 px in {name}: {small[:8]}"
         label = page.evaluate("document.querySelector('#question textarea').getAttribute('aria-label')")
         assert label == "Your question about the corridor"
         assert page.locator("#sources .sources[aria-live=polite]").count() == 1
+
+        page.click("button[aria-label='Toggle Sidebar']")  # conversations and settings
+        page.locator("#conversations").wait_for(state="visible", timeout=TIMEOUT_MS)
+        page.wait_for_timeout(500)  # the sidebar slides in
+        page.screenshot(path=str(artifacts / f"{name}-sidebar.png"), full_page=False)
+        smallest.append(check_view(page, f"{name} sidebar"))
+        page.click("button[aria-label='Toggle Sidebar']")
+        page.wait_for_timeout(500)
+
+        page.get_by_role("tab", name="Sources").click()
+        page.locator("#sources-list table").wait_for(timeout=TIMEOUT_MS)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.screenshot(path=str(artifacts / f"{name}-sources.png"), full_page=True)
+        smallest.append(check_view(page, f"{name} sources tab"))
+        print(
+            name,
+            "tap targets:",
+            sizes,
+            "question box width:",
+            question_width,
+            "smallest contrast:",
+            min(smallest),
+        )
     finally:
         page.close()
 

@@ -24,6 +24,9 @@ footer, footer a, footer button { color: var(--c-subdued) !important; }
 #corridor-header p { margin: 2px 0 0; color: var(--c-subdued); font-size: 1rem; }
 #header-row { align-items: center; }
 #new-chat { min-height: 44px; max-width: 160px; }
+#conversations label { min-height: 44px; }
+#k-setting input[type="number"], #k-setting input[type="range"] { min-height: 44px; }
+#k-setting .tab-like-container { height: auto; }
 button, [role="tab"], input[type="checkbox"] + span, label.selectable { min-height: 44px; }
 button { min-width: 44px; }
 #chat { height: calc(100vh - 290px) !important; min-height: 380px; }
