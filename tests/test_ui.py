@@ -85,6 +85,7 @@ def test_each_answer_keeps_its_own_sources_in_the_panel(assistant):
     assert "62%" in panel.split('id="turn-src-1"')[0] and "Osell" in panel.split('id="turn-src-1"')[1]
     bubble = render.answer_bubble(1, turns[1]["answer"])
     assert 'id="bubble-src-1-1"' in bubble and "<details" in bubble  # under the answer on narrow screens
+    assert '<button type="button" class="open-source of-src-1-1">' in bubble  # opens what the panel's card opens
 
 
 def test_follow_up_passes_the_conversation_as_history(assistant):

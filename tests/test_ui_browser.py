@@ -121,6 +121,13 @@ def wait_saved(page, first_question: str, n_turns: int) -> None:
     )
 
 
+def wait_text(page, selector: str, text: str) -> None:
+    page.wait_for_function(
+        f"() => (document.querySelector({json.dumps(selector)}) || {{}}).innerText?.includes({json.dumps(text)})",
+        timeout=TIMEOUT_MS,
+    )
+
+
 def feedback_lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
@@ -128,7 +135,7 @@ def feedback_lines(path: Path) -> list[dict]:
 @pytest.mark.browser
 def test_answer_sources_citation_link_copy_and_vote(page, assistant, artifacts, feedback_path):
     assert page.locator("h1").inner_text() == "Corridor Assistant"
-    assert "1 source: iChongqing, 2022-09-16" in page.inner_text("#chat")  # the empty state says what is indexed
+    wait_text(page, "#chat", "1 source: iChongqing, 2022-09-16")  # the empty state says what is indexed
     first = ask(page, VIETNAM, 1)
     assert "62%" in first and "[1]" in first
     card = page.locator("#src-0-1")
@@ -249,9 +256,14 @@ SMALL_TARGETS_JS = """() => [...document.querySelectorAll(
                   return [t.innerText || t.getAttribute('aria-label'), Math.round(r.width), Math.round(r.height)]; })"""
 
 
+SETTLED_JS = """() => Promise.all(document.getAnimations()
+    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished.catch(() => null)))"""
+
+
 def check_view(page, name: str) -> float:
     """Every visible text at least 4.5:1 and every tap target at least 44 px (an inline [n] 24 px, WCAG 2.5.8)
     in what the page shows now; returns the smallest contrast."""
+    page.evaluate(SETTLED_JS)  # colours mid-transition (a theme switch, a flashed card) are not what stays
     texts = page.evaluate(CONTRAST_JS)
     assert texts, f"no text measured in {name}"
     low = [t for t in texts if t["ratio"] < 4.5]
@@ -324,6 +336,24 @@ def test_layout_contrast_and_tap_targets(chromium, server, artifacts, viewport, 
         label = page.evaluate("document.querySelector('#question textarea').getAttribute('aria-label')")
         assert label == "Your question about the corridor"
         assert page.locator("#sources .sources[aria-live=polite]").count() == 1
+
+        # "Open full source": from the panel on a desktop, from the card under the answer on a phone
+        if not phone:
+            page.locator("#chat .turn-1 a.cite").first.click()  # the panel shows that answer's sources again
+            page.wait_for_selector("#src-1-1.flash", timeout=5000)
+        page.locator("#bubble-src-1-1 .open-source" if phone else "#src-1-1 .open-source").click()
+        page.locator("#viewer #viewer-mark").wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            """() => { const r = document.querySelector('#viewer-mark').getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= innerHeight; }""",
+            timeout=5000,
+        )  # scrolled to the quote
+        assert "62%" in page.inner_text("#viewer-mark") and "Osell" in page.inner_text("#viewer")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.screenshot(path=str(artifacts / f"{name}-full-source.png"), full_page=False)
+        smallest.append(check_view(page, f"{name} full source"))
+        page.click("#close-viewer")
+        page.wait_for_selector("#viewer-box", state="hidden", timeout=TIMEOUT_MS)
 
         page.click("button[aria-label='Toggle Sidebar']")  # conversations and settings
         page.locator("#conversations").wait_for(state="visible", timeout=TIMEOUT_MS)
@@ -402,7 +432,7 @@ def test_upload_markdown_and_pdf_ask_remove_and_refuse(chromium, admin_server, t
     page = open_page(chromium, url)
     try:
         page.get_by_role("tab", name="Sources").click()
-        assert "1 source: iChongqing" in page.inner_text("#sources-list")
+        wait_text(page, "#sources-list", "1 source: iChongqing")  # once the page has loaded its sources
         page.set_input_files("#upload input[type=file]", [str(md), str(pdf), str(bad)])
         page.wait_for_function(
             "() => document.querySelector('#upload-status').innerText.includes('added')", timeout=TIMEOUT_MS * 2
@@ -411,7 +441,12 @@ def test_upload_markdown_and_pdf_ask_remove_and_refuse(chromium, admin_server, t
         assert "2 added or updated" in status and "Refused: empty.txt" in status
         listing = page.inner_text("#sources-list")
         assert "3 sources, newest 2024-03-01" in listing and "Tea trains" in listing
-        page.screenshot(path=str(artifacts / "desktop-light-sources.png"))
+        page.screenshot(path=str(artifacts / "desktop-light-upload.png"))
+        check_view(page, "upload status, light")  # the ok and error status lines, in both themes
+        page.evaluate("document.body.classList.add('dark')")  # what ?__theme=dark sets
+        check_view(page, "upload status, dark")
+        page.screenshot(path=str(artifacts / "desktop-dark-upload.png"))
+        page.evaluate("document.body.classList.remove('dark')")
 
         page.get_by_role("tab", name="Chat").click()
         page.click("#new-chat")
@@ -440,7 +475,7 @@ def test_upload_is_refused_without_admin(chromium, server):
     page = open_page(chromium, server)
     try:
         page.get_by_role("tab", name="Sources").click()
-        assert "1 source: iChongqing" in page.inner_text("#sources-list")
+        wait_text(page, "#sources-list", "1 source: iChongqing")  # once the page has loaded its sources
         assert "Adding documents from the browser is off" in page.inner_text("#manage-note")
         assert page.locator("#upload input[type=file]").count() == 0
         status = page.evaluate(

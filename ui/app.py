@@ -445,7 +445,7 @@ def _layout(gr, app, page: _Page) -> None:
                         render_markdown=False,  # questions and sources are text: escaped, never markup
                         sanitize_html=True,
                         feedback_options=("Like", "Dislike"),
-                        placeholder=render.placeholder([]),
+                        placeholder=render.placeholder(None),  # the page load fills in what is indexed
                         examples=[{"text": q} for q in EXAMPLES],
                     )
                     textbox = gr.Textbox(

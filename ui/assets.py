@@ -166,10 +166,12 @@ JS = r"""
       if (await copy(text)) { button.textContent = "Copied"; setTimeout(() => (button.textContent = "Copy with sources"), 2000); }
       return;
     }
-    const open = event.target.closest(".open-source");
+    let open = event.target.closest(".open-source");
     if (open) {
+      const of = [...open.classList].find((c) => c.startsWith("of-"));  // a card under an answer: the panel's twin
+      if (of) open = document.querySelector("#" + CSS.escape(of.slice(3)) + " .open-source");
       const box = document.querySelector("#viewer-request textarea, #viewer-request input");
-      if (!box) return;
+      if (!box || !open || !open.dataset.source) return;
       box.value = JSON.stringify({source: open.dataset.source, start: +open.dataset.start, end: +open.dataset.end, t: Date.now()});
       box.dispatchEvent(new Event("input", {bubbles: true}));
       box.dispatchEvent(new Event("change", {bubbles: true}));

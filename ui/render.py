@@ -181,7 +181,7 @@ def answer_bubble(turn: int, answer: dict, text: str | None = None) -> str:
     if final:
         cites = answer.get("citations", [])
         if cites:
-            cards = "".join(source_card(c, f"bubble-src-{turn}", with_viewer=False) for c in cites)
+            cards = "".join(source_card(c, f"bubble-src-{turn}", viewer_of=f"src-{turn}-{c.get('n')}") for c in cites)
             parts.append(
                 f'<details class="answer-sources"><summary>Sources ({len(cites)})</summary><ol>{cards}</ol></details>'
             )
@@ -242,9 +242,12 @@ def highlight(c: dict, limit: int = MAX_CONTEXT_CHARS) -> str:
     return f"{esc(unmark(before))}<mark>{esc(unmark(quote))}</mark>{esc(unmark(after))}"
 
 
-def source_card(c: dict, prefix: str, *, with_viewer: bool = True, numbered: bool = True) -> str:
+def source_card(c: dict, prefix: str, *, with_viewer: bool = True, numbered: bool = True, viewer_of: str = "") -> str:
     """One source as a card: number, title (linked when it has a web address), publisher and
-    date, the passage with the quote highlighted, and "Open full source" in the panel."""
+    date, the passage with the quote highlighted, and "Open full source".
+
+    The chat's sanitizer drops `data-*`, so a card under an answer (`viewer_of`, the id of the same
+    card in the sources panel) names that card in a class and the page script reads the panel's button."""
     n = int(c.get("n", 0) or 0)
     title = esc(c.get("title") or c.get("source", ""))
     url = safe_url(c.get("url", ""))
@@ -253,7 +256,10 @@ def source_card(c: dict, prefix: str, *, with_viewer: bool = True, numbered: boo
     meta = _meta(c)
     number = f'<span class="source-n">[{n}]</span> ' if numbered else ""
     viewer = ""
-    if with_viewer and c.get("source") and int(c.get("end", -1)) >= 0:
+    viewable = bool(c.get("source")) and int(c.get("end", -1)) >= 0
+    if viewable and viewer_of:
+        viewer = f'<button type="button" class="open-source of-{esc(viewer_of)}">Open full source</button>'
+    elif viewable and with_viewer:
         viewer = (
             f'<button type="button" class="open-source" data-source="{esc(c["source"])}" '
             f'data-start="{int(c.get("start", -1))}" data-end="{int(c.get("end", -1))}">Open full source</button>'
@@ -327,11 +333,10 @@ def corpus_line(sources: list) -> str:
     return f"{len(sources)} sources" + (f", newest {max(dates)}" if dates else "")
 
 
-def placeholder(sources: list) -> str:
-    return (
-        "<strong>Ask about the corridor</strong><br>Every answer cites the sources it comes from.<br>"
-        f'<span class="corpus-line">{esc(corpus_line(sources))}</span>'
-    )
+def placeholder(sources: list | None) -> str:
+    """The empty chat: what to do, and what is indexed (`None`: not known yet, while the page loads)."""
+    line = "" if sources is None else f'<br><span class="corpus-line">{esc(corpus_line(sources))}</span>'
+    return f"<strong>Ask about the corridor</strong><br>Every answer cites the sources it comes from.{line}"
 
 
 def sources_table(sources: list) -> str:
