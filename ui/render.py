@@ -150,14 +150,15 @@ def linked_text(turn: int, text: str, citations: list[dict]) -> str:
     return _MARKER.sub(link, esc(text))
 
 
-_ITEM_END = re.compile(r"(?<=\])\s+(?=\S)")
+_ITEM_END = re.compile(r"(\[\d{1,3}\])\s+(?=\S)")  # a marker ends a list item: "A. [1] B. [2]"
 
 
 def answer_body(turn: int, text: str, answer: dict) -> str:
     """The answer text, linked; a list answer ("A. [1] B. [2]") as a bulleted list of its items."""
     cites = answer.get("citations", [])
     if reply_kind(answer) == "list" and answer.get("grounding", "extractive") == "extractive":
-        items = [i for i in _ITEM_END.split(text.strip()) if i]
+        parts = _ITEM_END.split(text.strip())  # text, marker, text, marker, ..., the rest
+        items = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)] + [parts[-1]]
         if len(items) > 1:
             return (
                 '<ul class="answer-list">' + "".join(f"<li>{linked_text(turn, i, cites)}</li>" for i in items) + "</ul>"
