@@ -16,7 +16,17 @@ import pytest
 
 from assistant.types import Answer, Citation
 from ui import render
-from ui.app import EXAMPLES, ServeOptions, add_documents, answer_dict, build_app, history, record_vote, respond
+from ui.app import (
+    EXAMPLES,
+    ServeOptions,
+    add_documents,
+    answer_dict,
+    build_app,
+    history,
+    record_vote,
+    respond,
+    save_conversation,
+)
 from ui.conversations import ConversationStore, export_markdown, new_conversation
 from ui.feedback import FeedbackLog
 from ui.render import answer_summary, question_bubble, safe_url, sources_panel
@@ -358,6 +368,19 @@ def test_conversations_are_saved_per_user_renamed_and_deleted(assistant, tmp_pat
         assert store.load("alice", bad) is None and store.delete("alice", bad) is False
     assert store.delete("alice", conv["id"]) and store.list("alice") == []
     assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "conversations").rglob("*"))
+
+
+def test_saving_never_overwrites_a_conversation_with_other_turns(tmp_path):
+    store = ConversationStore(tmp_path / "conversations")
+    turn = lambda q: {"question": q, "answer": {"text": f"About {q}."}, "error": ""}  # noqa: E731
+    first = save_conversation(store, None, "", [turn("a")], {"k": 6})
+    grown = save_conversation(store, None, first["id"], [turn("a"), {**turn("b"), "vote": "up"}], {"k": 6})
+    assert grown["id"] == first["id"] and len(store.load(None, first["id"])["turns"]) == 2  # it continues
+    # a page whose conversation was swapped under it (restored while a question was on its way)
+    other = save_conversation(store, None, first["id"], [turn("c")], {"k": 6})
+    assert other["id"] != first["id"] and [t["question"] for t in store.load(None, first["id"])["turns"]] == ["a", "b"]
+    assert save_conversation(store, None, "0123456789abcdef", [turn("d")], {})["id"] != "0123456789abcdef"
+    assert len(store.list(None)) == 3
 
 
 def test_a_damaged_conversation_file_is_skipped(tmp_path):

@@ -83,6 +83,7 @@ def open_page(chromium, url, viewport=DESKTOP, scheme="light"):
     page.emulate_media(color_scheme=scheme)
     page.goto(url + ("?__theme=dark" if scheme == "dark" else "?__theme=light"), wait_until="load")
     page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+    page.wait_for_selector("#new-chat:not([disabled])", timeout=TIMEOUT_MS)  # the page load has restored its state
     return page
 
 
@@ -108,6 +109,17 @@ def wait_reply(page, n: int) -> str:
         f"() => document.querySelectorAll('#chat .copy-answer, #chat .refusal').length >= {n}", timeout=TIMEOUT_MS
     )
     return bots.nth(n - 1).locator(".answer-text, .refusal").first.inner_text()
+
+
+def wait_chat_settled(page) -> None:
+    """After an answer, gradio scrolls the chat to its end once more (300 ms later): wait for that
+    before scrolling it elsewhere (a citation), or it would be undone."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('#chat *')].filter(e => e.scrollHeight > e.clientHeight + 1
+              && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+            .every(e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2)""",
+        timeout=TIMEOUT_MS,
+    )
 
 
 def wait_saved(page, first_question: str, n_turns: int) -> None:
@@ -304,6 +316,7 @@ def test_layout_contrast_and_tap_targets(chromium, server, artifacts, viewport, 
         ask(page, "", 4)
         assert page.locator("#chat .abstain-badge").count() == 1 and page.locator("#chat .info-badge").count() == 1
         if phone:
+            wait_chat_settled(page)
             page.locator("#chat .turn-1 details.answer-sources summary").click()
             page.locator("#chat .turn-1 a.cite").first.click()
             page.wait_for_selector("#bubble-src-1-1.flash", timeout=5000)
