@@ -98,18 +98,25 @@ def test_serve_builds_its_index_with_a_progress_line_and_answers(tmp_path):
 
 @pytest.mark.slow
 def test_warm_make_run_is_as_fast_as_serve_alone(assistant, shared_data_dir):
-    """`make run` is one process: no separate `corridor index` loading the model first."""
+    """`make run` is one process: no separate `corridor index` loading the model first. Each is
+    started twice, alternately, on a free port (the machine may be busy: the best of each is compared)."""
     if not (ROOT / ".venv" / ".installed").exists():
         pytest.fail("make run needs the project's .venv (make install)")
-    port = _free_port()
-    serve_proc, _, serve_s, _ = _start(["--port", str(port)], shared_data_dir)
-    _stop(serve_proc)
-    env = {"CORRIDOR_DATA_DIR": str(shared_data_dir)}
-    make = ["make", "-s", "run"]
-    make_proc, _, make_s, _ = _start([], shared_data_dir, env, command=make)
-    _stop(make_proc)
-    print(f"warm start to 'running at': corridor serve {serve_s:.2f} s, make run {make_s:.2f} s")
-    assert make_s <= 1.2 * serve_s + 0.5, (serve_s, make_s)
+
+    def started(command, env=None) -> float:
+        proc, url, seconds, _ = _start([] if command else ["--port", str(_free_port())], shared_data_dir, env, command)
+        try:
+            assert requests.get(url + "/", timeout=10).status_code == 200
+        finally:
+            _stop(proc)
+        return seconds
+
+    serve_s, make_s = [], []
+    for _ in range(2):
+        serve_s.append(started(None))
+        make_s.append(started(["make", "-s", "run"], {"SERVE_ARGS": f"--port {_free_port()}"}))
+    print(f"warm start to 'running at': corridor serve {serve_s} s, make run {make_s} s")
+    assert min(make_s) <= 1.2 * min(serve_s), (serve_s, make_s)
 
 
 # -- the request guard, over real HTTP -------------------------------------------------------------

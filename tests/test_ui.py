@@ -16,7 +16,17 @@ import pytest
 
 from assistant.types import Answer, Citation
 from ui import render
-from ui.app import EXAMPLES, ServeOptions, add_documents, answer_dict, build_app, history, record_vote, respond
+from ui.app import (
+    EXAMPLES,
+    ServeOptions,
+    add_documents,
+    answer_dict,
+    build_app,
+    history,
+    record_vote,
+    respond,
+    save_conversation,
+)
 from ui.conversations import ConversationStore, export_markdown, new_conversation
 from ui.feedback import FeedbackLog
 from ui.render import answer_summary, question_bubble, safe_url, sources_panel
@@ -85,6 +95,7 @@ def test_each_answer_keeps_its_own_sources_in_the_panel(assistant):
     assert "62%" in panel.split('id="turn-src-1"')[0] and "Osell" in panel.split('id="turn-src-1"')[1]
     bubble = render.answer_bubble(1, turns[1]["answer"])
     assert 'id="bubble-src-1-1"' in bubble and "<details" in bubble  # under the answer on narrow screens
+    assert '<button type="button" class="open-source of-src-1-1">' in bubble  # opens what the panel's card opens
 
 
 def test_follow_up_passes_the_conversation_as_history(assistant):
@@ -224,6 +235,68 @@ def test_abstained_answer_has_a_distinct_notice_and_no_sources(assistant):
     assert "abstain-badge" not in grounded[-1]["content"] and "notice" not in grounded_panel
 
 
+def test_a_follow_up_with_nothing_to_follow_is_a_question_back_not_an_abstention(assistant):
+    _, messages, panel, turns = chat(assistant, "And what about Laos?")[-1]
+    reply = messages[-1]["content"]
+    assert turns[0]["answer"]["kind"] == "clarify" and "What would you like to know about Laos?" in reply
+    assert 'class="info-badge">Needs a complete question</span>' in reply
+    assert "abstain-badge" not in reply and "refusal" not in reply and "went wrong" not in reply
+    assert "notice-clarify" in panel and "notice-abstain" not in panel and "Nothing was looked up" in panel
+
+
+def test_a_question_in_another_language_gets_the_english_only_notice(assistant):
+    """The real assistant, end to end: a notice, never "something went wrong"."""
+    _, messages, panel, turns = chat(assistant, "¿Cuántos puertos tiene el corredor?")[-1]
+    reply = messages[-1]["content"]
+    assert turns[0]["answer"] is not None, turns[0].get("error")
+    assert turns[0]["answer"]["kind"] == "language" and "Spanish" in reply
+    assert 'class="info-badge">English only</span>' in reply and "abstain-badge" not in reply
+    assert "notice-language" in panel and "notice-abstain" not in panel
+
+
+@pytest.mark.parametrize(("kind", "badge"), [("clarify", "Needs a complete question"), ("language", "English only")])
+def test_notices_are_told_apart_from_abstentions(kind, badge):
+    summary = answer_summary(Answer("q", "Please ask it in English.", True, [], kind=kind))
+    bubble, panel = render.answer_bubble(0, summary), sources_panel([{"question": "q", "answer": summary}])
+    assert f'class="info-badge">{badge}</span>' in bubble and render.ABSTAIN_LABEL not in bubble
+    assert f"notice-{kind}" in panel and render.ABSTAIN_LABEL not in panel
+    old = answer_summary(
+        SimpleNamespace(text="I can't find that.", abstained=True, citations=[])
+    )  # saved before `kind`
+    assert render.reply_kind(old) == "abstain" and render.ABSTAIN_LABEL in render.answer_bubble(0, old)
+
+
+@pytest.mark.parametrize(
+    ("kind", "confidence", "note"),
+    [
+        ("sentence", 0.55, render.UNSURE_NOTE),
+        ("yes-no", 0.6, render.UNSURE_NOTE),
+        ("sentence", 0.9, ""),
+        ("comparison", 0.14, ""),  # a comparison's confidence is its weakest figure's: no verdict on the answer
+        ("overview", 0.0, render.OVERVIEW_NOTE),
+        ("metadata", 1.0, ""),
+    ],
+)
+def test_an_unsure_answer_says_to_check_its_quote(kind, confidence, note):
+    summary = answer_summary(Answer("q", "Ports. [1]", False, [citation(1)], confidence=confidence, kind=kind))
+    bubble = render.answer_bubble(0, summary)
+    notes = re.findall(r'<p class="answer-note">(.*?)</p>', bubble)
+    assert notes == ([note] if note else [])
+    assert f"kind-{kind}" in bubble and "badge" not in bubble
+
+
+def test_a_list_answer_is_a_bulleted_list_of_its_cited_items():
+    text = "Osell signed an agreement. [1] Longcheng will be set up in Laos. [2] Liu Wei spoke. [3]"
+    summary = answer_summary(Answer("q", text, False, [citation(1), citation(2), citation(3)], kind="list"))
+    bubble = render.answer_bubble(2, summary)
+    items = re.findall(r"<li>(.*?)</li>", bubble.split('<ul class="answer-list">')[1].split("</ul>")[0])
+    assert len(items) == 3 and items[1].startswith("Longcheng will be set up in Laos.")
+    assert all(f'href="#src-2-{n}"' in item for n, item in enumerate(items, 1))
+    assert render.copy_text(summary).splitlines()[0] == text  # copied as the plain sentence it is
+    single = answer_summary(Answer("q", "Only one. [1]", False, [citation(1)], kind="list"))
+    assert "answer-list" not in render.answer_bubble(0, single)
+
+
 @pytest.mark.parametrize("question", ["", "   ", None])
 def test_empty_question_is_refused_politely(assistant, question):
     _, messages, panel, turns = chat(assistant, question)[-1]
@@ -295,6 +368,19 @@ def test_conversations_are_saved_per_user_renamed_and_deleted(assistant, tmp_pat
         assert store.load("alice", bad) is None and store.delete("alice", bad) is False
     assert store.delete("alice", conv["id"]) and store.list("alice") == []
     assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "conversations").rglob("*"))
+
+
+def test_saving_never_overwrites_a_conversation_with_other_turns(tmp_path):
+    store = ConversationStore(tmp_path / "conversations")
+    turn = lambda q: {"question": q, "answer": {"text": f"About {q}."}, "error": ""}  # noqa: E731
+    first = save_conversation(store, None, "", [turn("a")], {"k": 6})
+    grown = save_conversation(store, None, first["id"], [turn("a"), {**turn("b"), "vote": "up"}], {"k": 6})
+    assert grown["id"] == first["id"] and len(store.load(None, first["id"])["turns"]) == 2  # it continues
+    # a page whose conversation was swapped under it (restored while a question was on its way)
+    other = save_conversation(store, None, first["id"], [turn("c")], {"k": 6})
+    assert other["id"] != first["id"] and [t["question"] for t in store.load(None, first["id"])["turns"]] == ["a", "b"]
+    assert save_conversation(store, None, "0123456789abcdef", [turn("d")], {})["id"] != "0123456789abcdef"
+    assert len(store.list(None)) == 3
 
 
 def test_a_damaged_conversation_file_is_skipped(tmp_path):

@@ -83,6 +83,7 @@ def open_page(chromium, url, viewport=DESKTOP, scheme="light"):
     page.emulate_media(color_scheme=scheme)
     page.goto(url + ("?__theme=dark" if scheme == "dark" else "?__theme=light"), wait_until="load")
     page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+    page.wait_for_selector("#new-chat:not([disabled])", timeout=TIMEOUT_MS)  # the page load has restored its state
     return page
 
 
@@ -110,9 +111,31 @@ def wait_reply(page, n: int) -> str:
     return bots.nth(n - 1).locator(".answer-text, .refusal").first.inner_text()
 
 
-def wait_saved(page, n_turns: int) -> None:
+def wait_chat_settled(page) -> None:
+    """After an answer, gradio scrolls the chat to its end once more (300 ms later): wait for that
+    before scrolling it elsewhere (a citation), or it would be undone."""
     page.wait_for_function(
-        f"() => [...document.querySelectorAll('#conversations label')].some(l => l.innerText.includes('({n_turns})'))",
+        """() => [...document.querySelectorAll('#chat *')].filter(e => e.scrollHeight > e.clientHeight + 1
+              && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+            .every(e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2)""",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def wait_saved(page, first_question: str, n_turns: int) -> None:
+    """Wait until the page's conversation (the one selected in the list; earlier tests saved others
+    with the same first question) is saved with `n_turns` turns."""
+    label = json.dumps(f"{first_question[:40]}")
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('#conversations label')].some(l => l.querySelector('input:checked')"
+        f" && l.innerText.includes({label}) && l.innerText.includes('({n_turns})'))",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def wait_text(page, selector: str, text: str) -> None:
+    page.wait_for_function(
+        f"() => (document.querySelector({json.dumps(selector)}) || {{}}).innerText?.includes({json.dumps(text)})",
         timeout=TIMEOUT_MS,
     )
 
@@ -124,7 +147,7 @@ def feedback_lines(path: Path) -> list[dict]:
 @pytest.mark.browser
 def test_answer_sources_citation_link_copy_and_vote(page, assistant, artifacts, feedback_path):
     assert page.locator("h1").inner_text() == "Corridor Assistant"
-    assert "1 source: iChongqing, 2022-09-16" in page.inner_text("#chat")  # the empty state says what is indexed
+    wait_text(page, "#chat", "1 source: iChongqing, 2022-09-16")  # the empty state says what is indexed
     first = ask(page, VIETNAM, 1)
     assert "62%" in first and "[1]" in first
     card = page.locator("#src-0-1")
@@ -196,7 +219,7 @@ def test_refused_question_stays_in_the_box(page, assistant):
 @pytest.mark.browser
 def test_conversation_survives_a_reload_and_is_exported(page, chromium, server, tmp_path):
     answer = ask(page, VIETNAM, 1)
-    wait_saved(page, 1)
+    wait_saved(page, VIETNAM, 1)
     page.reload(wait_until="load")
     page.wait_for_function(
         "() => document.querySelectorAll('#chat [data-testid=bot]').length === 1", timeout=TIMEOUT_MS
@@ -220,6 +243,57 @@ def test_conversation_survives_a_reload_and_is_exported(page, chromium, server, 
     page.wait_for_function(
         "() => !document.querySelector('#conversations').innerText.includes('Vietnam share')", timeout=TIMEOUT_MS
     )
+    # "New chat" is remembered too: a reload after it does not bring back an earlier conversation.
+    ask(page, "Who founded Osell?", 1)
+    wait_saved(page, "Who founded Osell?", 1)
+    page.click("#new-chat")
+    page.wait_for_function("() => !document.querySelector('#chat [data-testid=bot]')", timeout=TIMEOUT_MS)
+    page.reload(wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "() => document.querySelector('#conversations').innerText.includes('Who founded Osell?')", timeout=TIMEOUT_MS
+    )  # the page has loaded its conversations ...
+    assert page.locator("#chat [data-testid='bot']").count() == 0  # ... and shows the new, empty one
+    assert "1 source: iChongqing" in page.inner_text("#chat")
+
+
+SMALL_TARGETS_JS = """() => [...document.querySelectorAll(
+    'button, a.cite, summary, [role=tab], input[type=radio], input[type=checkbox], input[type=number], input[type=range]'
+    )].filter(e => {
+      const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+      if (!r.width || !r.height || e.offsetParent === null || s.visibility === 'hidden') return false;
+      if (e.matches('[type=radio], [type=checkbox]')) return e.closest('label').getBoundingClientRect().height < 44;  // the label is the target
+      return e.matches('a.cite') ? (r.height < 24 || r.width < 24) : (r.height < 44 || r.width < 44);
+    }).map(e => { const t = e.matches('[type=radio], [type=checkbox]') ? e.closest('label') : e, r = t.getBoundingClientRect();
+                  return [t.innerText || t.getAttribute('aria-label'), Math.round(r.width), Math.round(r.height)]; })"""
+
+
+SETTLED_JS = """() => Promise.all(document.getAnimations()
+    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished.catch(() => null)))"""
+
+
+def check_view(page, name: str) -> float:
+    """Every visible text at least 4.5:1 and every tap target at least 44 px (an inline [n] 24 px, WCAG 2.5.8)
+    in what the page shows now; returns the smallest contrast."""
+    page.evaluate(SETTLED_JS)  # colours mid-transition (a theme switch, a flashed card) are not what stays
+    texts = page.evaluate(CONTRAST_JS)
+    assert texts, f"no text measured in {name}"
+    low = [t for t in texts if t["ratio"] < 4.5]
+    assert not low, f"text below 4.5:1 in {name}: {low[:8]}"
+    small = page.evaluate(SMALL_TARGETS_JS)
+    assert not small, f"tap targets under 44 px in {name}: {small[:8]}"
+    return min(t["ratio"] for t in texts)
+
+
+def inside_viewport(page, selector: str) -> bool:
+    box, view = page.locator(selector).bounding_box(), page.viewport_size
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= view["height"]
+        and box["x"] >= 0
+        and (box["x"] + box["width"] <= view["width"])
+    )
 
 
 @pytest.mark.browser
@@ -227,41 +301,95 @@ def test_conversation_survives_a_reload_and_is_exported(page, chromium, server, 
     ("viewport", "scheme"), [(DESKTOP, "light"), (DESKTOP, "dark"), (PHONE, "light"), (PHONE, "dark")]
 )
 def test_layout_contrast_and_tap_targets(chromium, server, artifacts, viewport, scheme):
+    phone = viewport is PHONE
+    name = f"{'phone' if phone else 'desktop'}-{scheme}"
     page = open_page(chromium, server, viewport, scheme)
     try:
         page.click("#new-chat")
-        ask(page, VIETNAM, 1)
-        ask(page, MALAYSIA, 2)
-        ask(page, "", 3)
-        phone = viewport is PHONE
-        name = f"{'phone' if phone else 'desktop'}-{scheme}"
+        assert "Nothing was looked up" not in page.inner_text("#chat")
+        ask(page, "And what about Laos?", 1)  # a question back (info notice), not an abstention
+        assert page.locator("#chat .info-badge").inner_text() == "Needs a complete question"
+        ask(page, VIETNAM, 2)
+        if phone:  # the answer's sources are right under it, not below a fixed-height box
+            assert inside_viewport(page, "#chat .turn-1 details.answer-sources summary"), "sources below the fold"
+        ask(page, MALAYSIA, 3)
+        ask(page, "", 4)
+        assert page.locator("#chat .abstain-badge").count() == 1 and page.locator("#chat .info-badge").count() == 1
         if phone:
-            page.locator("#chat details.answer-sources summary").first.click()
-            page.locator("#chat a.cite").first.click()
-            page.wait_for_selector("#bubble-src-0-1.flash", timeout=5000)
+            wait_chat_settled(page)
+            page.locator("#chat .turn-1 details.answer-sources summary").click()
+            page.locator("#chat .turn-1 a.cite").first.click()
+            page.wait_for_selector("#bubble-src-1-1.flash", timeout=5000)
+            in_view = """() => { const r = document.querySelector('#bubble-src-1-1 mark').getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth; }"""
+            page.wait_for_function(in_view, timeout=5000)  # the quote is scrolled into view
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no horizontal scroll
             box = page.locator("#question").bounding_box()
-            assert box["width"] >= PHONE["width"] - 24, box  # full width (page padding aside)
-            assert page.locator("#question button.submit-button").bounding_box()["x"] > box["x"]  # send inside it
+            assert box["width"] >= PHONE["width"] - 24, box  # full width (8 px page padding aside)
+            send = page.locator("#question button.submit-button").bounding_box()
+            assert box["x"] < send["x"] and send["x"] + send["width"] <= box["x"] + box["width"], (box, send)  # inside
+            assert inside_viewport(page, "#question")  # the whole input, send button included, without scrolling
             assert page.locator("#sources-col").is_hidden()
+            header, new_chat = (
+                page.locator("#corridor-header h1").bounding_box(),
+                page.locator("#new-chat").bounding_box(),
+            )
+            assert new_chat["y"] < header["y"] + header["height"] and header["y"] < new_chat["y"] + new_chat["height"]
+            assert new_chat["y"] + new_chat["height"] < 100  # "New chat" in the header, on the header's line
+            toggle = page.locator("button[aria-label='Toggle Sidebar']").bounding_box()
+            assert toggle["x"] + toggle["width"] <= header["x"], (toggle, header)  # the sidebar toggle covers nothing
         page.screenshot(path=str(artifacts / f"{name}.png"), full_page=False)
-        low = [t for t in page.evaluate(CONTRAST_JS) if t["ratio"] < 4.5]
-        assert not low, f"text below 4.5:1 in {name}: {low[:8]}"
-        small = page.evaluate(
-            """() => [...document.querySelectorAll('button, a.cite, summary, [role=tab]')].filter(e => {
-                 const r = e.getBoundingClientRect(); return r.width && r.height && e.offsetParent !== null
-                   && (e.matches('a.cite') ? (r.height < 24 || r.width < 24) : (r.height < 44 || r.width < 44)); }).map(e => [e.innerText || e.getAttribute('aria-label'), e.getBoundingClientRect().width, e.getBoundingClientRect().height])"""
-        )
+        question_width = page.locator("#question").bounding_box()["width"]
+        smallest = [check_view(page, name)]
         sizes = page.evaluate(
             """() => ['#question button.submit-button', '#new-chat', "#chat button[aria-label='Like']"].map(s => {
                  const r = document.querySelector(s).getBoundingClientRect(); return [s, Math.round(r.width), Math.round(r.height)]; })"""
         )
-        print(name, "tap targets:", sizes, "smallest contrast:", min(t["ratio"] for t in page.evaluate(CONTRAST_JS)))
         assert all(w >= 44 and h >= 44 for _, w, h in sizes), sizes
-        assert not small, f"tap targets under 44 px in {name}: {small[:8]}"
         label = page.evaluate("document.querySelector('#question textarea').getAttribute('aria-label')")
         assert label == "Your question about the corridor"
         assert page.locator("#sources .sources[aria-live=polite]").count() == 1
+
+        # "Open full source": from the panel on a desktop, from the card under the answer on a phone
+        if not phone:
+            page.locator("#chat .turn-1 a.cite").first.click()  # the panel shows that answer's sources again
+            page.wait_for_selector("#src-1-1.flash", timeout=5000)
+        page.locator("#bubble-src-1-1 .open-source" if phone else "#src-1-1 .open-source").click()
+        page.locator("#viewer #viewer-mark").wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            """() => { const r = document.querySelector('#viewer-mark').getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= innerHeight; }""",
+            timeout=5000,
+        )  # scrolled to the quote
+        assert "62%" in page.inner_text("#viewer-mark") and "Osell" in page.inner_text("#viewer")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.screenshot(path=str(artifacts / f"{name}-full-source.png"), full_page=False)
+        smallest.append(check_view(page, f"{name} full source"))
+        page.click("#close-viewer")
+        page.wait_for_selector("#viewer-box", state="hidden", timeout=TIMEOUT_MS)
+
+        page.click("button[aria-label='Toggle Sidebar']")  # conversations and settings
+        page.locator("#conversations").wait_for(state="visible", timeout=TIMEOUT_MS)
+        page.wait_for_timeout(500)  # the sidebar slides in
+        page.screenshot(path=str(artifacts / f"{name}-sidebar.png"), full_page=False)
+        smallest.append(check_view(page, f"{name} sidebar"))
+        page.click("button[aria-label='Toggle Sidebar']")
+        page.wait_for_timeout(500)
+
+        page.get_by_role("tab", name="Sources").click()
+        page.locator("#sources-list table").wait_for(timeout=TIMEOUT_MS)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.screenshot(path=str(artifacts / f"{name}-sources.png"), full_page=True)
+        smallest.append(check_view(page, f"{name} sources tab"))
+        print(
+            name,
+            "tap targets:",
+            sizes,
+            "question box width:",
+            question_width,
+            "smallest contrast:",
+            min(smallest),
+        )
     finally:
         page.close()
 
@@ -317,7 +445,7 @@ def test_upload_markdown_and_pdf_ask_remove_and_refuse(chromium, admin_server, t
     page = open_page(chromium, url)
     try:
         page.get_by_role("tab", name="Sources").click()
-        assert "1 source: iChongqing" in page.inner_text("#sources-list")
+        wait_text(page, "#sources-list", "1 source: iChongqing")  # once the page has loaded its sources
         page.set_input_files("#upload input[type=file]", [str(md), str(pdf), str(bad)])
         page.wait_for_function(
             "() => document.querySelector('#upload-status').innerText.includes('added')", timeout=TIMEOUT_MS * 2
@@ -326,7 +454,12 @@ def test_upload_markdown_and_pdf_ask_remove_and_refuse(chromium, admin_server, t
         assert "2 added or updated" in status and "Refused: empty.txt" in status
         listing = page.inner_text("#sources-list")
         assert "3 sources, newest 2024-03-01" in listing and "Tea trains" in listing
-        page.screenshot(path=str(artifacts / "desktop-light-sources.png"))
+        page.screenshot(path=str(artifacts / "desktop-light-upload.png"))
+        check_view(page, "upload status, light")  # the ok and error status lines, in both themes
+        page.evaluate("document.body.classList.add('dark')")  # what ?__theme=dark sets
+        check_view(page, "upload status, dark")
+        page.screenshot(path=str(artifacts / "desktop-dark-upload.png"))
+        page.evaluate("document.body.classList.remove('dark')")
 
         page.get_by_role("tab", name="Chat").click()
         page.click("#new-chat")
@@ -355,7 +488,7 @@ def test_upload_is_refused_without_admin(chromium, server):
     page = open_page(chromium, server)
     try:
         page.get_by_role("tab", name="Sources").click()
-        assert "1 source: iChongqing" in page.inner_text("#sources-list")
+        wait_text(page, "#sources-list", "1 source: iChongqing")  # once the page has loaded its sources
         assert "Adding documents from the browser is off" in page.inner_text("#manage-note")
         assert page.locator("#upload input[type=file]").count() == 0
         status = page.evaluate(

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import CorridorError
 from ui import render
-from ui.assets import CSS, JS
+from ui.assets import CSS, JS, PAGE_CSS
 from ui.conversations import ConversationStore, export_markdown, new_conversation
 from ui.feedback import FeedbackLog
 from ui.security import MAX_BODY, MAX_FILE_BYTES, MAX_FILES
@@ -65,6 +65,10 @@ SOURCES_DESCRIPTION = (
     "Every indexed source, newest first: id, title, published, url, publisher, "
     "origin (builtin or user) and chunks. No parameters."
 )
+
+# What the browser remembers after "New chat": gradio's BrowserState never stores a falsy value, so
+# "" would leave the previous conversation's id there and a reload would bring that one back.
+FRESH = "new"
 
 Turn = dict  # {"question": str, "answer": dict | None (render.answer_summary), "error": str, "vote": str}
 Update = tuple[str, list[dict], str, list[Turn]]  # (question box, chat messages, sources panel, turns)
@@ -244,6 +248,28 @@ def record_vote(feedback: FeedbackLog, turns: list[Turn], index: object, liked: 
         abstained=bool(answer and answer["abstained"]),
         vote=vote,
     )
+
+
+def _same_turn(a: Turn, b: Turn) -> bool:
+    return a.get("question") == b.get("question") and (a.get("answer") or {}).get("text") == (
+        b.get("answer") or {}
+    ).get("text")
+
+
+def save_conversation(
+    store: ConversationStore, user: str | None, conv_id: str, turns: list[Turn], settings: dict
+) -> dict:
+    """Save `turns` as conversation `conv_id` when they continue it, else as a new conversation.
+
+    A page whose conversation was swapped under it (a question sent while the page was still
+    restoring another one, the same conversation continued in two tabs) must not overwrite the
+    stored turns with different ones: those are kept, and the page's turns become a new conversation.
+    """
+    conv = store.load(user, conv_id) if conv_id else None
+    stored = (conv or {}).get("turns", [])
+    if conv is None or len(stored) > len(turns) or not all(map(_same_turn, stored, turns)):
+        conv = new_conversation()
+    return store.save(user, {**conv, "turns": turns, "settings": settings})
 
 
 def answer_dict(assistant: Assistant, question: str, k: int | None = None) -> dict:
@@ -428,7 +454,11 @@ def _layout(gr, app, page: _Page) -> None:
         )
     with gr.Row(elem_id="header-row", equal_height=True):
         gr.HTML(f"<h1>{TITLE}</h1><p>{render.esc(SUBTITLE)}</p>", elem_id="corridor-header")
-        new_chat = gr.Button("New chat", variant="secondary", scale=0, min_width=110, elem_id="new-chat")
+        # Enabled by the page load: clicked before the load has restored the remembered conversation,
+        # it would be undone by it.
+        new_chat = gr.Button(
+            "New chat", variant="secondary", scale=0, min_width=110, elem_id="new-chat", interactive=False
+        )
     with gr.Tabs(elem_id="tabs"):
         with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
             with gr.Row(equal_height=False):
@@ -441,7 +471,7 @@ def _layout(gr, app, page: _Page) -> None:
                         render_markdown=False,  # questions and sources are text: escaped, never markup
                         sanitize_html=True,
                         feedback_options=("Like", "Dislike"),
-                        placeholder=render.placeholder([]),
+                        placeholder=render.placeholder(None),  # the page load fills in what is indexed
                         examples=[{"text": q} for q in EXAMPLES],
                     )
                     textbox = gr.Textbox(
@@ -481,7 +511,11 @@ def _layout(gr, app, page: _Page) -> None:
 
     # -- handlers ---------------------------------------------------------------------------
     def sources_view(user):
-        infos = a.sources()
+        try:
+            infos = a.sources()
+        except CorridorError as exc:  # e.g. the index is still being built: the list fills in on reload
+            log.warning("listing sources failed: %s", exc)
+            infos = []
         may = page.options.may_manage(user)
         note = (
             ""
@@ -511,7 +545,7 @@ def _layout(gr, app, page: _Page) -> None:
         return (
             t,
             conv["id"] if t else "",
-            conv["id"] if t else "",
+            conv["id"] if t else FRESH,
             chat_messages(t),
             render.sources_panel(t),
             gr.Radio(choices=page.conversation_choices(user), value=conv["id"] if t else None),
@@ -527,7 +561,7 @@ def _layout(gr, app, page: _Page) -> None:
     def on_load(remembered_id, request: gr.Request):
         user = request.username
         conv = page.store.load(user, remembered_id) if remembered_id else None
-        return show(user, conv) + sources_view(user)
+        return show(user, conv) + sources_view(user) + (gr.Button(interactive=True),)
 
     def chat(message, t, k, use_llm):
         yield from respond(a, message, t, k=int(k), use_llm=bool(use_llm), pace=page.pace)
@@ -539,8 +573,7 @@ def _layout(gr, app, page: _Page) -> None:
     def persist(t, cid, k, use_llm, request: gr.Request):
         """Save the conversation after each answer (a new one gets its id on its first answer)."""
         user = request.username
-        conv = (page.store.load(user, cid) if cid else None) or new_conversation()
-        conv = page.store.save(user, {**conv, "turns": t, "settings": {"k": int(k), "llm": bool(use_llm)}})
+        conv = save_conversation(page.store, user, cid, t, {"k": int(k), "llm": bool(use_llm)})
         return (
             conv["id"],
             conv["id"],
@@ -614,7 +647,7 @@ def _layout(gr, app, page: _Page) -> None:
     confirm_remove.click(remove, [remove_choice], [upload_status, confirm_remove] + source_outputs, **private)
     viewer_request.change(view, [viewer_request], [viewer, viewer_box], **private)
     close_viewer.click(lambda: ("", gr.Column(visible=False)), None, [viewer, viewer_box], queue=False, **private)
-    app.load(on_load, [remembered], conv_outputs + source_outputs, **private)
+    app.load(on_load, [remembered], conv_outputs + source_outputs + [new_chat], **private)
 
 
 def page_assets() -> dict:
@@ -622,7 +655,7 @@ def page_assets() -> dict:
     return {
         "css": CSS,
         "theme": theme(),
-        "head": f"<script>{JS}</script>",
+        "head": f"<style>{PAGE_CSS}</style><script>{JS}</script>",
         "footer_links": ["api"],  # no "built with", no developer settings: they are not for end users
     }
 

@@ -1,4 +1,9 @@
-"""The page's stylesheet and script, kept apart from the HTML builders in `render`.
+"""The page's stylesheets and script, kept apart from the HTML builders in `render`.
+
+Gradio scopes the app's `css` to its components (every selector gets a `.gradio-container ...
+.contain` prefix, and a rule inside `@media` keeps only the prefixed copy), so `CSS` cannot reach
+the page around them: Gradio's 32 px page padding, which left the question box 324 px wide on a
+390 px phone. `PAGE_CSS` goes into the page's <head> as it is, for that page-level layout only.
 
 Colours are set here rather than taken from the theme's "subdued" and "accent" colours, which
 measured 2.56:1 and 2.38:1 on white: every text colour below is at least 4.5:1 (WCAG AA) on the
@@ -7,11 +12,11 @@ backgrounds it is used on, in the light and the dark theme (checked by the brows
 
 CSS = """
 :root, .light { --c-subdued: #475569; --c-accent: #0f766e; --c-mark: #fff1a8; --c-mark-text: #1e293b;
-  --c-warn-bg: #fff8ec; --c-warn-text: #5c3300; --c-warn-border: #d9a04a; --c-flash: #99f6e4;
-  --c-card: #f8fafc; --c-text: #0f172a; }
+  --c-warn-bg: #fff8ec; --c-warn-text: #5c3300; --c-warn-border: #d9a04a; --c-flash: #ccfbf1;
+  --c-card: #f8fafc; --c-text: #0f172a; --c-info-bg: #eff6ff; --c-info-text: #1e3a8a; --c-info-border: #93c5fd; }
 .dark { --c-subdued: #cbd5e1; --c-accent: #5eead4; --c-mark: #6b5a00; --c-mark-text: #fefce8;
   --c-warn-bg: #3a2a10; --c-warn-text: #ffd79a; --c-warn-border: #7a5418; --c-flash: #115e59;
-  --c-card: #1e293b; --c-text: #f1f5f9; }
+  --c-card: #1e293b; --c-text: #f1f5f9; --c-info-bg: #172554; --c-info-text: #dbeafe; --c-info-border: #1d4ed8; }
 .gradio-container { max-width: 1280px !important; margin: 0 auto !important; }
 footer, footer a, footer button { color: var(--c-subdued) !important; }
 #corridor-header { padding: 8px 4px 0; }
@@ -19,6 +24,9 @@ footer, footer a, footer button { color: var(--c-subdued) !important; }
 #corridor-header p { margin: 2px 0 0; color: var(--c-subdued); font-size: 1rem; }
 #header-row { align-items: center; }
 #new-chat { min-height: 44px; max-width: 160px; }
+#conversations label { min-height: 44px; }
+#k-setting input[type="number"], #k-setting input[type="range"] { min-height: 44px; }
+#k-setting .tab-like-container { height: auto; }
 button, [role="tab"], input[type="checkbox"] + span, label.selectable { min-height: 44px; }
 button { min-width: 44px; }
 #chat { height: calc(100vh - 290px) !important; min-height: 380px; }
@@ -26,12 +34,19 @@ button { min-width: 44px; }
 #chat .abstain-badge { display: inline-block; margin: 0 0 6px; padding: 1px 9px; border-radius: 999px;
   background: var(--c-warn-bg); color: var(--c-warn-text); border: 1px solid var(--c-warn-border);
   font-size: .85rem; font-weight: 700; }
+#chat .info-badge { display: inline-block; margin: 0 0 6px; padding: 1px 9px; border-radius: 999px;
+  background: var(--c-info-bg); color: var(--c-info-text); border: 1px solid var(--c-info-border);
+  font-size: .85rem; font-weight: 700; }
+#chat .answer-note { margin: 6px 0 0; color: var(--c-subdued); font-size: .9rem; }
+#chat .answer-list { margin: 0; padding-left: 1.2em; }
+#chat .answer-list li { margin: 0 0 4px; }
 #chat .refusal { color: var(--c-subdued); font-style: italic; }
 #chat a.cite, #sources a, #sources-list a, .viewer a { color: var(--c-accent); font-weight: 700;
   text-decoration: none; }
 #chat a.cite { display: inline-block; min-width: 24px; min-height: 24px; text-align: center; }
 #chat a.cite:hover, #chat a.cite:focus { text-decoration: underline; }
 #chat .copy-text { display: none; }
+#chat .icon-button-wrapper.top-panel { display: none !important; }  /* Gradio's "Clear": "New chat" starts over */
 #chat .copy-answer { margin-top: 6px; padding: 4px 12px; min-height: 44px; border-radius: 8px; cursor: pointer;
   border: 1px solid var(--border-color-primary); background: transparent; color: var(--c-subdued); font-size: .9rem; }
 #chat .answer-sources { margin-top: 8px; font-size: .92rem; }
@@ -63,6 +78,8 @@ mark { background: var(--c-mark) !important; color: var(--c-mark-text) !importan
 .notice { border-radius: 10px; padding: 10px 12px; border: 1px solid var(--c-warn-border);
   background: var(--c-warn-bg); color: var(--c-warn-text); }
 .notice strong { display: block; margin-bottom: 2px; }
+.notice-clarify, .notice-language { border-color: var(--c-info-border); background: var(--c-info-bg);
+  color: var(--c-info-text); }
 .related-title { font-size: .95rem; margin: 14px 0 8px; }
 .status { margin: 6px 0; }
 .status-ok { color: var(--c-accent); }
@@ -89,6 +106,12 @@ mark { background: var(--c-mark) !important; color: var(--c-mark-text) !importan
   #corridor-header p { display: none; }
   #header-row { flex-wrap: nowrap !important; }
   .source-table th:nth-child(2), .source-table td:nth-child(2) { display: none; }
+}
+"""
+
+PAGE_CSS = """
+@media (max-width: 768px) {
+  .gradio-container .main.app, .gradio-container .main.fillable { padding: 8px 8px 12px !important; }
 }
 """
 
@@ -143,10 +166,12 @@ JS = r"""
       if (await copy(text)) { button.textContent = "Copied"; setTimeout(() => (button.textContent = "Copy with sources"), 2000); }
       return;
     }
-    const open = event.target.closest(".open-source");
+    let open = event.target.closest(".open-source");
     if (open) {
+      const of = [...open.classList].find((c) => c.startsWith("of-"));  // a card under an answer: the panel's twin
+      if (of) open = document.querySelector("#" + CSS.escape(of.slice(3)) + " .open-source");
       const box = document.querySelector("#viewer-request textarea, #viewer-request input");
-      if (!box) return;
+      if (!box || !open || !open.dataset.source) return;
       box.value = JSON.stringify({source: open.dataset.source, start: +open.dataset.start, end: +open.dataset.end, t: Date.now()});
       box.dispatchEvent(new Event("input", {bubbles: true}));
       box.dispatchEvent(new Event("change", {bubbles: true}));

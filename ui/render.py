@@ -18,6 +18,28 @@ from urllib.parse import urlsplit
 
 ABSTAIN_LABEL = "Not in the sources"
 RELATED_LABEL = "Related passages, not an answer"
+# Replies that are not answers, by `Answer.kind`: (badge, what the sources panel says). An abstention
+# is a finding about the sources; a clarify or language notice means nothing was looked up yet,
+# so it is told apart (and is not a warning).
+NOTICES = {
+    "abstain": (
+        ABSTAIN_LABEL,
+        "The knowledge base does not answer this question, so nothing is cited. "
+        "Try naming a place, company or figure the corridor sources cover.",
+    ),
+    "clarify": (
+        "Needs a complete question",
+        "Nothing was looked up: this reads like a follow-up, but there is no earlier question in this "
+        "conversation to follow. Ask it as a complete question.",
+    ),
+    "language": (
+        "English only",
+        "Nothing was looked up: questions are answered in English only for now. Ask it in English.",
+    ),
+}
+LOW_CONFIDENCE = 0.65  # below this a quoted answer says to check its quote (answers start at 0.5)
+UNSURE_NOTE = "Not sure this answers your question: check the quote."
+OVERVIEW_NOTE = "An overview: sentences quoted from the source, in its order."
 MAX_ECHO_CHARS = 400  # a question longer than this is echoed shortened in its bubble
 MAX_CONTEXT_CHARS = 600  # passage shown around a quote in the sources panel
 MAX_VIEWER_CHARS = 200_000  # "open full source" shows at most this much around the quote
@@ -81,6 +103,26 @@ def answer_summary(answer) -> dict:
     }
 
 
+def reply_kind(answer: dict) -> str:
+    """What a reply is: "abstain", "clarify" or "language" when it is not an answer, else the
+    answer's kind ("sentence", "list", ...). An abstention from before `kind` existed is "abstain"."""
+    kind = answer.get("kind") or "sentence"
+    if answer.get("abstained"):
+        return kind if kind in ("clarify", "language") else "abstain"
+    return kind
+
+
+def answer_note(answer: dict) -> str:
+    """A short line under an answer: check the quote when the answer is unsure, or what an
+    overview is. Confidence applies to quoted answers only (an overview of a document has none)."""
+    kind = reply_kind(answer)
+    if kind in ("sentence", "list", "yes-no") and 0 < answer.get("confidence", 0) < LOW_CONFIDENCE:
+        return UNSURE_NOTE
+    if kind == "overview":
+        return OVERVIEW_NOTE
+    return ""
+
+
 def _meta(c: dict) -> str:
     return " · ".join(esc(x) for x in (c.get("publisher"), c.get("published")) if x)
 
@@ -108,19 +150,39 @@ def linked_text(turn: int, text: str, citations: list[dict]) -> str:
     return _MARKER.sub(link, esc(text))
 
 
+_ITEM_END = re.compile(r"(\[\d{1,3}\])\s+(?=\S)")  # a marker ends a list item: "A. [1] B. [2]"
+
+
+def answer_body(turn: int, text: str, answer: dict) -> str:
+    """The answer text, linked; a list answer ("A. [1] B. [2]") as a bulleted list of its items."""
+    cites = answer.get("citations", [])
+    if reply_kind(answer) == "list" and answer.get("grounding", "extractive") == "extractive":
+        parts = _ITEM_END.split(text.strip())  # text, marker, text, marker, ..., the rest
+        items = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)] + [parts[-1]]
+        if len(items) > 1:
+            return (
+                '<ul class="answer-list">' + "".join(f"<li>{linked_text(turn, i, cites)}</li>" for i in items) + "</ul>"
+            )
+    return linked_text(turn, text, cites)
+
+
 def answer_bubble(turn: int, answer: dict, text: str | None = None) -> str:
     """An answer (or a prefix of it, while it streams) as shown in the chat, with its own sources
     (shown under it on narrow screens), related passages when it abstained, and a copy button."""
     final = text is None
-    body = linked_text(turn, answer["text"] if final else text, answer.get("citations", []))
-    parts = [f'<div class="answer turn-{turn}">']
-    if answer.get("abstained"):
-        parts.append(f'<span class="abstain-badge">{ABSTAIN_LABEL}</span><br>')
+    body = answer_body(turn, answer["text"] if final else text, answer)
+    kind = reply_kind(answer)
+    parts = [f'<div class="answer turn-{turn} kind-{kind}">']
+    if kind in NOTICES:
+        badge = "abstain-badge" if kind == "abstain" else "info-badge"
+        parts.append(f'<span class="{badge}">{NOTICES[kind][0]}</span><br>')
     parts.append(f'<div class="answer-text">{body}</div>')
+    if final and answer_note(answer):
+        parts.append(f'<p class="answer-note">{answer_note(answer)}</p>')
     if final:
         cites = answer.get("citations", [])
         if cites:
-            cards = "".join(source_card(c, f"bubble-src-{turn}", with_viewer=False) for c in cites)
+            cards = "".join(source_card(c, f"bubble-src-{turn}", viewer_of=f"src-{turn}-{c.get('n')}") for c in cites)
             parts.append(
                 f'<details class="answer-sources"><summary>Sources ({len(cites)})</summary><ol>{cards}</ol></details>'
             )
@@ -181,9 +243,12 @@ def highlight(c: dict, limit: int = MAX_CONTEXT_CHARS) -> str:
     return f"{esc(unmark(before))}<mark>{esc(unmark(quote))}</mark>{esc(unmark(after))}"
 
 
-def source_card(c: dict, prefix: str, *, with_viewer: bool = True, numbered: bool = True) -> str:
+def source_card(c: dict, prefix: str, *, with_viewer: bool = True, numbered: bool = True, viewer_of: str = "") -> str:
     """One source as a card: number, title (linked when it has a web address), publisher and
-    date, the passage with the quote highlighted, and "Open full source" in the panel."""
+    date, the passage with the quote highlighted, and "Open full source".
+
+    The chat's sanitizer drops `data-*`, so a card under an answer (`viewer_of`, the id of the same
+    card in the sources panel) names that card in a class and the page script reads the panel's button."""
     n = int(c.get("n", 0) or 0)
     title = esc(c.get("title") or c.get("source", ""))
     url = safe_url(c.get("url", ""))
@@ -192,7 +257,10 @@ def source_card(c: dict, prefix: str, *, with_viewer: bool = True, numbered: boo
     meta = _meta(c)
     number = f'<span class="source-n">[{n}]</span> ' if numbered else ""
     viewer = ""
-    if with_viewer and c.get("source") and int(c.get("end", -1)) >= 0:
+    viewable = bool(c.get("source")) and int(c.get("end", -1)) >= 0
+    if viewable and viewer_of:
+        viewer = f'<button type="button" class="open-source of-{esc(viewer_of)}">Open full source</button>'
+    elif viewable and with_viewer:
         viewer = (
             f'<button type="button" class="open-source" data-source="{esc(c["source"])}" '
             f'data-start="{int(c.get("start", -1))}" data-end="{int(c.get("end", -1))}">Open full source</button>'
@@ -226,12 +294,10 @@ def turn_section(turn: int, question: str, answer: dict | None, error: str, acti
     head = f'<p class="turn-question">For: {label}</p>'
     if answer is None:
         body = f'<div class="notice notice-refusal"><strong>Question not asked</strong>{esc(error)}.</div>'
-    elif answer.get("abstained"):
-        body = (
-            f'<div class="notice notice-abstain"><strong>{ABSTAIN_LABEL}</strong>'
-            "The knowledge base does not answer this question, so nothing is cited. "
-            "Try naming a place, company or figure the corridor sources cover.</div>"
-        )
+    elif reply_kind(answer) in NOTICES:
+        kind = reply_kind(answer)
+        label, explanation = NOTICES[kind]
+        body = f'<div class="notice notice-{kind}"><strong>{label}</strong>{explanation}</div>'
         related = answer.get("related", [])
         if related:
             cards = "".join(source_card(c, f"rel-{turn}", numbered=False) for c in related)
@@ -268,11 +334,10 @@ def corpus_line(sources: list) -> str:
     return f"{len(sources)} sources" + (f", newest {max(dates)}" if dates else "")
 
 
-def placeholder(sources: list) -> str:
-    return (
-        "<strong>Ask about the corridor</strong><br>Every answer cites the sources it comes from.<br>"
-        f'<span class="corpus-line">{esc(corpus_line(sources))}</span>'
-    )
+def placeholder(sources: list | None) -> str:
+    """The empty chat: what to do, and what is indexed (`None`: not known yet, while the page loads)."""
+    line = "" if sources is None else f'<br><span class="corpus-line">{esc(corpus_line(sources))}</span>'
+    return f"<strong>Ask about the corridor</strong><br>Every answer cites the sources it comes from.{line}"
 
 
 def sources_table(sources: list) -> str:
@@ -324,4 +389,5 @@ def source_viewer(info, text: str, start: int, end: int) -> str:
 
 def status_line(kind: str, message: str) -> str:
     """A one-line notice under the upload and remove controls (kind: ok, error, info)."""
-    return f'<p class="status status-{kind}" role="status">{esc(message)}</p>'
+    text = re.sub(r"`([^`\n]+)`", r"<code>\1</code>", esc(message))  # `corridor ingest FILE` as code
+    return f'<p class="status status-{kind}" role="status">{text}</p>'
