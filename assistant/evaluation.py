@@ -58,6 +58,8 @@ class CaseResult:
     citations: list[dict] = field(default_factory=list)
     kind: str = ""
     confidence: float = 0.0
+    grounding: str = "extractive"  # "verified" / "fallback" when an LLM answered (see assistant.llm)
+    fallback_reason: str = ""  # why the LLM's answer was not used
 
 
 @dataclass
@@ -222,6 +224,28 @@ def metrics_for(results: list[CaseResult], k: int) -> dict[str, float]:
         "cases": len(results),
         **{f"kind:{kind}": safe(sum(r.passed for r in rs), len(rs)) for kind, rs in sorted(by_kind.items())},
         **{f"kind:{kind}:cases": len(rs) for kind, rs in sorted(by_kind.items())},
+        **_grounding_metrics(results),
+    }
+
+
+def _grounding_metrics(results: list[CaseResult]) -> dict[str, float]:
+    """With an LLM: how often its answer passed the grounding check, and why it fell back."""
+    asked = [r for r in results if r.grounding in ("verified", "fallback")]
+    if not asked:
+        return {}
+    from assistant.llm import fallback_kind
+
+    verified = [r for r in asked if r.grounding == "verified"]
+    reasons: dict[str, int] = {}
+    for r in asked:
+        if r.grounding == "fallback":
+            kind = fallback_kind(r.fallback_reason)
+            reasons[kind] = reasons.get(kind, 0) + 1
+    return {
+        "llm_cases": len(asked),
+        "grounding_pass_rate": round(len(verified) / len(asked), 4),
+        "verified_accuracy": round(sum(r.passed for r in verified) / len(verified), 4) if verified else 0.0,
+        **{f"fallback:{kind}": n for kind, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))},
     }
 
 
@@ -268,6 +292,8 @@ def evaluate(
                 citations=[c.to_dict() for c in ans.citations],
                 kind=case.kind,
                 confidence=ans.confidence,
+                grounding=ans.grounding,
+                fallback_reason=ans.reason if ans.grounding == "fallback" else "",
             )
         )
     return EvalReport(results, metrics_for(results, k), name=name)
@@ -315,3 +341,29 @@ def kinds_table(report: EvalReport) -> str:
         return ""
     rows = [f"| {k} | {report.metrics[f'kind:{k}:cases']} | {report.metrics[f'kind:{k}']:.3f} |" for k in kinds]
     return "\n".join(["| kind | cases | accuracy |", "|---|---:|---:|", *rows])
+
+
+def llm_table(llm: EvalReport, extractive: EvalReport) -> str:
+    """The LLM's answers beside the extractive ones on the same cases: all of them, those whose
+    LLM answer passed the grounding check, and those that fell back; then the fallback reasons."""
+    base = {r.id: r for r in extractive.results}
+    groups = [
+        ("all cases", llm.results),
+        ("LLM answer verified", [r for r in llm.results if r.grounding == "verified"]),
+        ("fell back to extractive", [r for r in llm.results if r.grounding == "fallback"]),
+    ]
+
+    def acc(rs: list[CaseResult]) -> str:
+        return f"{sum(r.passed for r in rs) / len(rs):.3f}" if rs else "-"
+
+    rows = [
+        f"| {name} | {len(rs)} | {acc(rs)} | {acc([base[r.id] for r in rs if r.id in base])} |" for name, rs in groups
+    ]
+    lines = ["| cases | n | LLM accuracy | extractive accuracy |", "|---|---:|---:|---:|", *rows]
+    rate = llm.metrics.get("grounding_pass_rate")
+    if rate is not None:
+        lines.append(f"\nGrounding pass rate: {rate:.3f} ({len(groups[1][1])}/{int(llm.metrics['llm_cases'])})")
+    reasons = [(k.split(":", 1)[1], int(v)) for k, v in llm.metrics.items() if k.startswith("fallback:")]
+    if reasons:
+        lines += ["", "| fallback reason | cases |", "|---|---:|", *(f"| {k} | {n} |" for k, n in reasons)]
+    return "\n".join(lines)

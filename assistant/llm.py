@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 NOT_IN_SOURCES = "NOT_IN_SOURCES"
 INSTALL_HINT = "pip install 'corridor-assistant[llm]'"
 DEFAULT_TIMEOUT = 30.0
+MAX_REPLY_TOKENS = 512  # one to three sentences need far fewer; a model that rambles is cut off here
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 _PROVIDERS = {"ollama": ("langchain_ollama", "ChatOllama"), "openai": ("langchain_openai", "ChatOpenAI")}
 
@@ -59,18 +60,34 @@ def parse_timeout(raw: str | float | None, name: str = "CORRIDOR_LLM_TIMEOUT") -
     return value
 
 
+def parse_max_tokens(raw: str | int | None, name: str = "CORRIDOR_LLM_MAX_TOKENS") -> int:
+    """Tokens a reply may have: `None`/"" gives `MAX_REPLY_TOKENS`; anything not a whole number > 0 is refused."""
+    if raw is None or raw == "":
+        return MAX_REPLY_TOKENS
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise CorridorError(f"{name} must be a whole number of tokens. Currently, {name} is {raw!r}") from None
+    if value <= 0:
+        raise CorridorError(f"{name} must be greater than 0. Currently, {name} is {raw!r}")
+    return value
+
+
 def chat_model_from_spec(spec: str, timeout: float = DEFAULT_TIMEOUT):
     """A LangChain chat model for `ollama:MODEL` or `openai:MODEL`; nothing is contacted yet.
 
     Ollama's address comes from `OLLAMA_HOST` (default http://127.0.0.1:11434); OpenAI-compatible
     servers from `OPENAI_BASE_URL` and `OPENAI_API_KEY` (a placeholder key when a local server
-    needs none). `timeout` bounds each request; there is at most one retry.
+    needs none). `timeout` bounds each request; there is at most one retry. A reply is at most
+    `CORRIDOR_LLM_MAX_TOKENS` (default `MAX_REPLY_TOKENS`) long: a server's own limit may be the
+    whole context, minutes on a CPU.
     """
     provider, sep, model = str(spec or "").strip().partition(":")
     provider, model = provider.strip().lower(), model.strip()
     if not sep or not model or provider not in _PROVIDERS:
         raise LLMSpecError(f"CORRIDOR_LLM expected ollama:MODEL or openai:MODEL. Currently, it is {spec!r}")
     timeout = parse_timeout(timeout, "timeout")
+    max_tokens = parse_max_tokens(os.environ.get("CORRIDOR_LLM_MAX_TOKENS"))
     module_name, class_name = _PROVIDERS[provider]
     try:
         module = importlib.import_module(module_name)
@@ -83,7 +100,11 @@ def chat_model_from_spec(spec: str, timeout: float = DEFAULT_TIMEOUT):
         host = os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_HOST
         # httpx's timeout bounds each read of Ollama's stream; `num_predict` bounds the whole reply
         return chat_class(
-            model=model, base_url=host, temperature=0, num_predict=512, client_kwargs={"timeout": timeout}
+            model=model,
+            base_url=host,
+            temperature=0,
+            num_predict=max_tokens,
+            client_kwargs={"timeout": timeout},
         )
     base_url = os.environ.get("OPENAI_BASE_URL") or None
     api_key = os.environ.get("OPENAI_API_KEY") or None
@@ -94,6 +115,7 @@ def chat_model_from_spec(spec: str, timeout: float = DEFAULT_TIMEOUT):
         base_url=base_url,
         api_key=api_key or "not-needed",  # local OpenAI-compatible servers ignore the key, the client wants one
         temperature=0,
+        max_tokens=max_tokens,
         timeout=timeout,
         max_retries=1,
     )
@@ -295,6 +317,28 @@ def _message_text(message) -> str:
     return str(content)
 
 
+def _stop_reason(message) -> str:
+    """Why the server ended the reply: "stop", "length" (cut at the token limit), or "" if not said."""
+    meta = getattr(message, "response_metadata", None) or {}
+    return str(meta.get("finish_reason") or meta.get("done_reason") or "")
+
+
+def _served_model(message) -> str:
+    """The model the server says wrote the reply ("" if it does not say)."""
+    meta = getattr(message, "response_metadata", None) or {}
+    return str(meta.get("model_name") or meta.get("model") or "")
+
+
+def _same_model(requested: str, served: str) -> bool:
+    """Whether a reply from `served` comes from the model asked for. Servers name a model more
+    fully than it was asked for ("gpt-4o" -> "gpt-4o-2024-08-06", "qwen2.5" -> "qwen2.5:latest",
+    llama.cpp's "MODEL" -> the "/path/MODEL.gguf" it was started with), so a prefix will do."""
+    if not requested or not served:
+        return True
+    requested, served = requested.lower(), served.lower()
+    return served.startswith(requested) or served.rpartition("/")[2].startswith(requested)
+
+
 @dataclass(frozen=True)
 class _Passage:
     n: int
@@ -352,10 +396,11 @@ class LLMAnswerer:
             return extractive
         passages = self.passages(docs, corpus)
         try:
-            reply = _message_text(self.chat_model.invoke(self.prompt(question, passages)))
+            message = self.chat_model.invoke(self.prompt(question, passages))
         except Exception as exc:  # any failure of the model (refused, timeout, unknown model) -> extractive
             return self._fallback(extractive, _unavailable(exc))
-        return self._finish(question, reply, passages, extractive, corpus)
+        stop, served = _stop_reason(message), _served_model(message)
+        return self._finish(question, _message_text(message), passages, extractive, corpus, stop, served)
 
     def stream(self, question: str, q, docs: list, corpus) -> Iterator:
         """Yields the reply's text pieces as the model writes them, then one final `Answer`.
@@ -368,25 +413,41 @@ class LLMAnswerer:
             yield extractive
             return
         passages = self.passages(docs, corpus)
-        pieces = []
+        pieces, stop, served = [], "", ""
         try:
             for chunk in self.chat_model.stream(self.prompt(question, passages)):
                 piece = _message_text(chunk)
                 pieces.append(piece)
+                stop, served = _stop_reason(chunk) or stop, _served_model(chunk) or served
                 if piece:
                     yield piece
         except Exception as exc:
             yield self._fallback(extractive, _unavailable(exc))
             return
-        yield self._finish(question, "".join(pieces), passages, extractive, corpus)
+        yield self._finish(question, "".join(pieces), passages, extractive, corpus, stop, served)
 
     @staticmethod
     def prompt(question: str, passages: list[_Passage]) -> list:
         return build_prompt(question, [(p.n, p.header, p.body) for p in passages])
 
-    def _finish(self, question: str, reply: str, passages: list[_Passage], extractive, corpus):
+    @property
+    def model_name(self) -> str:
+        """The model asked for (`MODEL` of `openai:MODEL`), "" for a model object that has none."""
+        return str(getattr(self.chat_model, "model_name", None) or getattr(self.chat_model, "model", None) or "")
+
+    def _finish(
+        self, question: str, reply: str, passages: list[_Passage], extractive, corpus, stop: str = "", served: str = ""
+    ):
         from assistant.answerer import ABSTAIN_TEXT
 
+        if not _same_model(self.model_name, served):  # llama.cpp's server answers any name with its one model
+            return self._fallback(
+                extractive,
+                f"LLM unavailable (UnknownModel: asked for {self.model_name!r}, the server answered as {served!r})",
+            )
+        if stop == "length":  # its last sentence is cut short: not an answer to show, verified or not
+            limit = getattr(self.chat_model, "max_tokens", None) or getattr(self.chat_model, "num_predict", None)
+            return self._fallback(extractive, f"LLM reply was cut off at the {limit or 'reply'}-token limit")
         reply = _strip_reasoning(reply)
         if NOT_IN_SOURCES in reply:
             if extractive.abstained:
@@ -435,6 +496,30 @@ class LLMAnswerer:
         return replace(extractive, grounding="fallback", reason=f"{reason}; showing the extractive answer")
 
 
+def fallback_kind(reason: str) -> str:
+    """A short name for why an LLM answer was not used, from `Answer.reason` (for counting)."""
+    if not reason:
+        return ""
+    unavailable = re.match(r"LLM unavailable \((\w+)", reason)
+    if unavailable:
+        return f"unavailable ({unavailable.group(1)})"
+    if "cut off at the" in reason:
+        return "cut off"
+    if "no [n] marker" in reason:
+        return "no citation"
+    if re.search(r"cites \[\d+\].*, but there are only", reason):
+        return "cites a passage that does not exist"
+    if "follows an instruction" in reason:
+        return "obeys a passage's instruction"
+    if "” is not in the cited passages" in reason:
+        return "name not in the cited passages"
+    if re.search(rf"{_MONTH} \d+(?:, {_MONTH} \d+)* is not in the cited", reason):
+        return "date not in the cited passages"
+    if " is not in the cited passages" in reason:
+        return "number not in the cited passages"
+    return "other"
+
+
 def _unavailable(exc: BaseException) -> str:
     detail = " ".join(str(exc).split())[:200] or "no message"
     return f"LLM unavailable ({type(exc).__name__}: {detail})"
@@ -461,5 +546,7 @@ __all__ = [
     "build_prompt",
     "chat_model_from_spec",
     "check_grounding",
+    "fallback_kind",
+    "parse_max_tokens",
     "parse_timeout",
 ]

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
-from assistant.evaluation import CaseResult, FixtureError, metrics_for, normalize, parse_cases
+from assistant.evaluation import CaseResult, EvalReport, FixtureError, llm_table, metrics_for, normalize, parse_cases
 
 
 def result(id_, passed, *, unanswerable=False, abstained=False, citation_ok=None, rank=None, ms=10.0):
@@ -30,6 +30,32 @@ def test_metrics_by_hand():
     assert m["abstention_precision"] == 0.5  # abstained on c (answerable) and u1
     assert m["abstention_recall"] == 0.5
     assert m["latency_p50_ms"] == 30
+
+
+def test_llm_grounding_metrics_by_hand():
+    """With an LLM: the share of its answers that passed the grounding check, their accuracy
+    beside the extractive answers to the same cases, and the fallback reasons counted by kind."""
+    from dataclasses import replace
+
+    timeout = "LLM unavailable (APITimeoutError: Request timed out.); showing the extractive answer"
+    name = "LLM answer failed verification: “Malaysia” is not in the cited passages [1]; showing the extractive answer"
+    llm = [
+        replace(result("a", True), grounding="verified"),
+        replace(result("b", False), grounding="verified"),
+        replace(result("c", True), grounding="fallback", fallback_reason=name),
+        replace(result("d", False), grounding="fallback", fallback_reason=timeout),
+        replace(result("e", True), grounding="fallback", fallback_reason=name),
+    ]
+    m = metrics_for(llm, k=2)
+    assert m["llm_cases"] == 5 and m["grounding_pass_rate"] == 0.4 and m["verified_accuracy"] == 0.5
+    assert m["fallback:name not in the cited passages"] == 2 and m["fallback:unavailable (APITimeoutError)"] == 1
+    assert "grounding_pass_rate" not in metrics_for([result("a", True)], k=2)  # extractive: no such metric
+    extractive = [result(i, ok) for i, ok in zip("abcde", (True, True, True, False, True), strict=True)]
+    table = llm_table(EvalReport(llm, m), EvalReport(extractive, metrics_for(extractive, k=2), name="extractive"))
+    assert "| all cases | 5 | 0.600 | 0.800 |" in table
+    assert "| LLM answer verified | 2 | 0.500 | 1.000 |" in table
+    assert "| fell back to extractive | 3 | 0.667 | 0.667 |" in table
+    assert "Grounding pass rate: 0.400 (2/5)" in table and "| name not in the cited passages | 2 |" in table
 
 
 def test_matching_ignores_case_separators_and_quotes():

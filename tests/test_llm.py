@@ -22,12 +22,14 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from assistant.answerer import ABSTAIN_TEXT, ExtractiveAnswerer
 from assistant.errors import CorridorError
 from assistant.llm import (
+    MAX_REPLY_TOKENS,
     NOT_IN_SOURCES,
     LLMAnswerer,
     LLMUnavailableError,
     build_prompt,
     chat_model_from_spec,
     check_grounding,
+    fallback_kind,
 )
 from assistant.questions import analyze
 from tests.conftest import FIXTURES
@@ -131,7 +133,7 @@ def test_not_in_sources_overrides_an_extractive_answer(vietnam):
     ("reply", "why"),
     [
         ("Vietnam accounts for 75% of the corridor's trade value [{n}].", "75"),
-        ("Vietnam accounts for 62% of the corridor's trade value [99].", "[99]"),
+        ("Vietnam accounts for 62% of the corridor's trade value [42].", "[42]"),
         ("Malaysia accounts for 62% of the corridor's trade value [{n}].", "Malaysia"),
         ("The figure for Vietnam and Malaysia is 62% [{n}].", "Malaysia"),
         ("Vietnam accounts for 62% of the corridor's trade value.", "no [n]"),
@@ -140,12 +142,67 @@ def test_not_in_sources_overrides_an_extractive_answer(vietnam):
 )
 def test_unsupported_answer_falls_back(assistant, vietnam, reply, why):
     q, docs, corpus, extractive, n = vietnam
-    assert len(docs) < 99
+    assert len(docs) < 42
     ans = ask(FakeListChatModel(responses=[reply.format(n=n)]), VIETNAM, q, docs, corpus)
     assert ans.grounding == "fallback"
     assert why in ans.reason and "extractive answer" in ans.reason
     assert (ans.text, ans.citations) == (extractive.text, extractive.citations)
     assert_verbatim(assistant, ans)
+
+
+class CutOffModel:
+    """Replies like a server that hit the reply limit: finish_reason "length", mid-sentence."""
+
+    max_tokens = MAX_REPLY_TOKENS
+
+    def __init__(self, reply: str):
+        self.reply = reply
+
+    def invoke(self, messages):
+        from langchain_core.messages import AIMessage
+
+        return AIMessage(self.reply, response_metadata={"finish_reason": "length"})
+
+    def stream(self, messages):
+        from langchain_core.messages import AIMessageChunk
+
+        words = self.reply.split(" ")
+        for i, word in enumerate(words):
+            last = i == len(words) - 1
+            yield AIMessageChunk(
+                content=word + ("" if last else " "), response_metadata={"finish_reason": "length"} if last else {}
+            )
+
+
+def test_reply_cut_off_at_the_token_limit_falls_back(vietnam):
+    """Its words may all check out, but the last sentence is cut short: not shown as the answer."""
+    q, docs, corpus, extractive, n = vietnam
+    reply = f"Vietnam accounts for 62% of the corridor's trade value [{n}]. Goods from"
+    answerer = LLMAnswerer(CutOffModel(reply), ExtractiveAnswerer())
+    for ans in (answerer.answer(VIETNAM, q, docs, corpus), list(answerer.stream(VIETNAM, q, docs, corpus))[-1]):
+        assert ans.grounding == "fallback" and ans.text == extractive.text
+        assert ans.reason.startswith(f"LLM reply was cut off at the {MAX_REPLY_TOKENS}-token limit")
+        assert fallback_kind(ans.reason) == "cut off"
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [
+        ("Vietnam accounts for 75% of the corridor's trade value [{n}].", "number not in the cited passages"),
+        ("Vietnam accounts for 62% of the corridor's trade value [42].", "cites a passage that does not exist"),
+        ("Malaysia accounts for 62% of the corridor's trade value [{n}].", "name not in the cited passages"),
+        ("Vietnam accounts for 62% of the corridor's trade value.", "no citation"),
+        ("Vietnam's share was 62% on March 16 [{n}].", "date not in the cited passages"),
+    ],
+)
+def test_fallback_kind_names_each_reason(vietnam, reply, kind):
+    q, docs, corpus, _, n = vietnam
+    ans = ask(FakeListChatModel(responses=[reply.format(n=n)]), VIETNAM, q, docs, corpus)
+    assert fallback_kind(ans.reason) == kind, ans.reason
+    assert fallback_kind("LLM unavailable (APITimeoutError: Request timed out.); showing it") == (
+        "unavailable (APITimeoutError)"
+    )
+    assert fallback_kind("") == ""
 
 
 def test_model_failure_falls_back_without_raising(vietnam, caplog):
@@ -279,16 +336,18 @@ class _ServerStub(BaseHTTPRequestHandler):
     an obedient model: it cites the passage holding "62%", after `delay` seconds."""
 
     delay = 0.0
+    served_as = ""  # the model name the reply carries: the one asked for unless set
     requests: list = []
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append(body)
+        type(self).requests.append(dict(body))
         time.sleep(self.delay)
         user = body["messages"][-1]["content"]
         passages = re.finditer(r'<passage n="(\d+)">(.*?)</passage>', user, re.S)
         n = next(m.group(1) for m in passages if "62%" in m.group(2))
         reply = f"Vietnam accounts for 62% of the corridor's trade value [{n}]."
+        body["model"] = self.served_as or body["model"]
         if self.path.startswith("/api/chat"):  # Ollama streams NDJSON: pieces, then a closing line
             lines = [
                 {"model": body["model"], "created_at": "2025-01-01T00:00:00Z", "done": False, "message": m}
@@ -298,6 +357,16 @@ class _ServerStub(BaseHTTPRequestHandler):
                 {**lines[0], "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop"}
             )
             data, kind = "".join(json.dumps(line) + "\n" for line in lines).encode(), "application/x-ndjson"
+        elif body.get("stream"):  # OpenAI streams server-sent events: deltas, a finish reason, [DONE]
+            head = {"id": "stub", "object": "chat.completion.chunk", "created": 0, "model": body["model"]}
+            deltas = [
+                ({"role": "assistant", "content": reply[:20]}, None),
+                ({"content": reply[20:]}, None),
+                ({}, "stop"),
+            ]
+            events = [{**head, "choices": [{"index": 0, "delta": d, "finish_reason": f}]} for d, f in deltas]
+            data = "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode() + b"data: [DONE]\n\n"
+            kind = "text/event-stream"
         else:
             choice = {"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}
             usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
@@ -324,10 +393,11 @@ def chat_server(monkeypatch):
     url = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setenv("OPENAI_BASE_URL", f"{url}/v1")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("CORRIDOR_LLM_MAX_TOKENS", raising=False)
     monkeypatch.setenv("OLLAMA_HOST", url)
     _ServerStub.requests = []
     yield _ServerStub
-    _ServerStub.delay = 0.0
+    _ServerStub.delay, _ServerStub.served_as = 0.0, ""
     server.shutdown()
     server.server_close()
 
@@ -340,24 +410,64 @@ def needs(provider: str):
 @pytest.mark.parametrize("provider", [needs("openai"), needs("ollama")])
 def test_real_client_against_a_loopback_server(provider, assistant, vietnam, chat_server):
     q, docs, corpus, _, _ = vietnam
-    ans = ask(chat_model_from_spec(f"{provider}:tiny", timeout=10), VIETNAM, q, docs, corpus)
+    model = chat_model_from_spec(f"{provider}:tiny", timeout=10)
+    ans = ask(model, VIETNAM, q, docs, corpus)
     assert ans.grounding == "verified", ans.reason
     assert ans.text == "Vietnam accounts for 62% of the corridor's trade value [1]."
     assert_verbatim(assistant, ans)
+    *pieces, streamed = LLMAnswerer(model, ExtractiveAnswerer()).stream(VIETNAM, q, docs, corpus)
+    assert len(pieces) >= 2 and (streamed.grounding, streamed.text) == ("verified", ans.text)
     sent = chat_server.requests[-1]
     assert sent["model"] == "tiny" and [m["role"] for m in sent["messages"]] == ["system", "user"]
     assert (sent.get("temperature") if provider == "openai" else sent["options"]["temperature"]) == 0
+    limit = sent.get("max_completion_tokens", sent.get("max_tokens")) if provider == "openai" else None
+    assert (limit if provider == "openai" else sent["options"]["num_predict"]) == MAX_REPLY_TOKENS
 
 
 @pytest.mark.parametrize("provider", [needs("openai"), needs("ollama")])
 def test_slow_server_times_out_to_the_extractive_answer(provider, vietnam, chat_server):
     q, docs, corpus, extractive, _ = vietnam
     chat_server.delay = 2.0
+    model = chat_model_from_spec(f"{provider}:tiny", timeout=0.5)  # its import is not the request's time
     t0 = time.monotonic()
-    ans = ask(chat_model_from_spec(f"{provider}:tiny", timeout=0.5), VIETNAM, q, docs, corpus)
+    ans = ask(model, VIETNAM, q, docs, corpus)
     assert time.monotonic() - t0 < 5  # one retry at most
     assert ans.grounding == "fallback" and ans.text == extractive.text
     assert "Timeout" in ans.reason
+
+
+@pytest.mark.parametrize("provider", [needs("openai"), needs("ollama")])
+def test_reply_from_another_model_falls_back(provider, vietnam, chat_server):
+    """llama.cpp's server answers any model name with the one model it has: a reply that says it
+    comes from another model than the one asked for is not used."""
+    q, docs, corpus, extractive, _ = vietnam
+    chat_server.served_as = "gemma3-270m"
+    answerer = LLMAnswerer(chat_model_from_spec(f"{provider}:no-such-model", timeout=10), ExtractiveAnswerer())
+    for ans in (answerer.answer(VIETNAM, q, docs, corpus), list(answerer.stream(VIETNAM, q, docs, corpus))[-1]):
+        assert ans.grounding == "fallback" and ans.text == extractive.text
+        assert ans.reason.startswith(
+            "LLM unavailable (UnknownModel: asked for 'no-such-model', the server answered as 'gemma3-270m')"
+        )
+        assert fallback_kind(ans.reason) == "unavailable (UnknownModel)"
+
+
+@pytest.mark.parametrize(
+    ("requested", "served", "same"),
+    [
+        ("gpt-4o", "gpt-4o-2024-08-06", True),
+        ("qwen2.5", "qwen2.5:latest", True),
+        ("gemma3-270m", "gemma3-270m", True),
+        ("gemma-3-270m-q4_k_m", "/models/gemma-3-270m-q4_k_m.gguf", True),
+        ("Qwen2.5-3B", "qwen2.5-3b-instruct", True),
+        ("no-such-model", "gemma3-270m", False),
+        ("qwen2.5:7b", "qwen2.5:3b", False),
+        ("x", "", True),  # a server that does not say
+    ],
+)
+def test_served_model_matches_the_one_asked_for(requested, served, same):
+    from assistant.llm import _same_model
+
+    assert _same_model(requested, served) is same
 
 
 def test_extractive_answers_cited_to_their_passage_verify(assistant):
@@ -376,8 +486,8 @@ def test_extractive_answers_cited_to_their_passage_verify(assistant):
         statement = extractive.text.removesuffix(" [1]")
         passages = LLMAnswerer(None, None).passages(docs, corpus)
         n = next((p.n for p in passages if statement in p.text), None)
-        if n is None:
-            continue  # two sentences from neighbouring chunks: no single passage holds them
+        if n is None:  # a composed answer (a list, a comparison): no one passage holds it verbatim
+            continue
         verdict = check_grounding(f"{statement} [{n}]", {p.n: p.text for p in passages}, common)
         assert verdict.ok, (case["id"], verdict.reason)
         checked += 1
@@ -399,8 +509,8 @@ def test_web_chat_streams_llm_words_then_shows_the_checked_answer(assistant, mon
     model = GenericFakeChatModel(messages=iter([reply]))
     monkeypatch.setattr(assistant, "_answerer", LLMAnswerer(model, ExtractiveAnswerer()))
     updates = list(respond(assistant, question, [], pace=0))
-    texts = [str(u[0][-1]["content"]) for u in updates if u[0] and u[0][-1]["role"] == "assistant"]
+    texts = [str(u[1][-1]["content"]) for u in updates if u[1] and u[1][-1]["role"] == "assistant"]
     assert len(texts) >= 3  # several partial texts while the fake model streams word by word
     assert "62%" in texts[-1] and "[1]" in texts[-1]  # the checked answer, markers renumbered
-    final = updates[-1][2][-1]["answer"]
+    final = updates[-1][3][-1]["answer"]
     assert final["grounding"] == "verified"
