@@ -1,8 +1,9 @@
 """Hybrid retrieval: dense (Chroma) plus lexical (BM25, `bm25s`), fused by reciprocal rank.
 
 `Corpus` is the in-memory view readers need besides Chroma: chunk texts and their BM25 index,
-source texts (to quote whole sentences), and term statistics for the answerer. It is rebuilt
-from the store when the store's generation changes (another process ingested something).
+source texts (to quote whole sentences), and term statistics for the answerer. It is saved beside
+the index once per generation and read back at start (`assistant.corpus_cache`); it is built from
+the store only when no saved view matches its generation (another process ingested something).
 """
 
 from __future__ import annotations
@@ -68,9 +69,11 @@ class Corpus:
 
     @classmethod
     def load(cls, store: IndexStore) -> Corpus:
-        generation = store.generation()
-        records = store.source_records()
-        return cls(store.committed_chunks(records), records, generation)
+        """The view of what `store` has committed: the snapshot saved for its generation when there
+        is one (`assistant.corpus_cache`), else built from Chroma and saved for the next process."""
+        from assistant.corpus_cache import load
+
+        return load(cls, store)
 
     def idf(self, term: str) -> float:
         n = max(len(self.chunks), 1)
