@@ -91,7 +91,7 @@ class Assistant:
         """A writer's last step before publishing `generation`: save the corpus view readers will load."""
         from assistant import corpus_cache
 
-        corpus_cache.prepare(store, generation)
+        corpus_cache.prepare(store, generation, previous=self._corpus)  # unchanged sources are not read again
 
     def _generation_changed(self) -> bool:
         try:
@@ -306,8 +306,10 @@ class Assistant:
             elif time.monotonic() - self._corpus_checked > GENERATION_CHECK_S:
                 self._corpus_checked = time.monotonic()
                 if self._generation_changed():
+                    from assistant import corpus_cache
+
                     self._reopen_store()
-                    self._corpus = Corpus.load(self.store)
+                    self._corpus = corpus_cache.load(Corpus, self.store, previous=self._corpus)
             return self._corpus
 
     def retriever(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):

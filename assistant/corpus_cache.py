@@ -87,28 +87,52 @@ def version(store, generation: int) -> str:
 
 
 # ---- reading ------------------------------------------------------------------------------------
-def load(cls, store):
+def load(cls, store, previous=None):
     """The `Corpus` of what `store` has committed: the saved snapshot of its generation when there
-    is one, else built from Chroma (and saved for the next process)."""
+    is one, else built from Chroma (and saved for the next process). `previous`: a view of an
+    earlier generation of the same index, whose unchanged sources need not be read again."""
     root = getattr(store, "corpus_dir", None)
     generation = store.generation()
     if root is None:
-        return build(cls, store, generation)
+        return build(cls, store, generation, previous)
     name = version(store, generation)
     corpus = read(cls, Path(root) / name)
     if corpus is not None:
         return corpus
-    corpus = build(cls, store, generation)
+    corpus = build(cls, store, generation, previous or latest(cls, Path(root), name))
     if store.generation() == generation:  # nothing was published meanwhile: this is that generation
         if save(corpus, Path(root), name) is not None:
             prune(Path(root), keep=name)
     return corpus
 
 
-def build(cls, store, generation: int):
-    """Read every committed chunk from Chroma and derive the view (what every start did before)."""
+def build(cls, store, generation: int, previous=None):
+    """Read the committed chunks from Chroma and derive the view (what every start did before).
+
+    With `previous` (a view of an earlier generation of the same index), the chunks of sources
+    whose committed version is unchanged are taken from it, and only the others are read.
+    """
     records = store.source_records()
-    return cls(store.committed_chunks(records), records, generation)
+    known = None
+    if previous is not None and getattr(previous, "_index_collections", None) == store.collection_ids():
+        same = {sid for sid, rec in records.items() if _same_record(previous.sources.get(sid), rec)}
+        known = {c.id: c for c in previous.chunks if c.source_id in same}
+    corpus = cls(store.committed_chunks(records, known=known), records, generation)
+    corpus._index_collections = store.collection_ids()  # which index `previous` may be of
+    return corpus
+
+
+def _same_record(old, new) -> bool:
+    return old is not None and old.content_hash == new.content_hash and old.chunks == new.chunks
+
+
+def latest(cls, root: Path, name: str):
+    """The newest readable snapshot of the same index and code as version `name`, or None."""
+    try:
+        same = sorted((p for p in root.iterdir() if p.name[9:] == name[9:] and p.name != name), reverse=True)
+    except OSError:
+        return None
+    return read(cls, same[0]) if same else None
 
 
 def read(cls, folder: Path):
@@ -180,13 +204,16 @@ def save(corpus, root: Path, name: str) -> Path | None:
         return None
 
 
-def prepare(store, generation: int, cls=None):
+def prepare(store, generation: int, cls=None, previous=None):
     """Build and save the snapshot `generation` will have; called by a writer (holding the writer
-    lock) after its chunks are committed and just before it publishes `generation`. Returns it."""
+    lock) after its chunks are committed and just before it publishes `generation`. Returns it.
+    `previous`: the writer's view before its write, if it has one (else the newest saved one)."""
     root = getattr(store, "corpus_dir", None)
     if cls is None:
         from assistant.retrieval import Corpus as cls
-    corpus = build(cls, store, generation)
+    if previous is None and root is not None:
+        previous = latest(cls, Path(root), version(store, generation))
+    corpus = build(cls, store, generation, previous)
     if root is not None:
         name = version(store, generation)
         if save(corpus, Path(root), name) is not None:

@@ -447,16 +447,32 @@ class IndexStore:
         return hashes
 
     @_reads
-    def committed_chunks(self, records: dict[str, SourceRecord] | None = None) -> list[IndexedChunk]:
-        """Every chunk that belongs to a committed source (orphans from an interrupted write are skipped)."""
+    def committed_chunks(
+        self, records: dict[str, SourceRecord] | None = None, known: dict[str, IndexedChunk] | None = None
+    ) -> list[IndexedChunk]:
+        """Every chunk that belongs to a committed source (orphans from an interrupted write are skipped),
+        in the collection's order.
+
+        `known`: chunks already read (by id) of sources whose committed version has not changed
+        since; then only the ids are listed, and only the other chunks are read.
+        """
         records = self.source_records() if records is None else records
         chunks = []
-        for ids, docs, metas in self._pages(self._chunks, include=["documents", "metadatas"]):
-            for id_, doc, meta in zip(ids, docs, metas, strict=True):
-                rec = records.get(str(meta.get("source_id")))
-                if rec is not None and meta.get("source_hash") == rec.content_hash:
-                    chunks.append(IndexedChunk.from_record(id_, doc or "", meta))
-        return chunks
+        if known is None:
+            for ids, docs, metas in self._pages(self._chunks, include=["documents", "metadatas"]):
+                for id_, doc, meta in zip(ids, docs, metas, strict=True):
+                    if _committed(meta, records):
+                        chunks.append(IndexedChunk.from_record(id_, doc or "", meta))
+            return chunks
+        order = [id_ for ids, _, _ in self._pages(self._chunks, include=[]) for id_ in ids]
+        missing = [id_ for id_ in order if id_ not in known]
+        read: dict[str, IndexedChunk] = {}
+        for i in range(0, len(missing), _PAGE):
+            got = self._chunks.get(ids=missing[i : i + _PAGE], include=["documents", "metadatas"])
+            for id_, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                if _committed(meta, records):
+                    read[id_] = IndexedChunk.from_record(id_, doc or "", meta)
+        return [known.get(id_) or read[id_] for id_ in order if id_ in known or id_ in read]
 
     @_reads
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
@@ -667,6 +683,12 @@ class IndexStore:
         self.client.delete_collection(self._chunks.name)
         self._chunks, self._sources = self._collections(create=True)
         self._vectorstore = None
+
+
+def _committed(meta: dict | None, records: dict[str, SourceRecord]) -> bool:
+    meta = meta or {}
+    rec = records.get(str(meta.get("source_id")))
+    return rec is not None and meta.get("source_hash") == rec.content_hash
 
 
 def _batches(items: Iterable[tuple[Source, list[IndexedChunk], str]], size: int):

@@ -114,3 +114,46 @@ def test_server_mode_keeps_its_view_per_data_dir():
     b = corpus_cache.cache_root("/d", "http://127.0.0.1:8001", "corridor")
     assert a != b and a.parent == b.parent and a.name.startswith("server-")
     assert corpus_cache.cache_root("/d", None, "corridor").name == "embedded-corridor"
+
+
+def test_a_view_built_from_the_previous_one_is_the_view_built_from_scratch(tmp_path, monkeypatch):
+    """Added, changed and removed documents: the writer reads only what changed, with the same result."""
+    import shutil
+
+    from index.store import IndexStore
+
+    docs = tmp_path / "docs"
+    shutil.copytree(FIXTURES / "docs", docs)
+    (docs / "malicious.md").unlink()
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([docs / "corridor-update-2023.md"])
+    read_by_id = []
+    real = IndexStore.committed_chunks
+
+    def spy(self, records=None, known=None):
+        got = real(self, records, known)
+        read_by_id.append(len(got) - len(known or {}))
+        return got
+
+    monkeypatch.setattr(IndexStore, "committed_chunks", spy)
+
+    def check() -> None:
+        store = asst.store
+        prepared = Corpus.load(store)
+        scratch = corpus_cache.build(Corpus, store, store.generation())
+        for name, value in vars(scratch).items():
+            if name != "bm25":
+                assert getattr(prepared, name) == value, name
+        for question in _questions():
+            assert prepared.lexical_search(question, 40) == scratch.lexical_search(question, 40)
+
+    asst.ingest([docs])  # two added
+    assert 0 < read_by_id[0] < len(asst.corpus().chunks) / 2
+    check()
+    notes = docs / "rail-freight-notes.txt"
+    notes.write_text(notes.read_text(encoding="utf-8").replace("36 trains", "38 trains"), encoding="utf-8")
+    asst.ingest([docs])  # one changed
+    check()
+    asst.remove(next(s.id for s in asst.sources() if s.id.startswith("corridor-update-2024")))
+    check()
+    assert "38" in asst.ask("How many trains did the cold-chain service run over the whole season?").text
