@@ -7,7 +7,11 @@ Every figure is a ratio to the cheapest thing that must happen anyway:
 - ingestion throughput vs raw encode of the same backend on the same texts, and vs the torch
   reference's raw encode;
 - with sizes (`--scale N`): an index of N synthetic chunks with synthetic vectors (no encoding),
-  measured from separate processes: warm p50/p95, cold `corridor ask`, peak RSS, disk.
+  measured from separate processes: warm p50/p95, cold `corridor ask` with the saved corpus view
+  and without it (the first process after a change rebuilds it), peak RSS, disk, and how long a
+  running assistant takes to answer from a document another process ingested;
+- the web layer: `POST /api/ask` of a running `corridor serve`, one caller at a time against the
+  in-process answer, and 50 concurrent loopback callers (answers per second, errors).
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ import os
 import platform
 import random
 import resource
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -270,31 +277,172 @@ def _disk_mb(folder: Path) -> float:
 
 def scale(asst_factory, sizes=(10_000,), rounds: int = 5, cold_runs: int = 1, progress=print) -> list[dict]:
     """Grow one embedded index through `sizes` and measure each size from fresh processes."""
+    from assistant.corpus_cache import FOLDER
+
     rng = random.Random(11)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        asst = asst_factory(data)
-        asst.index()
-        for size in sorted(sizes):
+        for n, size in enumerate(sorted(sizes)):
+            asst = asst_factory(data)  # a new one each time: the reader below opens the index afresh
+            asst.index()
             progress(f"growing the index to {size:,} chunks ...")
-            write_rate = grow_synthetic(asst.store, size, rng, progress)
+            t0 = time.perf_counter()
+            write_rate = grow_synthetic(asst.store, size, rng, progress)  # publishing saves the corpus view
+            grow_s = time.perf_counter() - t0
             env = _env(data)
             code = f"from assistant.bench import warm_child; warm_child({str(data)!r}, {rounds})"
             _, _, out = _child([sys.executable, "-c", code], env)
             warm = json.loads(out.strip().splitlines()[-1])
-            cold, cold_rss = _median_child([sys.executable, "-m", "assistant", "ask", QUESTIONS[0]], env, cold_runs)
+            ask = [sys.executable, "-m", "assistant", "ask", QUESTIONS[0]]
+            cold, cold_rss = _median_child(ask, env, cold_runs)
+            shutil.rmtree(data / FOLDER)  # the first process after a change without a prepared view
+            rebuild, rebuild_rss = _child(ask, env)[:2]
+            progress("  a running assistant vs another process's ingest ...")
+            seen = reader_sees_writer(asst_factory(data), data, Path(tmp) / f"new-{n}")
             rows.append(
                 {
                     "chunks": asst.store.count(),
                     "synthetic_write_chunks_per_s": round(write_rate, 1),
+                    "grow_s": round(grow_s, 1),
                     "cold_ask_s": round(cold, 2),
                     "cold_ask_peak_rss_mb": round(cold_rss, 1),
+                    "cold_ask_rebuild_s": round(rebuild, 2),
+                    "cold_ask_rebuild_peak_rss_mb": round(rebuild_rss, 1),
                     "disk_mb": round(_disk_mb(data / "chroma"), 1),
+                    "corpus_view_mb": round(_disk_mb(data / FOLDER), 1),
                     **warm,
+                    **seen,
                 }
             )
     return rows
+
+
+_NEW_DOCUMENT = """# Zorvath dry port bulletin
+
+The Zorvath dry port handled 73,519 refrigerated containers in 2031, its first full year of service.
+Its operator, Kestrel Logistics, plans a second rail siding for 2032.
+"""
+_NEW_QUESTION = "How many refrigerated containers did the Zorvath dry port handle in 2031?"
+
+
+def reader_sees_writer(reader, data_dir: Path, folder: Path, timeout: float = 120) -> dict:
+    """A warm assistant answers; another process (`corridor ingest`) adds a document; seconds from
+    the end of that ingest until the running assistant answers from the new document."""
+    reader.ask(_NEW_QUESTION)  # warm: corpus view, vectors and model loaded
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = folder / "zorvath.md"
+    doc.write_text(_NEW_DOCUMENT, encoding="utf-8")
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(doc)], env=_env(data_dir), check=True, capture_output=True
+    )
+    ingested = time.perf_counter()
+    text = ""
+    while time.perf_counter() - ingested < timeout:
+        text = reader.ask(_NEW_QUESTION).text
+        if "73,519" in text:
+            break
+        time.sleep(0.02)
+    seen = time.perf_counter() - ingested
+    return {
+        "ingest_one_document_s": round(ingested - t0, 2),
+        "reader_sees_writer_s": round(seen, 2) if "73,519" in text else None,
+    }
+
+
+# ---- the web layer ----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(conn, body: bytes) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    conn.request("POST", "/api/ask", body, {"content-type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    return response.status, time.perf_counter() - t0
+
+
+def rest_api(data_dir: Path, in_process_p50_ms: float, rounds: int = 10, callers: int = 50, per_caller: int = 10):
+    """`corridor serve` in its own process: sequential `POST /api/ask` latency against the
+    in-process answer, then `callers` concurrent loopback callers (keep-alive connections)."""
+    import http.client
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        env=_env(data_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    bodies = [json.dumps({"question": q}).encode() for q in QUESTIONS]
+    try:
+        deadline = time.monotonic() + 300
+        while True:  # up (and warm: the first answer waits for the index and the model)
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                if _post(conn, bodies[0])[0] == 200:
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("corridor serve did not answer /api/ask")
+            time.sleep(0.3)
+        for body in bodies * 2:
+            _post(conn, body)
+        sequential = [_post(conn, body)[1] * 1000 for _ in range(rounds) for body in bodies]
+        conn.close()
+        results: list[tuple[int, float]] = []
+        lock = threading.Lock()
+        start = threading.Barrier(callers + 1)
+
+        def caller(i: int) -> None:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            start.wait()
+            mine = []
+            for j in range(per_caller):
+                try:
+                    mine.append(_post(c, bodies[(i + j) % len(bodies)]))
+                except OSError:
+                    mine.append((0, 0.0))
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            c.close()
+            with lock:
+                results.extend(mine)
+
+        threads = [threading.Thread(target=caller, args=(i,), daemon=True) for i in range(callers)]
+        for t in threads:
+            t.start()
+        start.wait()
+        t0 = time.perf_counter()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    ok = [t * 1000 for status, t in results if status == 200]
+    p50 = statistics.median(sequential)
+    return {
+        "sequential_p50_ms": round(p50, 2),
+        "sequential_p95_ms": round(_percentile(sequential, 0.95), 2),
+        "in_process_p50_ms": round(in_process_p50_ms, 2),
+        "sequential_ratio": round(p50 / in_process_p50_ms, 2),
+        "callers": callers,
+        "requests": len(results),
+        "errors": len(results) - len(ok),
+        "answers_per_s": round(len(ok) / elapsed, 1),
+        "concurrent_p50_ms": round(statistics.median(ok), 1) if ok else None,
+        "concurrent_p95_ms": round(_percentile(ok, 0.95), 1) if ok else None,
+    }
 
 
 # ---- int8 -----------------------------------------------------------------------------------
@@ -359,10 +507,14 @@ def run(asst_factory, data_dir: Path, quick: bool = False, progress=print, sizes
     progress("warm answer latency vs query embedding ...")
     asst = asst_factory(data_dir).warm_up()
     results["warm"] = warm_latency(asst, rounds=2 if quick else 20)
+    progress("REST API: sequential and 50 concurrent callers ...")
+    results["rest"] = rest_api(
+        data_dir, results["warm"]["answer_p50_ms"], rounds=2 if quick else 10, per_caller=2 if quick else 10
+    )
     progress("indexing throughput vs raw encode ...")
     results["indexing"] = indexing_throughput(asst_factory, chunks_wanted=200 if quick else 3000)
     progress("synthetic index sizes ...")
-    sizes = sizes or ((1_000,) if quick else (10_000,))
+    sizes = sizes or ((1_000,) if quick else (1_000, 10_000))
     results["scale"] = scale(asst_factory, sizes, rounds=2 if quick else 5, progress=progress)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return results
@@ -393,4 +545,26 @@ def markdown(results: dict) -> str:
             f"| {row['chunks']:,} | {row['answer_p50_ms']} ms | {row['answer_p95_ms']} ms | {row['p50_ratio']}x "
             f"| {row['cold_ask_s']} s | {row['first_answer_s']} s | {row['rss_mb']:.0f} MB | {row['disk_mb']:.0f} MB |"
         )
+    if results.get("scale") and "cold_ask_rebuild_s" in results["scale"][0]:
+        lines += [
+            "",
+            "| chunks | cold ask, saved view | cold ask, view rebuilt | p95 / query embedding | peak RSS cold | view on disk | one-document ingest | a running assistant answers from it after |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]  # fmt: skip
+        for row in results["scale"]:
+            seen = row.get("reader_sees_writer_s")
+            lines.append(
+                f"| {row['chunks']:,} | {row['cold_ask_s']} s | {row['cold_ask_rebuild_s']} s | {row['p95_ratio']}x "
+                f"| {row['cold_ask_peak_rss_mb']:.0f} MB | {row['corpus_view_mb']:.0f} MB "
+                f"| {row['ingest_one_document_s']} s | {'not seen' if seen is None else f'{seen} s'} |"
+            )
+    rest = results.get("rest")
+    if rest:
+        lines += [
+            "",
+            "| REST `POST /api/ask` (corridor serve) | value | floor | ratio |",
+            "|---|---:|---:|---:|",
+            f"| sequential p50 vs the in-process answer | {rest['sequential_p50_ms']} ms | {rest['in_process_p50_ms']} ms | {rest['sequential_ratio']}x |",
+            f"| {rest['callers']} concurrent loopback callers | {rest['answers_per_s']} answers/s, p50 {rest['concurrent_p50_ms']} ms, p95 {rest['concurrent_p95_ms']} ms | | {rest['errors']} errors in {rest['requests']} |",
+        ]  # fmt: skip
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from assistant.settings import Settings
 from assistant.types import Answer, SourceInfo
 
 History = Sequence[tuple[str, str]] | Sequence[str]
+GENERATION_CHECK_S = 0.5  # how often a running assistant looks for another process's writes (one small read)
 
 
 class Assistant:
@@ -48,6 +49,7 @@ class Assistant:
         self.settings = base
         self._lock = threading.RLock()
         self._store = None
+        self._embedder = None
         self._corpus = None
         self._corpus_checked = 0.0
         self._chains: dict[tuple, object] = {}
@@ -65,14 +67,52 @@ class Assistant:
     def store(self):
         with self._lock:
             if self._store is None:
+                from assistant import corpus_cache
                 from index.embeddings import load_embedder
                 from index.store import IndexStore, open_client
 
-                embedder = load_embedder(self.settings.data_dir)  # first: the model loads while Chroma imports
+                if self._embedder is None:  # first: the model loads while Chroma imports
+                    self._embedder = load_embedder(self.settings.data_dir)
                 client = open_client(self.settings.data_dir, self.settings.chroma_url)
                 where = self.settings.chroma_url or str(self.settings.data_dir)
-                self._store = IndexStore(client, embedder, self.settings.collection_prefix, where=where)
+                prefix = self.settings.collection_prefix
+                store = IndexStore(
+                    client,
+                    self._embedder,
+                    prefix,
+                    where=where,
+                    corpus_dir=corpus_cache.cache_root(self.settings.data_dir, self.settings.chroma_url, prefix),
+                )
+                store.before_publish = lambda generation: self._prepare_corpus(store, generation)
+                self._store = store
             return self._store
+
+    def _prepare_corpus(self, store, generation: int) -> None:
+        """A writer's last step before publishing `generation`: save the corpus view readers will load."""
+        from assistant import corpus_cache
+
+        corpus_cache.prepare(store, generation, previous=self._corpus)  # unchanged sources are not read again
+
+    def _generation_changed(self) -> bool:
+        try:
+            return self.store.generation() != self._corpus.generation
+        except CorridorError:
+            if self.settings.chroma_url:
+                raise
+            return True  # a client another assistant of this process retired: open the index again
+
+    def _reopen_store(self) -> None:
+        """Another process published a new generation: an embedded Chroma client keeps the vectors
+        it loaded in memory (new chunks are missing from its dense index, and questions touching
+        them fail with "Error finding id"), so the index is opened again, as a new process would.
+        Requests still running finish on the old client; a Chroma server needs none of this."""
+        if self.settings.chroma_url or self._store is None:
+            return
+        from index.store import retire_client
+
+        retire_client(self._store.client)
+        self._store = None
+        self._chains = {}  # their retrievers hold the old store
 
     def index(self, rebuild: bool = False, progress: bool = False):
         """Build or refresh the index of the shipped knowledge; returns a `BuildReport`.
@@ -263,11 +303,13 @@ class Assistant:
                     self.index()
                 self._corpus = Corpus.load(self.store)
                 self._corpus_checked = time.monotonic()
-            elif self.settings.chroma_url or time.monotonic() - self._corpus_checked > 1.0:
-                if time.monotonic() - self._corpus_checked > 1.0:
-                    self._corpus_checked = time.monotonic()
-                    if self.store.generation() != self._corpus.generation:
-                        self._corpus = Corpus.load(self.store)
+            elif time.monotonic() - self._corpus_checked > GENERATION_CHECK_S:
+                self._corpus_checked = time.monotonic()
+                if self._generation_changed():
+                    from assistant import corpus_cache
+
+                    self._reopen_store()
+                    self._corpus = corpus_cache.load(Corpus, self.store, previous=self._corpus)
             return self._corpus
 
     def retriever(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):

@@ -1,8 +1,9 @@
 """Hybrid retrieval: dense (Chroma) plus lexical (BM25, `bm25s`), fused by reciprocal rank.
 
 `Corpus` is the in-memory view readers need besides Chroma: chunk texts and their BM25 index,
-source texts (to quote whole sentences), and term statistics for the answerer. It is rebuilt
-from the store when the store's generation changes (another process ingested something).
+source texts (to quote whole sentences), and term statistics for the answerer. It is saved beside
+the index once per generation and read back at start (`assistant.corpus_cache`); it is built from
+the store only when no saved view matches its generation (another process ingested something).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic import ConfigDict
 
 from assistant.questions import ORG_WORDS, anchor_found, initials
 from index.chunking import IndexedChunk
-from index.lexical import stem, tokenize, words
+from index.lexical import STOPWORDS, stem, tokenize, words
 from index.store import IndexStore, SourceRecord
 
 _DEFINITION = re.compile(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(([A-Z]{2,})\)")
@@ -53,9 +54,8 @@ class Corpus:
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
-        tokens = [tokenize(c.text) for c in self.chunks]
+        tokens, self.vocabulary = _tokens_and_words(self.chunks)
         self.doc_freq = Counter(t for toks in tokens for t in set(toks))
-        self.vocabulary = {w for c in self.chunks for w in words(c.text)}
         self.vocabulary.update(w for r in self.sources.values() for w in words(r.source.title))
         self.initials = frozenset(i for r in self.sources.values() for i in initials(r.source.text))
         main = self.sources.get(self.main_source())
@@ -78,9 +78,11 @@ class Corpus:
 
     @classmethod
     def load(cls, store: IndexStore) -> Corpus:
-        generation = store.generation()
-        records = store.source_records()
-        return cls(store.committed_chunks(records), records, generation)
+        """The view of what `store` has committed: the snapshot saved for its generation when there
+        is one (`assistant.corpus_cache`), else built from Chroma and saved for the next process."""
+        from assistant.corpus_cache import load
+
+        return load(cls, store)
 
     def idf(self, term: str) -> float:
         n = max(len(self.chunks), 1)
@@ -214,6 +216,26 @@ class Corpus:
         if got is None:
             got = self._known[anchor] = anchor_found(anchor, self.vocabulary, self.initials)
         return got
+
+
+def _tokens_and_words(chunks: list[IndexedChunk]) -> tuple[list[list[str]], set[str]]:
+    """`tokenize(c.text)` of every chunk, and the set of their `words`: each text is split once
+    and each distinct word stemmed once (the slowest part of building the view)."""
+    tokens: list[list[str]] = []
+    vocabulary: set[str] = set()
+    stems: dict[str, str] = {}
+    for chunk in chunks:
+        found = words(chunk.text)
+        vocabulary.update(found)
+        toks = []
+        for w in found:
+            if w not in STOPWORDS:
+                s = stems.get(w)
+                if s is None:
+                    s = stems[w] = stem(w)
+                toks.append(s)
+        tokens.append(toks)
+    return tokens, vocabulary
 
 
 _WORD = re.compile(r"(?<![\w-])(?:[A-Za-z][a-z]+|[A-Z]{3,})(?![\w-])")

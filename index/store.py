@@ -182,12 +182,17 @@ def open_client(data_dir: Path, chroma_url: str | None = None):
         folder = _read_only_snapshot(folder)
         log.info("data dir %s is read-only: answering from a snapshot of its index", data_dir)
     try:
-        return chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())
+        client = chromadb.PersistentClient(path=str(folder), settings=_chroma_settings())
     except Exception as exc:
         raise DataDirError(
             f"the index in {data_dir} cannot be opened ({type(exc).__name__}); "
             "run `corridor index --rebuild` to rebuild it"
         ) from exc
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    # The system this client was opened on, for `retire_client` (chromadb looks it up by path on every use).
+    client._corridor_system = SharedSystemClient._identifier_to_system.get(client._identifier)
+    return client
 
 
 _snapshots: list = []  # TemporaryDirectory objects, removed when the process ends
@@ -243,6 +248,38 @@ def clear_client_cache() -> None:
     from chromadb.api.client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()
+
+
+RETIRED_GRACE_S = 10.0  # a question already running on a retired client finishes well within this
+
+
+def retire_client(client) -> None:
+    """Make the next `open_client` of this embedded index open it afresh, as a new process would.
+
+    chromadb keeps one system per path, with the vectors it loaded in memory: another process's
+    writes reach its metadata but never its vector index. The system is taken out of chromadb's
+    cache now (the next client gets a new one) and stopped a little later, so that questions
+    still running on it finish first.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    identifier = getattr(client, "_identifier", None)
+    system = getattr(client, "_corridor_system", None)
+    if system is None or SharedSystemClient._identifier_to_system.get(identifier) is not system:
+        return  # not ours to retire, or already retired (another assistant of this process did)
+    del SharedSystemClient._identifier_to_system[identifier]
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    # Stopped, not left to the garbage collector: its vectors would stay in memory until a full collection.
+    timer = threading.Timer(RETIRED_GRACE_S, _stop_quietly, args=(system,))
+    timer.daemon = True
+    timer.start()
+
+
+def _stop_quietly(system) -> None:
+    try:
+        system.stop()
+    except Exception:  # noqa: BLE001 - a system that cannot stop cleanly is left to the garbage collector
+        log.debug("a retired Chroma client did not stop cleanly", exc_info=True)
 
 
 def move_index_aside(data_dir: Path) -> Path | None:
@@ -304,11 +341,24 @@ class SourceRecord:
 class IndexStore:
     """Chunks + embeddings + source texts in Chroma, behind a small API the assistant needs."""
 
-    def __init__(self, client, embedder, prefix: str = "corridor", where: str = "the data dir"):
+    def __init__(
+        self,
+        client,
+        embedder,
+        prefix: str = "corridor",
+        where: str = "the data dir",
+        *,
+        corpus_dir: Path | None = None,
+        before_publish: Callable[[int], None] | None = None,
+    ):
         self.client = client
         self.embedder = embedder
         self.prefix = prefix
         self.where = where  # the data dir or server, for error messages
+        self.corpus_dir = corpus_dir  # where readers keep the saved corpus view (assistant.corpus_cache)
+        # Called with the next generation just before a writer publishes it (the manifest write),
+        # once everything of that generation is committed: where the saved corpus view is prepared.
+        self.before_publish = before_publish
         try:
             self._chunks, self._sources = self._collections(create=False)
         except Exception:  # not there yet (a new data dir): created, which only a build does
@@ -362,6 +412,10 @@ class IndexStore:
     def generation(self) -> int:
         return int(self.manifest().get("generation", 0))
 
+    def collection_ids(self) -> tuple[str, str]:
+        """The collections' ids: a rebuilt index (or a reset of its chunks) has new ones."""
+        return str(self._chunks.id), str(self._sources.id)
+
     @_reads
     def source_records(self) -> dict[str, SourceRecord]:
         records = {}
@@ -393,16 +447,32 @@ class IndexStore:
         return hashes
 
     @_reads
-    def committed_chunks(self, records: dict[str, SourceRecord] | None = None) -> list[IndexedChunk]:
-        """Every chunk that belongs to a committed source (orphans from an interrupted write are skipped)."""
+    def committed_chunks(
+        self, records: dict[str, SourceRecord] | None = None, known: dict[str, IndexedChunk] | None = None
+    ) -> list[IndexedChunk]:
+        """Every chunk that belongs to a committed source (orphans from an interrupted write are skipped),
+        in the collection's order.
+
+        `known`: chunks already read (by id) of sources whose committed version has not changed
+        since; then only the ids are listed, and only the other chunks are read.
+        """
         records = self.source_records() if records is None else records
         chunks = []
-        for ids, docs, metas in self._pages(self._chunks, include=["documents", "metadatas"]):
-            for id_, doc, meta in zip(ids, docs, metas, strict=True):
-                rec = records.get(str(meta.get("source_id")))
-                if rec is not None and meta.get("source_hash") == rec.content_hash:
-                    chunks.append(IndexedChunk.from_record(id_, doc or "", meta))
-        return chunks
+        if known is None:
+            for ids, docs, metas in self._pages(self._chunks, include=["documents", "metadatas"]):
+                for id_, doc, meta in zip(ids, docs, metas, strict=True):
+                    if _committed(meta, records):
+                        chunks.append(IndexedChunk.from_record(id_, doc or "", meta))
+            return chunks
+        order = [id_ for ids, _, _ in self._pages(self._chunks, include=[]) for id_ in ids]
+        missing = [id_ for id_ in order if id_ not in known]
+        read: dict[str, IndexedChunk] = {}
+        for i in range(0, len(missing), _PAGE):
+            got = self._chunks.get(ids=missing[i : i + _PAGE], include=["documents", "metadatas"])
+            for id_, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                if _committed(meta, records):
+                    read[id_] = IndexedChunk.from_record(id_, doc or "", meta)
+        return [known.get(id_) or read[id_] for id_ in order if id_ in known or id_ in read]
 
     @_reads
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
@@ -533,6 +603,8 @@ class IndexStore:
         if self._write_depth == 0:
             self._write_log().delete(ids=[WRITING_ID])
         log.info("removed %d chunks left by an interrupted write", len(stale))
+        if self.manifest():  # the interrupted writer may have committed sources without publishing them
+            self.bump_generation()
         return len(stale)
 
     def _orphans(self) -> list[str]:
@@ -593,7 +665,13 @@ class IndexStore:
 
     @_writes
     def write_manifest(self, manifest: dict) -> None:
+        """Publish a new generation: readers reload their view of the index when it changes."""
         manifest = {**manifest, "generation": self.generation() + 1}
+        if self.before_publish is not None:
+            try:
+                self.before_publish(manifest["generation"])
+            except Exception:  # noqa: BLE001 - readers then build the view themselves
+                log.warning("could not prepare the corpus view of generation %d", manifest["generation"], exc_info=True)
         self._sources.upsert(ids=[MANIFEST_ID], embeddings=[[0.0]], documents=[json.dumps(manifest, sort_keys=True)])
 
     def bump_generation(self) -> None:
@@ -605,6 +683,12 @@ class IndexStore:
         self.client.delete_collection(self._chunks.name)
         self._chunks, self._sources = self._collections(create=True)
         self._vectorstore = None
+
+
+def _committed(meta: dict | None, records: dict[str, SourceRecord]) -> bool:
+    meta = meta or {}
+    rec = records.get(str(meta.get("source_id")))
+    return rec is not None and meta.get("source_hash") == rec.content_hash
 
 
 def _batches(items: Iterable[tuple[Source, list[IndexedChunk], str]], size: int):

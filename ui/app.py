@@ -708,12 +708,22 @@ def serve(
             ssr_mode=False,
             pwa=False,
             max_file_size=options.max_file_bytes,
-            app_kwargs={"middleware": [Middleware(security.Guard, policy=policy)]},
+            app_kwargs={
+                "middleware": [Middleware(security.Guard, policy=policy)],
+                **_rest_api(assistant, policy, credentials),
+            },
             **page_assets(),
         )
     except OSError as exc:
         raise CorridorError(f"cannot serve on {host}:{port}: {exc}") from None
     return app
+
+
+def _rest_api(assistant: Assistant, policy, credentials) -> dict:
+    """FastAPI arguments that add `POST /api/ask` (`ui.rest`) beside the chat, with its limits and sign-in."""
+    from ui.rest import routes
+
+    return {"routes": routes(assistant, policy, credentials, workers=DEFAULT_CONCURRENCY, waiting=QUEUE_SIZE)}
 
 
 def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, **kwargs) -> None:
