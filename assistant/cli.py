@@ -242,6 +242,12 @@ def remove(source_id: str) -> None:
 @click.option("-k", "--k", "k", type=int, default=None, help="Passages to answer from (and hit@k).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), help="Write the full report here.")
 @click.option("--min-accuracy", type=float, default=None, help="Exit 1 if answer accuracy is below this (0-1).")
+@click.option(
+    "--max-wrong-rate",
+    type=float,
+    default=None,
+    help="Exit 1 if the share of answerable questions answered wrongly is above this (0-1).",
+)
 @click.option("--ablate", is_flag=True, help="Also compare dense-only, BM25-only and hybrid without facts.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every case, not only failures.")
 @click.option("--llm", metavar="ollama:MODEL|openai:MODEL", help="Evaluate LLM-phrased answers instead.")
@@ -250,6 +256,7 @@ def eval_(
     k: int | None,
     json_path: str | None,
     min_accuracy: float | None,
+    max_wrong_rate: float | None,
     ablate: bool,
     verbose: bool,
     llm: str | None,
@@ -258,7 +265,7 @@ def eval_(
 
     \b
     Examples:
-      corridor eval tests/fixtures/core.yaml --min-accuracy 0.85
+      corridor eval tests/fixtures/core.yaml --min-accuracy 0.85 --max-wrong-rate 0.1
       corridor eval my-questions.yaml --ablate --json report.json
     """
     from assistant.evaluation import ablate as run_ablation
@@ -268,6 +275,8 @@ def eval_(
         _fail(f"-k must be greater than 0. Currently, k is {k}", 2)
     if min_accuracy is not None and not 0 <= min_accuracy <= 1:
         _fail(f"--min-accuracy must be between 0 and 1. Currently, it is {min_accuracy}", 2)
+    if max_wrong_rate is not None and not 0 <= max_wrong_rate <= 1:
+        _fail(f"--max-wrong-rate must be between 0 and 1. Currently, it is {max_wrong_rate}", 2)
     try:
         cases = load_cases(fixtures)
         asst = _assistant(llm=llm)
@@ -299,6 +308,10 @@ def eval_(
         Path(json_path).write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     if min_accuracy is not None and main.metrics["answer_accuracy"] < min_accuracy:
         click.echo(f"Error: answer accuracy {main.metrics['answer_accuracy']:.3f} is below {min_accuracy}", err=True)
+        sys.exit(1)
+    wrong = main.metrics["wrong_answer_rate"]
+    if max_wrong_rate is not None and wrong is not None and wrong > max_wrong_rate:
+        click.echo(f"Error: wrong-answer rate {wrong:.3f} is above {max_wrong_rate}", err=True)
         sys.exit(1)
 
 

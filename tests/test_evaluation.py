@@ -110,6 +110,19 @@ def test_cli_eval_on_a_file_it_has_never_seen(assistant, tmp_path):
     assert broken.exit_code == 2 and "Error:" in broken.output and "Traceback" not in broken.output
 
 
+def test_cli_eval_gates_on_the_wrong_answer_rate(assistant, tmp_path):
+    fixture = tmp_path / "wrong.yaml"  # an expectation the article contradicts: answering it counts as wrong
+    fixture.write_text(
+        "- id: vietnam-share\n  question: \"What share of the corridor's trade value is Vietnam's?\"\n"
+        '  expect_any: ["99%"]\n'
+    )
+    runner = CliRunner()
+    gated = runner.invoke(cli, ["eval", str(fixture), "--max-wrong-rate", "0.5"])
+    assert gated.exit_code == 1 and "wrong-answer rate 1.000 is above 0.5" in gated.output
+    assert runner.invoke(cli, ["eval", str(fixture), "--max-wrong-rate", "1"]).exit_code == 0
+    assert runner.invoke(cli, ["eval", str(fixture), "--max-wrong-rate", "-0.1"]).exit_code == 2
+
+
 def test_ablation_compares_retrievers(assistant, tmp_path):
     fixture = tmp_path / "new.yaml"
     fixture.write_text(NEW_FIXTURE)
