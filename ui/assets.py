@@ -117,8 +117,24 @@ PAGE_CSS = """
 
 JS = r"""
 (() => {
+  let held = 0;  // which flashed quote is being kept in view (0: none)
+  ["wheel", "touchstart", "keydown"].forEach((kind) => addEventListener(kind, () => held++, {passive: true, capture: true}));
   const flash = (el) => {
-    el.scrollIntoView({block: "center", behavior: "instant"});
+    // The quote itself is brought into view (a long card centred may leave it off screen), and kept
+    // there for a moment: opening a card grows the chat, and gradio's chat follows growth to its end.
+    // The user's next click, wheel or touch ends that (`held` changes).
+    const target = el.querySelector("mark") || el;
+    const center = () => target.scrollIntoView({block: "center", behavior: "instant"});
+    const until = Date.now() + 1000;
+    const mine = ++held;
+    const keep = () => {
+      if (mine !== held) return;
+      const r = target.getBoundingClientRect();
+      if (r.top < 0 || r.bottom > innerHeight) center();
+      if (Date.now() < until) requestAnimationFrame(keep);
+    };
+    center();
+    requestAnimationFrame(keep);
     el.classList.add("flash");
     setTimeout(() => el.classList.remove("flash"), 2500);
   };
@@ -144,6 +160,7 @@ JS = r"""
     }
   };
   document.addEventListener("click", async (event) => {
+    held++;  // a click elsewhere (open full source, another citation) takes the scroll over
     const cite = event.target.closest("a.cite");
     if (cite) {
       event.preventDefault();
