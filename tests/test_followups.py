@@ -61,9 +61,8 @@ def test_conversation_through_the_api(assistant):
 def test_conversation_fixtures(assistant):
     report = evaluate(assistant, load_cases(FIXTURES / "conversations.yaml"))
     failures = [(r.id, r.reason, r.answer) for r in report.results if not r.passed]
-    # A wrong answer costs more than an abstention: the confidence model gives up a few right
-    # follow-ups (16/19) to answer none wrongly, so the gate is on both.
-    assert report.metrics["answer_accuracy"] >= 0.8, failures
+    # A wrong answer costs more than an abstention: the gate is on both.
+    assert report.metrics["answer_accuracy"] >= 0.85, failures
     assert report.metrics["wrong_answer_rate"] <= 0.1, failures
 
 
