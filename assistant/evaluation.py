@@ -244,7 +244,7 @@ def _grounding_metrics(results: list[CaseResult]) -> dict[str, float]:
     return {
         "llm_cases": len(asked),
         "grounding_pass_rate": round(len(verified) / len(asked), 4),
-        "verified_accuracy": round(sum(r.passed for r in verified) / len(verified), 4) if verified else 0.0,
+        "verified_accuracy": round(sum(r.passed for r in verified) / len(verified), 4) if verified else None,
         **{f"fallback:{kind}": n for kind, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))},
     }
 

@@ -50,6 +50,8 @@ def test_llm_grounding_metrics_by_hand():
     assert m["llm_cases"] == 5 and m["grounding_pass_rate"] == 0.4 and m["verified_accuracy"] == 0.5
     assert m["fallback:name not in the cited passages"] == 2 and m["fallback:unavailable (APITimeoutError)"] == 1
     assert "grounding_pass_rate" not in metrics_for([result("a", True)], k=2)  # extractive: no such metric
+    none_verified = metrics_for([replace(result("f", True), grounding="fallback", fallback_reason=timeout)], k=2)
+    assert none_verified["verified_accuracy"] is None  # nothing to score, not 0% right
     extractive = [result(i, ok) for i, ok in zip("abcde", (True, True, True, False, True), strict=True)]
     table = llm_table(EvalReport(llm, m), EvalReport(extractive, metrics_for(extractive, k=2), name="extractive"))
     assert "| all cases | 5 | 0.600 | 0.800 |" in table
