@@ -92,7 +92,7 @@ class ExtractiveAnswerer:
     extra_confidence: float = 0.5  # a second sentence, list item or summary sentence needs this much
     extra_coverage: float = 0.2  # ... and must cover this much of the question the first one does not
     max_items: int = 4
-    conflict_floor: float = 0.1  # an older figure of the same measure and subject needs this much
+    conflict_floor: float = 0.05  # an older figure of the same measure and subject needs this much
     max_older: int = 2
     related_passages: int = 3
     model: Model | None = field(default=None, repr=False)
