@@ -21,9 +21,10 @@ from index.chunking import split_source
 from index.loaders import load_file
 
 pytestmark = pytest.mark.slow
-# Quadratic work on 10x the input takes ~100x the time; linear work measured 7-13x here (a 1 MB
-# document no longer fits the CPU caches its 100 KB tenth did), so 20x separates the two.
-MAX_RATIO = 20.0
+# The target is ~12x for 10x the input (quadratic work would take ~100x). Linear work measured
+# 6-13x here (the 1 MB HTML page 11-13x: it no longer fits the CPU caches its 100 KB tenth did),
+# so the bound leaves that much room for timing noise on a shared machine.
+MAX_RATIO = 15.0
 WORDS = (
     "the corridor carried containers from Chongqing to Qinzhou port while Vietnam Thailand and Laos "
     "accounted for a growing share of trade value in the Co., Ltd. e.g. U.S. 3.5 percent"
@@ -124,7 +125,7 @@ def measured(tmp_path_factory, artifacts):
 
 
 @pytest.mark.parametrize("label", list(CASES))
-def test_ten_times_the_input_takes_at_most_twenty_times_the_time(measured, label):
+def test_ten_times_the_input_takes_at_most_fifteen_times_the_time(measured, label):
     small, large = measured[label]
     assert large["chunks"] > small["chunks"] > 0
     ratio = large["seconds"] / small["seconds"]
