@@ -164,6 +164,14 @@ class TreeEnsembleModel:
                 raise ValueError("confidence trees: node lists differ in length")
             if any(f >= n for f in tree["feature"]):
                 raise ValueError("confidence trees: a node reads a feature the model does not have")
+            size = len(tree["feature"])
+            if any(
+                not 0 <= c < size
+                for f, a, b in zip(tree["feature"], tree["left"], tree["right"], strict=True)
+                if f >= 0
+                for c in (a, b)
+            ):
+                raise ValueError("confidence trees: a node points outside its tree")
         return cls(
             features=tuple(data["features"]),
             baseline=float(data["baseline"]),

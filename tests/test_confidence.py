@@ -60,6 +60,10 @@ def test_malformed_models_are_refused():
         data["trees"][0]["value"] = data["trees"][0]["value"][:-1]
         with pytest.raises(ValueError, match="differ in length"):
             model_from_dict(data)
+        data = json.loads(WEIGHTS_PATH.read_text())
+        data["trees"][0]["left"][0] = len(data["trees"][0]["left"])
+        with pytest.raises(ValueError, match="outside its tree"):
+            model_from_dict(data)
     logistic = {"features": ["a", "b"], "weights": [1.0], "bias": 0.0, "mean": [0, 0], "scale": [1, 1]}
     with pytest.raises(ValueError, match="differ in length"):
         ConfidenceModel.from_dict(logistic)
