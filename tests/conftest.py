@@ -10,9 +10,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,3 +82,46 @@ def corridor_env(monkeypatch, shared_data_dir):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def chroma_run(path: Path):
+    """A real `chroma run` server from this venv on a free loopback port, its data in `path`;
+    yields its URL once its heartbeat answers, and stops it afterwards."""
+    import chromadb
+
+    port = free_port()
+    path.mkdir(parents=True, exist_ok=True)
+    log = open(path / "server.log", "wb")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path / "db"), "--host", "127.0.0.1"]
+        + ["--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"chroma run did not start: {(path / 'server.log').read_text()[-2000:]}"
+                    ) from None
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

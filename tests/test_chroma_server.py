@@ -1,56 +1,18 @@
 """Scale-out path: the same code against a real `chroma run` server on 127.0.0.1."""
 
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
 from assistant import Assistant, DataDirError
+from tests.conftest import chroma_run, free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    """Start `chroma run` from this venv; wait until its heartbeat answers."""
-    import chromadb
-
-    chroma = Path(sys.executable).parent / "chroma"
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    log = open(path / "server.log", "wb")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
-        except Exception:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"chroma run did not start: {(path / 'server.log').read_text()[-2000:]}") from None
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    """`chroma run` from this venv, shared by this module's tests."""
+    with chroma_run(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
 
 
 def test_index_and_ask_through_the_server(chroma_server, tmp_path):
@@ -68,7 +30,7 @@ def test_index_and_ask_through_the_server(chroma_server, tmp_path):
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(DataDirError, match="cannot reach the Chroma server"):
         Assistant(data_dir=tmp_path, chroma_url=url).ask("Who founded Osell?")
 

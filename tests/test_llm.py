@@ -10,7 +10,6 @@ import importlib.util
 import json
 import logging
 import re
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,7 +32,7 @@ from assistant.llm import (
     fallback_kind,
 )
 from assistant.questions import analyze
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, free_port
 
 VIETNAM = "What share of the corridor's trade value comes from Vietnam?"
 
@@ -298,12 +297,6 @@ def test_missing_extra_names_the_install_line(spec, module, monkeypatch):
             chat_model_from_spec(spec)
     else:
         assert chat_model_from_spec(spec, timeout=5) is not None  # built; nothing contacted yet
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("provider", ["openai", "ollama"])

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import FIXTURES
-from tests.test_serve import _free_port, _start, _stop
+from tests.conftest import FIXTURES, chroma_run, free_port
+from tests.test_serve import _start, _stop
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ def _seen_after(url: str, data_dir: Path, env_extra: dict) -> float:
 
 def test_a_running_server_answers_from_another_process_ingest(tmp_path):
     data = tmp_path / "data"
-    proc, url, _, lines = _start(["--port", str(_free_port())], data)
+    proc, url, _, lines = _start(["--port", str(free_port())], data)
     try:
         _ask(url, "Who founded Osell?")  # up and warm
         seen = _seen_after(url, data, {})
@@ -62,26 +62,9 @@ def test_a_running_server_answers_from_another_process_ingest(tmp_path):
 
 @pytest.mark.server
 def test_through_a_chroma_server_too(tmp_path):
-    import chromadb
-
-    port = _free_port()
-    log = open(tmp_path / "chroma.log", "wb")
-    chroma = subprocess.Popen(
-        [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "db"), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-                break
-            except Exception:
-                assert chroma.poll() is None and time.monotonic() < deadline, "chroma run did not start"
-                time.sleep(0.3)
-        env = {"CORRIDOR_CHROMA_URL": f"http://127.0.0.1:{port}"}
-        proc, url, _, lines = _start(["--port", str(_free_port())], tmp_path / "server-app", env)
+    with chroma_run(tmp_path / "chroma") as chroma_url:
+        env = {"CORRIDOR_CHROMA_URL": chroma_url}
+        proc, url, _, lines = _start(["--port", str(free_port())], tmp_path / "server-app", env)
         try:
             _ask(url, "Who founded Osell?")
             # The writer is another instance with its own data dir: only the server is shared.
@@ -91,7 +74,3 @@ def test_through_a_chroma_server_too(tmp_path):
         print(f"Chroma server: answered from the new document {seen:.2f} s after the ingest ended")
         assert seen < 2.0
         assert list((tmp_path / "server-app" / "corpus").iterdir())[0].name.startswith("server-")
-    finally:
-        chroma.terminate()
-        chroma.wait(timeout=30)
-        log.close()

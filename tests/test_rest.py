@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -10,21 +9,16 @@ import pytest
 import requests
 
 from assistant.types import Answer
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def open_server(assistant):
     from ui.app import serve
 
-    app = serve(assistant, port=_free_port())
+    app = serve(assistant, port=free_port())
     yield app.local_url.rstrip("/")
     app.close()
 
@@ -33,7 +27,7 @@ def open_server(assistant):
 def signed_in_server(assistant):
     from ui.app import serve
 
-    app = serve(assistant, port=_free_port(), auth=[("alice", "correct horse")])
+    app = serve(assistant, port=free_port(), auth=[("alice", "correct horse")])
     yield app.local_url.rstrip("/")
     app.close()
 
@@ -106,7 +100,7 @@ def test_sign_in_is_required_when_the_chat_requires_it(signed_in_server):
 def test_password_guessing_is_throttled(assistant):
     from ui.app import serve
 
-    app = serve(assistant, port=_free_port(), auth=[("carol", "s3cret")])
+    app = serve(assistant, port=free_port(), auth=[("carol", "s3cret")])
     try:
         url = app.local_url.rstrip("/") + "/api/ask"
         codes = [
@@ -138,7 +132,7 @@ def test_past_the_line_the_server_says_busy():
     from ui.rest import routes
 
     slow = _Slow()
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(Starlette(routes=routes(slow, None, None, workers=1, waiting=1)), port=port, log_level="error")
     )

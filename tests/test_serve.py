@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,9 @@ import requests
 from click.testing import CliRunner
 
 from assistant.cli import cli
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize(
@@ -84,7 +78,7 @@ def _stop(proc) -> str:
 def test_serve_builds_its_index_with_a_progress_line_and_answers(tmp_path):
     from gradio_client import Client
 
-    proc, url, _, lines = _start(["--port", str(_free_port())], tmp_path / "fresh")
+    proc, url, _, lines = _start(["--port", str(free_port())], tmp_path / "fresh")
     try:
         assert url.startswith("http://127.0.0.1:")
         answer = Client(url + "/", verbose=False).predict("Who founded Osell?", api_name="/ask")
@@ -104,7 +98,7 @@ def test_warm_make_run_is_as_fast_as_serve_alone(assistant, shared_data_dir):
         pytest.fail("make run needs the project's .venv (make install)")
 
     def started(command, env=None) -> float:
-        proc, url, seconds, _ = _start([] if command else ["--port", str(_free_port())], shared_data_dir, env, command)
+        proc, url, seconds, _ = _start([] if command else ["--port", str(free_port())], shared_data_dir, env, command)
         try:
             assert requests.get(url + "/", timeout=10).status_code == 200
         finally:
@@ -114,7 +108,7 @@ def test_warm_make_run_is_as_fast_as_serve_alone(assistant, shared_data_dir):
     serve_s, make_s = [], []
     for _ in range(2):
         serve_s.append(started(None))
-        make_s.append(started(["make", "-s", "run"], {"SERVE_ARGS": f"--port {_free_port()}"}))
+        make_s.append(started(["make", "-s", "run"], {"SERVE_ARGS": f"--port {free_port()}"}))
     print(f"warm start to 'running at': corridor serve {serve_s} s, make run {make_s} s")
     assert min(make_s) <= 1.2 * min(serve_s), (serve_s, make_s)
 
@@ -128,7 +122,7 @@ def guarded(assistant, tmp_path_factory):
     feedback = tmp_path_factory.mktemp("guard") / "feedback.jsonl"
     app = serve(
         assistant,
-        port=_free_port(),
+        port=free_port(),
         auth=[("alice", "correct horse"), ("bob", "battery staple")],
         options=ServeOptions(upload_enabled=True, admins=frozenset({"alice"})),
         feedback_path=feedback,
@@ -187,7 +181,7 @@ def test_upload_route_is_for_admins_only(guarded, tmp_path):
 def test_upload_route_is_closed_when_upload_is_off(assistant):
     from ui.app import serve
 
-    app = serve(assistant, port=_free_port())  # loopback, no sign-in, no --allow-upload
+    app = serve(assistant, port=free_port())  # loopback, no sign-in, no --allow-upload
     try:
         files = {"files": ("notes.md", b"# Notes\n", "text/markdown")}
         r = requests.post(app.local_url + "gradio_api/upload", files=files, timeout=10)
@@ -232,7 +226,7 @@ def test_password_is_not_needed_on_the_command_line(tmp_path):
     users = tmp_path / "users"
     users.write_text("alice:s3cret\n", encoding="utf-8")
     users.chmod(0o600)
-    port = _free_port()
+    port = free_port()
     proc, url, _, _ = _start(["--port", str(port), "--auth-file", str(users)], tmp_path / "data")
     try:
         cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode()

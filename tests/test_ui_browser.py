@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
 from ui.app import ServeOptions, serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,12 +41,6 @@ CONTRAST_JS = """() => {
     out.push({text: n.textContent.trim().slice(0, 40), ratio: (hi + 0.05) / (lo + 0.05), color: s.color, cls: el.className + ""});
   }
   return out; }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
