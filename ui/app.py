@@ -729,6 +729,11 @@ def _rest_api(assistant: Assistant, policy, credentials) -> dict:
 def launch(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, **kwargs) -> None:
     """Serve the chat, print its URL and block until Ctrl+C. The index is checked (and built or
     refreshed if needed) and the model loaded while the server starts, with a progress line."""
+    # numpy first, in this thread: the warm-up (Chroma) and `serve` (Gradio) both import it, and
+    # two threads importing numpy at once can leave it half initialised ("partially initialized
+    # module 'numpy._core._multiarray_umath'"), which killed a start in CI.
+    import numpy  # noqa: F401
+
     threading.Thread(target=_warm_up, args=(assistant,), name="corridor-warm-up", daemon=True).start()
     app = serve(assistant, host, port, **kwargs)
     print(f"{TITLE} is running at {app.local_url}", flush=True)
