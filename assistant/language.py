@@ -20,11 +20,6 @@ _ENGLISH = frozenset(
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl", "id", "ms", "vi", "tl", "ru", "zh", "ja", "ko", "ar", "th"]
-LANGUAGE_NAMES = {
-    "es": "Spanish", "fr": "French", "de": "German", "it": "Italian", "pt": "Portuguese", "nl": "Dutch",
-    "id": "Indonesian", "ms": "Malay", "vi": "Vietnamese", "tl": "Tagalog", "ru": "Russian", "zh": "Chinese",
-    "ja": "Japanese", "ko": "Korean", "ar": "Arabic", "th": "Thai",
-}  # fmt: skip
 
 
 def _latin_share(text: str) -> float:
@@ -54,6 +49,14 @@ def detect_language(question: str) -> str:
     return _identifier().classify(question)[0]
 
 
+def language_name(code: str) -> str:
+    """The English name of an ISO 639-1 code, from pycountry's ISO 639 tables ("Malay" for "ms")."""
+    import pycountry
+
+    found = pycountry.languages.get(alpha_2=code)
+    return re.sub(r"\s*\(.*\)$", "", found.name) if found else "that language"
+
+
 def language_notice(code: str) -> str:
-    name = LANGUAGE_NAMES.get(code, "that language")
+    name = language_name(code)
     return f"I can only answer questions in English for now, and this one looks like {name}. Please ask it in English."
