@@ -496,6 +496,21 @@ class LLMAnswerer:
         return replace(extractive, grounding="fallback", reason=f"{reason}; showing the extractive answer")
 
 
+# Why a reply was not used, by the words of its `reason`; the first that matches names it.
+_FALLBACK_KINDS = tuple(
+    (re.compile(pattern), kind)
+    for pattern, kind in (
+        (r"cut off at the", "cut off"),
+        (r"no \[n\] marker", "no citation"),
+        (r"cites \[\d+\].*, but there are only", "cites a passage that does not exist"),
+        (r"follows an instruction", "obeys a passage's instruction"),
+        (r"” is not in the cited passages", "name not in the cited passages"),
+        (rf"{_MONTH} \d+(?:, {_MONTH} \d+)* is not in the cited", "date not in the cited passages"),
+        (r" is not in the cited passages", "number not in the cited passages"),
+    )
+)
+
+
 def fallback_kind(reason: str) -> str:
     """A short name for why an LLM answer was not used, from `Answer.reason` (for counting)."""
     if not reason:
@@ -503,21 +518,7 @@ def fallback_kind(reason: str) -> str:
     unavailable = re.match(r"LLM unavailable \((\w+)", reason)
     if unavailable:
         return f"unavailable ({unavailable.group(1)})"
-    if "cut off at the" in reason:
-        return "cut off"
-    if "no [n] marker" in reason:
-        return "no citation"
-    if re.search(r"cites \[\d+\].*, but there are only", reason):
-        return "cites a passage that does not exist"
-    if "follows an instruction" in reason:
-        return "obeys a passage's instruction"
-    if "” is not in the cited passages" in reason:
-        return "name not in the cited passages"
-    if re.search(rf"{_MONTH} \d+(?:, {_MONTH} \d+)* is not in the cited", reason):
-        return "date not in the cited passages"
-    if " is not in the cited passages" in reason:
-        return "number not in the cited passages"
-    return "other"
+    return next((kind for pattern, kind in _FALLBACK_KINDS if pattern.search(reason)), "other")
 
 
 def _unavailable(exc: BaseException) -> str:
