@@ -125,38 +125,37 @@ class Corpus:
         p_end = text.find("\n\n", end)
         return (0 if p_start < 0 else p_start + 2), (len(text) if p_end < 0 else p_end)
 
-    def _span(self, source_id: str, start: int, end: int) -> tuple[frozenset, frozenset, frozenset]:
-        key = (source_id, start, end)
+    def _memo(self, key, compute):
+        """`compute()` once per key, in one cache bounded in size (cleared when full)."""
         got = self._spans.get(key)
         if got is None:
             if len(self._spans) > 50_000:
                 self._spans.clear()
+            got = self._spans[key] = compute()
+        return got
+
+    def _span(self, source_id: str, start: int, end: int) -> tuple[frozenset, frozenset, frozenset]:
+        def compute():
             span = self.source_text(source_id)[start:end]
             found = frozenset(words(span))
-            got = self._spans[key] = (found, frozenset(stem(w) for w in found), frozenset(initials(span)))
-        return got
+            return found, frozenset(stem(w) for w in found), frozenset(initials(span))
+
+        return self._memo((source_id, start, end), compute)
 
     def span_tokens(self, source_id: str, start: int, end: int) -> tuple[str, ...]:
         """The words of a span in order (cached: the same sentences are measured question after question)."""
-        key = ("tokens", source_id, start, end)
-        got = self._spans.get(key)
-        if got is None:
-            got = self._spans[key] = tuple(words(self.source_text(source_id)[start:end]))
-        return got
+        return self._memo(
+            ("tokens", source_id, start, end), lambda: tuple(words(self.source_text(source_id)[start:end]))
+        )
 
     def text_tokens(self, text: str) -> tuple[str, ...]:
-        got = self._spans.get(text)
-        if got is None:
-            got = self._spans[text] = tuple(words(text))
-        return got
+        return self._memo(text, lambda: tuple(words(text)))
 
     def title_initials(self, source_id: str) -> frozenset[str]:
-        key = ("title-initials", source_id)
-        got = self._spans.get(key)
-        if got is None:
-            rec = self.sources.get(source_id)
-            got = self._spans[key] = frozenset(initials(rec.source.title)) if rec else frozenset()
-        return got
+        rec = self.sources.get(source_id)
+        return self._memo(
+            ("title-initials", source_id), lambda: frozenset(initials(rec.source.title)) if rec else frozenset()
+        )
 
     def span_words(self, source_id: str, start: int, end: int) -> frozenset[str]:
         return self._span(source_id, start, end)[0]
@@ -220,21 +219,13 @@ class Corpus:
 
 def _tokens_and_words(chunks: list[IndexedChunk]) -> tuple[list[list[str]], set[str]]:
     """`tokenize(c.text)` of every chunk, and the set of their `words`: each text is split once
-    and each distinct word stemmed once (the slowest part of building the view)."""
+    (the slowest part of building the view; `stem` is memoised)."""
     tokens: list[list[str]] = []
     vocabulary: set[str] = set()
-    stems: dict[str, str] = {}
     for chunk in chunks:
         found = words(chunk.text)
         vocabulary.update(found)
-        toks = []
-        for w in found:
-            if w not in STOPWORDS:
-                s = stems.get(w)
-                if s is None:
-                    s = stems[w] = stem(w)
-                toks.append(s)
-        tokens.append(toks)
+        tokens.append([stem(w) for w in found if w not in STOPWORDS])
     return tokens, vocabulary
 
 
