@@ -48,6 +48,25 @@ _DIRECTION_UP = frozenset(
 _DIRECTION_DOWN = frozenset(
     "shrink shrank shrunk declin decreas fall fell fallen down lower less contract drop dropp reduc slump plung".split()
 )
+# Comparisons that contradict each other, both ways ("shorter" is answered No by "longer"), as stems.
+_OPPOSITES = tuple(
+    pair
+    for a, b in (
+        ("more", "less"), ("more", "fewer"), ("larger", "smaller"), ("bigger", "smaller"), ("higher", "lower"),
+        ("longer", "shorter"), ("older", "younger"), ("older", "newer"), ("earlier", "later"), ("before", "after"),
+        ("faster", "slower"), ("heavier", "lighter"), ("nearer", "farther"), ("closer", "farther"),
+        ("nearer", "further"), ("closer", "further"), ("richer", "poorer"), ("above", "below"), ("wider", "narrower"),
+        ("deeper", "shallower"), ("warmer", "colder"), ("cheaper", "dearer"),
+    )
+    for pair in ((stem(a), stem(b)), (stem(b), stem(a)))
+)
+# Words that deny what follows them, as stems: "not", "never", and verbs such as "failed to" or "rejected".
+_DENIAL = frozenset(
+    stem(w)
+    for w in "not no never neither nor none nothing without failed refused rejected forbade forbidden denied "
+    "declined lacked lacks unable cannot".split()
+)
+_NEGATION_SUFFIX = re.compile(r"n['’]t\b", re.I)
 _COMPARATOR = re.compile(
     r"\b(?P<op>below|under|less than|fewer than|lower than|smaller than|above|over|more than|greater than|"
     r"higher than|larger than|at least|at most|exceed(?:ed|s)?)\s+(?:about\s+|around\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)",
@@ -562,7 +581,12 @@ def _item_name(statement: str, names: list[str], lead: Candidate, corpus: Corpus
 
 
 def _verdict(q: Question, cand: Candidate) -> str | None:
-    """ "Yes", "No", or None when the sentence does not decide the question."""
+    """ "Yes", "No", or None when the sentence does not decide the question.
+
+    The sentence must be about what is asked (its names, and most of its words); then it decides
+    by what it contradicts: a figure on the other side of the question's threshold, the opposite
+    direction or comparison ("longer" for "shorter"), the opposite polarity ("was not", "failed
+    to", "rejected"), or another name where the question has one."""
     sentence_stems = {stem(w) for w in words(cand.text)}
     asked = {stem(w) for w in words(q.text)}
     f = cand.features
@@ -585,14 +609,27 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
                 else (value > limit if above else value < limit)
             )
             return "Yes" if holds else "No"
+    about = f.get("cov", 0) >= 0.5 and f.get("anchors_para", 0) >= 1
     # a direction: "Did trade shrink?" against "an increase of 5.2%"
     up_q, down_q = asked & _DIRECTION_UP, asked & _DIRECTION_DOWN
     up_s, down_s = sentence_stems & _DIRECTION_UP, sentence_stems & _DIRECTION_DOWN
     if (up_q and down_s and not up_s) or (down_q and up_s and not down_s):
         return "No"
-    if f.get("anchors", 0) >= 1 and f.get("cov", 0) >= 0.75 and f.get("negation", 0) == 0:
+    # the opposite comparison: "Is the river shorter than ...?" against "... is longer than ..."
+    for word, opposite in _OPPOSITES:
+        if word in asked and opposite in sentence_stems and word not in sentence_stems and about:
+            return "No"
+    if about and _negated(q.text) != _negated(cand.text):
+        return "No"
+    if f.get("anchors", 0) >= 1 and f.get("cov", 0) >= 0.6:
         return "Yes"
     # a name swapped for another: "with a Vietnamese company?" against "with Laos Economic and Trade Group"
     if f.get("anchors", 0) < 1 and f.get("cov", 0) >= 0.6 and f.get("anchors_para", 0) < 1:
         return "No"
     return None
+
+
+def _negated(text: str) -> bool:
+    """Says that something is not so: "not", "no", "never", "n't", or a verb that denies ("failed to")."""
+    found = {stem(w) for w in words(text)}
+    return bool(found & _DENIAL) or bool(_NEGATION_SUFFIX.search(text))

@@ -129,6 +129,14 @@ FORMS = [
             re.I,
         ),
     ),
+    # A polar question, even about a comparison ("Is the river shorter than ...?", "According to
+    # X, does ...?"): its answer is yes or no. "Is A or B larger?" offers a choice instead.
+    (
+        "yesno",
+        re.compile(
+            rf"^\s*(?:(?:so|and|but|ok|okay|well|also)[, ]+)?(?:[^,?]{{3,60}},\s*)?{_AUX}\b(?!.*\bor\b)", re.I
+        ),
+    ),
     ("superlative", re.compile(rf"\b(?:{_SUPERLATIVE})\b", re.I)),
     (
         "comparative",
@@ -139,7 +147,6 @@ FORMS = [
             re.I,
         ),
     ),
-    ("yesno", re.compile(rf"^\s*(?:(?:so|and|but|ok|okay|well|also)[, ]+)?{_AUX}\b(?!.*\bor\b)", re.I)),
     (
         "list",
         re.compile(
@@ -156,7 +163,15 @@ FORMS = [
 
 def question_form(question: str) -> str | None:
     """ "metadata", "overview", "superlative", "comparative", "yesno", "list" or None (one answer)."""
-    return next((name for name, pattern in FORMS if pattern.search(question)), None)
+    asked = _REQUEST.sub("", question)  # "Can you list the ports?" asks for a list, not for yes or no
+    return next((name for name, pattern in FORMS if pattern.search(asked)), None)
+
+
+_REQUEST = re.compile(
+    r"^\s*(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+)?"
+    r"(?=(?:tell|list|name|give|show|explain|describe|summar|say|find|provide|enumerate)\w*\b)",
+    re.I,
+)
 
 
 # Kinds of answer a sentence must contain to answer at all ("how long" is not answered without a duration).

@@ -51,6 +51,46 @@ def test_yes_no_starts_with_the_verdict_then_the_evidence(assistant, question, v
     assert_grounded(assistant, ans)
 
 
+def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_path):
+    doc = tmp_path / "rivers.md"
+    doc.write_text(
+        "---\ntitle: Two rivers and a bank\n---\n\n"
+        "At Kettleford the Amberwash meets the Greyrun. At the confluence the Amberwash is longer than the "
+        "Greyrun and carries more water.\n\n"
+        "The Harlow Reserve Bank is not responsible for the supervision of individual lenders.\n\n"
+        "The painter Ilse Varga competed twice for the Lindqvist Prize, in 1952 and 1964, but failed to win it.\n\n"
+        "The Harlow Reserve Bank was founded in 1821 in the port of Kettleford.\n",
+        encoding="utf-8",
+    )
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([doc])
+    for question, verdict in [
+        ("Is the Amberwash shorter than the Greyrun where they meet?", "No."),  # a polar question about a comparison
+        ("Is the Harlow Reserve Bank responsible for supervising individual lenders?", "No."),
+        ("Did Ilse Varga win the Lindqvist Prize?", "No."),
+        ("According to the sources, was the Harlow Reserve Bank founded in Kettleford?", "Yes."),
+    ]:
+        ans = asst.ask(question)
+        assert ans.kind == "yes-no" and ans.text.startswith(verdict), (question, ans.text)
+        assert_grounded(asst, ans)
+
+
+@pytest.mark.parametrize(
+    ("question", "form"),
+    [
+        ("Is the river shorter than the canal?", "yesno"),
+        ("According to the report, does the line stay open?", "yesno"),
+        ("Is the river or the canal longer?", "comparative"),  # a choice, not yes or no
+        ("Can you list the ports the corridor reaches?", "list"),  # a request, not a question about ability
+        ("Could you tell me who founded Osell?", None),
+    ],
+)
+def test_the_form_of_a_question(question, form):
+    from assistant.questions import question_form
+
+    assert question_form(question) == form
+
+
 def test_yes_no_without_evidence_says_the_sources_do_not_say(assistant):
     ans = assistant.ask("Did Osell open an office in Peru?")
     assert ans.abstained and ans.text.startswith("The sources don't say.")

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = ROOT / "tests" / "fixtures"
 SEALED = Path(os.environ.get("CORRIDOR_SEALED_DIR", ROOT.parent / "sealed"))
+SEALED2 = Path(os.environ.get("CORRIDOR_SEALED2_DIR", ROOT.parent / "sealed2"))  # written for the second round
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ SETS = {
     # sealed sets: looked at only at the end of a piece of work (their failures are never read)
     "sealed-article": DevSet("sealed-article", (SEALED / "article.yaml",)),
     "sealed-encyclopedia": DevSet("sealed-encyclopedia", (SEALED / "docs_questions.yaml",), SEALED / "docs"),
+    "sealed2-article": DevSet("sealed2-article", (SEALED2 / "article.yaml",)),
+    "sealed2-encyclopedia": DevSet("sealed2-encyclopedia", (SEALED2 / "docs_questions.yaml",), SEALED2 / "docs"),
     "sealed-squad": DevSet(
         "sealed-squad", (SEALED / "squad-converted" / "questions.yaml",), SEALED / "squad-converted" / "docs"
     ),
