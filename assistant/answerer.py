@@ -52,11 +52,28 @@ _DIRECTION_DOWN = frozenset(
 _OPPOSITES = tuple(
     pair
     for a, b in (
-        ("more", "less"), ("more", "fewer"), ("larger", "smaller"), ("bigger", "smaller"), ("higher", "lower"),
-        ("longer", "shorter"), ("older", "younger"), ("older", "newer"), ("earlier", "later"), ("before", "after"),
-        ("faster", "slower"), ("heavier", "lighter"), ("nearer", "farther"), ("closer", "farther"),
-        ("nearer", "further"), ("closer", "further"), ("richer", "poorer"), ("above", "below"), ("wider", "narrower"),
-        ("deeper", "shallower"), ("warmer", "colder"), ("cheaper", "dearer"),
+        ("more", "less"),
+        ("more", "fewer"),
+        ("larger", "smaller"),
+        ("bigger", "smaller"),
+        ("higher", "lower"),
+        ("longer", "shorter"),
+        ("older", "younger"),
+        ("older", "newer"),
+        ("earlier", "later"),
+        ("before", "after"),
+        ("faster", "slower"),
+        ("heavier", "lighter"),
+        ("nearer", "farther"),
+        ("closer", "farther"),
+        ("nearer", "further"),
+        ("closer", "further"),
+        ("richer", "poorer"),
+        ("above", "below"),
+        ("wider", "narrower"),
+        ("deeper", "shallower"),
+        ("warmer", "colder"),
+        ("cheaper", "dearer"),
     )
     for pair in ((stem(a), stem(b)), (stem(b), stem(a)))
 )

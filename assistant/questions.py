@@ -133,9 +133,7 @@ FORMS = [
     # X, does ...?"): its answer is yes or no. "Is A or B larger?" offers a choice instead.
     (
         "yesno",
-        re.compile(
-            rf"^\s*(?:(?:so|and|but|ok|okay|well|also)[, ]+)?(?:[^,?]{{3,60}},\s*)?{_AUX}\b(?!.*\bor\b)", re.I
-        ),
+        re.compile(rf"^\s*(?:(?:so|and|but|ok|okay|well|also)[, ]+)?(?:[^,?]{{3,60}},\s*)?{_AUX}\b(?!.*\bor\b)", re.I),
     ),
     ("superlative", re.compile(rf"\b(?:{_SUPERLATIVE})\b", re.I)),
     (
