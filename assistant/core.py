@@ -331,28 +331,18 @@ class Assistant:
         )
 
     def chain(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
-        """{"question", "query"} -> `Answer`, as an LCEL runnable: retrieve | answer.
-
-        Steps run in sequence on purpose: `RunnablePassthrough.assign` would fan out to a thread
-        pool on every call, which costs more than the retrieval itself on a 2-core laptop.
-        """
-        from langchain_core.runnables import RunnableLambda
-
+        """{"question", "query", "context"} -> `Answer`, as a LangChain runnable: retrieve, then answer."""
+        from assistant.chain import AnswerChain
         from assistant.questions import analyze
 
         answerer = self._answerer_cached()
-        retriever = self.retriever(mode, use_facts, k)
 
-        def retrieve(x: dict, config) -> dict:
-            search = f"{x['query']} {x.get('context', '')}".strip()
-            return {**x, "docs": retriever.invoke(search, config)}  # == Resolved.search_text
-
-        def answer(x: dict) -> Answer:
+        def answer(x: dict, docs: list) -> Answer:
             corpus = self.corpus()
             question = analyze(x["query"], x.get("context", ""), corpus.names)
-            return answerer.answer(x["question"], question, x["docs"], corpus)
+            return answerer.answer(x["question"], question, docs, corpus)
 
-        return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(answer, name="answer")
+        return AnswerChain(self.retriever(mode, use_facts, k), answer)
 
     def answerer(self):
         """The extractive answerer, or the grounded LLM answerer when `settings.llm` names a model."""

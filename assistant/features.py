@@ -216,6 +216,67 @@ def _sentence_index(text: str, p_start: int, start: int) -> int:
     return len(re.findall(r"[.!?]\s", text[p_start:start]))
 
 
+@dataclass(frozen=True)
+class _SpanWords:
+    """What `measure` reads of a candidate that does not depend on the question, kept per span:
+    the same sentences come back question after question."""
+
+    claim: str
+    tokens: tuple[str, ...]
+    sentence: frozenset[str]
+    sentence_stems: frozenset[str]
+    paragraph: tuple[int, int]
+    context_stems: frozenset[str]
+    paragraph_words: frozenset[str]
+    paragraph_stems: frozenset[str]
+    sentence_initials: frozenset[str]
+    paragraph_initials: frozenset[str]
+    years: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+    content: frozenset[str]
+
+
+def _span_words(cand: Candidate, corpus) -> _SpanWords:
+    fact = cand.chunk.kind == "fact"
+    key = ("measure", cand.source_id, cand.start, cand.end, cand.chunk.id if fact else "")
+    return corpus.memo(key, lambda: _read_span(cand, corpus))
+
+
+def _read_span(cand: Candidate, corpus) -> _SpanWords:
+    text = corpus.source_text(cand.source_id)
+    claim = cand.text
+    if cand.chunk.kind == "fact":  # a fact's claim is its statement plus the span it was derived from
+        claim = f"{cand.text} {text[cand.chunk.start : cand.chunk.end]}"
+        tokens = corpus.text_tokens(claim)
+        sentence_initials = initials(claim)
+    else:
+        tokens = corpus.span_tokens(cand.source_id, cand.start, cand.end)
+        sentence_initials = corpus.span_initials(cand.source_id, cand.start, cand.end)
+    sentence = frozenset(tokens)
+    p_start, p_end = corpus.paragraph_bounds(cand.source_id, cand.start, cand.end)
+    before_start = max(p_start, cand.start - 300)
+    title_words = corpus.title_words(cand.source_id)
+    context_words = sentence | corpus.span_words(cand.source_id, before_start, cand.start) | title_words
+    stems_in_order = _content_stems(tokens)
+    return _SpanWords(
+        claim=claim,
+        tokens=tokens,
+        sentence=sentence,
+        sentence_stems=frozenset(stem(w) for w in sentence),
+        paragraph=(p_start, p_end),
+        context_stems=frozenset(stem(w) for w in context_words),
+        paragraph_words=corpus.span_words(cand.source_id, p_start, p_end) | title_words | sentence,
+        paragraph_stems=corpus.span_stems(cand.source_id, p_start, p_end) | {stem(w) for w in title_words},
+        sentence_initials=frozenset(sentence_initials),
+        paragraph_initials=frozenset(
+            corpus.span_initials(cand.source_id, p_start, p_end) | corpus.title_initials(cand.source_id)
+        ),
+        years=frozenset(_YEAR.findall(claim)),
+        bigrams=frozenset(zip(stems_in_order, stems_in_order[1:], strict=False)),
+        content=frozenset(stems_in_order),
+    )
+
+
 def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) -> dict[str, float]:
     """All features of one candidate (see `FEATURES`)."""
     q = ev.q
@@ -223,44 +284,25 @@ def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) ->
     title = source.source.title if source else ""
     published = source.source.published if source else ""
     text = corpus.source_text(cand.source_id)
-    claim = cand.text
-    if cand.chunk.kind == "fact":  # a fact's claim is its statement plus the span it was derived from
-        claim = f"{cand.text} {text[cand.chunk.start : cand.chunk.end]}"
-        tokens = corpus.text_tokens(claim)
-    else:
-        tokens = corpus.span_tokens(cand.source_id, cand.start, cand.end)
-    sentence = set(tokens)
-    sentence_stems = {stem(w) for w in sentence}
-    p_start, p_end = corpus.paragraph_bounds(cand.source_id, cand.start, cand.end)
-    before_start = max(p_start, cand.start - 300)
-    title_words = corpus.title_words(cand.source_id)
-    context_words = sentence | corpus.span_words(cand.source_id, before_start, cand.start) | title_words
-    paragraph_words = corpus.span_words(cand.source_id, p_start, p_end) | title_words | sentence
-    context_stems = {stem(w) for w in context_words}
-    paragraph_stems = corpus.span_stems(cand.source_id, p_start, p_end) | {stem(w) for w in title_words}
+    span = _span_words(cand, corpus)
+    claim, tokens, sentence, sentence_stems = span.claim, span.tokens, span.sentence, span.sentence_stems
+    p_start, p_end = span.paragraph
+    context_stems, paragraph_stems, paragraph_words = span.context_stems, span.paragraph_stems, span.paragraph_words
 
     in_sentence = in_paragraph = 0
     if q.anchors:
-        sentence_initials = (
-            initials(claim) if cand.chunk.kind == "fact" else corpus.span_initials(cand.source_id, cand.start, cand.end)
-        )
-        paragraph_initials = corpus.span_initials(cand.source_id, p_start, p_end) | corpus.title_initials(
-            cand.source_id
-        )
         for anchor in q.anchors:
-            if anchor_found(anchor, sentence, sentence_initials):
+            if anchor_found(anchor, sentence, span.sentence_initials):
                 in_sentence += 1
                 in_paragraph += 1
-            elif anchor_found(anchor, paragraph_words, paragraph_initials):
+            elif anchor_found(anchor, paragraph_words, span.paragraph_initials):
                 in_paragraph += 1
     n_anchors = max(len(q.anchors), 1)
 
-    sentence_years = set(_YEAR.findall(claim))
+    sentence_years = span.years
     dated = sentence_years or ({published[:4]} - {""})  # "this year" means the year it was published
     year_hit = bool(ev.years & (dated | {cand.chunk.as_of[:4]}))
-    stems_in_order = _content_stems(tokens)
-    bigrams = set(zip(stems_in_order, stems_in_order[1:], strict=False))
-    content = set(stems_in_order)
+    bigrams, content = span.bigrams, span.content
     type_score = None
     if q.answer_type is not None:
         typed_text = text[cand.start : cand.end] if q.answer_type == "expansion" else cand.text

@@ -125,8 +125,9 @@ class Corpus:
         p_end = text.find("\n\n", end)
         return (0 if p_start < 0 else p_start + 2), (len(text) if p_end < 0 else p_end)
 
-    def _memo(self, key, compute):
-        """`compute()` once per key, in one cache bounded in size (cleared when full)."""
+    def memo(self, key, compute):
+        """`compute()` once per key, in one cache bounded in size (cleared when full): what is
+        read of a span of text is the same for every question, and the same spans come back."""
         got = self._spans.get(key)
         if got is None:
             if len(self._spans) > 50_000:
@@ -140,20 +141,20 @@ class Corpus:
             found = frozenset(words(span))
             return found, frozenset(stem(w) for w in found), frozenset(initials(span))
 
-        return self._memo((source_id, start, end), compute)
+        return self.memo((source_id, start, end), compute)
 
     def span_tokens(self, source_id: str, start: int, end: int) -> tuple[str, ...]:
         """The words of a span in order (cached: the same sentences are measured question after question)."""
-        return self._memo(
+        return self.memo(
             ("tokens", source_id, start, end), lambda: tuple(words(self.source_text(source_id)[start:end]))
         )
 
     def text_tokens(self, text: str) -> tuple[str, ...]:
-        return self._memo(text, lambda: tuple(words(text)))
+        return self.memo(text, lambda: tuple(words(text)))
 
     def title_initials(self, source_id: str) -> frozenset[str]:
         rec = self.sources.get(source_id)
-        return self._memo(
+        return self.memo(
             ("title-initials", source_id), lambda: frozenset(initials(rec.source.title)) if rec else frozenset()
         )
 

@@ -104,3 +104,24 @@ def test_malformed_ingest_and_remove_arguments_are_typed_errors(assistant, call,
     with pytest.raises(assistant_module.CorridorError, match=words) as info:
         call(assistant)
     assert "\n" not in str(info.value)
+
+
+def test_the_chain_is_a_langchain_runnable_whose_retrieval_callbacks_can_trace(assistant):
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.runnables import Runnable
+
+    class Retrievals(BaseCallbackHandler):
+        def __init__(self):
+            self.seen = []
+
+        def on_retriever_end(self, documents, **kwargs):
+            self.seen.append([d.id for d in documents])
+
+    chain = assistant.chain()
+    assert isinstance(chain, Runnable)
+    traced = Retrievals()
+    question = {"question": "Who founded Osell?", "query": "Who founded Osell?"}
+    with_callbacks = chain.invoke(question, {"callbacks": [traced]})
+    without = chain.invoke(question)
+    assert len(traced.seen) == 1 and traced.seen[0] == [r.id for r in with_callbacks.retrieved]
+    assert with_callbacks.text == without.text and "Feng Jianfeng" in without.text
