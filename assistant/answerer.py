@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.confidence import Model, load_model
 from assistant.features import Candidate, QuestionEvidence, add_relative, measure
-from assistant.questions import QUANTITIES, Question
+from assistant.questions import COMPARATOR, QUANTITIES, Question
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
 from index.lexical import stem, words
@@ -84,11 +84,7 @@ _DENIAL = frozenset(
     "declined lacked lacks unable cannot".split()
 )
 _NEGATION_SUFFIX = re.compile(r"n['’]t\b", re.I)
-_COMPARATOR = re.compile(
-    r"\b(?P<op>below|under|less than|fewer than|lower than|smaller than|above|over|more than|greater than|"
-    r"higher than|larger than|at least|at most|exceed(?:ed|s)?)\s+(?:about\s+|around\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)",
-    re.I,
-)
+_YEAR_IN = re.compile(r"\b(?:1\d{3}|20\d\d)\b")
 
 
 def _measures(text: str) -> dict[str, set[str]]:
@@ -608,8 +604,14 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
     asked = {stem(w) for w in words(q.text)}
     f = cand.features
     # a figure compared with a threshold: "Was the index below 100?" against "112.9"
-    compared = _COMPARATOR.search(q.text)
-    if compared:
+    compared = COMPARATOR.search(q.text)
+    if compared and compared.group("op_t"):
+        limit = int(compared.group("n_t"))
+        years = [int(y) for y in _YEAR_IN.findall(cand.text) if int(y) != limit]
+        if years:
+            later = compared.group("op_t").lower() in ("after", "later than")
+            return "Yes" if (years[0] > limit if later else years[0] < limit) else "No"
+    elif compared:
         limit = _number(compared.group("n"))
         values = [v for v in (_number(n) for n in _NUMBER.findall(cand.text)) if v is not None and v != limit]
         if limit is not None and len(values) >= 1:

@@ -343,15 +343,35 @@ _INTERJECTIONS = frozenset("ok okay so well now hmm hi hey thanks please also an
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 
 
+# A figure the question compares with: "more than 20 km", "below 100", "after 1960". It is a
+# threshold, not a figure the answer must contain.
+COMPARATOR = re.compile(
+    r"\b(?P<op>below|under|less than|fewer than|lower than|smaller than|above|over|more than|greater than|"
+    r"higher than|larger than|at least|at most|exceed(?:ed|s)?)\s+(?:about\s+|around\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)"
+    # a year on either side of a date: "Was the festival first held after 1960?" against "since 1953"
+    r"|\b(?P<op_t>after|later than|before|earlier than|prior to)\s+(?:the\s+year\s+)?(?P<n_t>1\d{3}|20\d\d)\b",
+    re.I,
+)
+
+
+def thresholds(question: str) -> frozenset[str]:
+    """The numbers a question compares with, as written ("20", "1960"). A year after "after" is a
+    threshold only in a yes/no question: "What happened after 1945?" asks about 1945."""
+    polar = question_form(question) == "yesno"
+    return frozenset(m.group("n") or m.group("n_t") for m in COMPARATOR.finditer(question) if m.group("n") or polar)
+
+
 def _capitalised_anchors(question: str) -> list[tuple[tuple[str, ...], str]]:
     """(name as lowercase words, name as typed) for each capitalised name or number."""
     anchors = []
     undotted = _DOTTED.sub(lambda m: m.group().replace(".", "") + " ", question)  # "U.S." -> "US"
+    compared = thresholds(question)
     start = len(undotted) - len(undotted.lstrip())
     for match in ENTITY.finditer(undotted):
         token = match.group().strip()
         if token[0].isdigit():
-            anchors.append((tuple(words(token)), token))
+            if token not in compared:
+                anchors.append((tuple(words(token)), token))
             continue
         tokens = token.split()
         opens = match.start() == start or re.search(r"[.?!:]\s+$", undotted[: match.start()])

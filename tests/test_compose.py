@@ -68,6 +68,7 @@ def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_p
         ("Is the Amberwash shorter than the Greyrun where they meet?", "No."),  # a polar question about a comparison
         ("Is the Harlow Reserve Bank responsible for supervising individual lenders?", "No."),
         ("Did Ilse Varga win the Lindqvist Prize?", "No."),
+        ("Was the Harlow Reserve Bank founded after 1900?", "No."),  # a year on the other side
         ("According to the sources, was the Harlow Reserve Bank founded in Kettleford?", "Yes."),
     ]:
         ans = asst.ask(question)
