@@ -151,6 +151,9 @@ class ExtractiveAnswerer:
                 sentence = source_text[s:e]
                 if len(sentence.split()) < 4 or sentence.startswith("(") or INSTRUCTION.match(sentence):
                     continue  # "(Photo provided to ...)" and similar fragments answer nothing
+                if sentence.rstrip().endswith(":"):  # "The main tasks are:" answers with the list below it
+                    e = _list_block_end(source_text, e)
+                    sentence = source_text[s:e]
                 key = (chunk.source_id, s, e)
                 known = out.get(key)
                 if known is None or known.dense < dense:
@@ -480,6 +483,15 @@ def _retrieved(docs: list, corpus: Corpus) -> list[Retrieved]:
         )
         for d in docs
     ]
+
+
+_LIST_ITEMS = re.compile(r"(?:[ \t]*\n)+((?:[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+[^\n]+(?:\n|$))+)")
+
+
+def _list_block_end(text: str, end: int) -> int:
+    """Where the bulleted or numbered list right after an introducing sentence ends (`end` if none)."""
+    found = _LIST_ITEMS.match(text, end)
+    return found.end(1) - (1 if found and text[found.end(1) - 1 : found.end(1)] == "\n" else 0) if found else end
 
 
 def _join(cited: list[Candidate]) -> str:

@@ -76,6 +76,26 @@ def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_p
         assert_grounded(asst, ans)
 
 
+def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_path):
+    doc = tmp_path / "council.md"
+    doc.write_text(
+        "---\ntitle: The Harbour Council\n---\n\n"
+        "The Harbour Council of Kettleford was set up in 1904 to run the town's docks.\n\n"
+        "The main duties of the Harbour Council are:\n\n"
+        "- setting the fees for ships that moor at the quays;\n"
+        "- dredging the channel twice a year;\n"
+        "- licensing the pilots who guide ships into port.\n\n"
+        "Its members are elected every four years.\n",
+        encoding="utf-8",
+    )
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([doc])
+    ans = asst.ask("What are the main duties of the Harbour Council?")
+    for item in ("setting the fees", "dredging the channel", "licensing the pilots"):
+        assert item in ans.text, ans.text
+    assert_grounded(asst, ans)
+
+
 @pytest.mark.parametrize(
     ("question", "form"),
     [
