@@ -31,6 +31,9 @@ _MONTH_NAMES = frozenset(
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
 
 
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+")
+
+
 @dataclass
 class Corpus:
     """Everything retrieval and answering read from memory."""
@@ -120,10 +123,16 @@ class Corpus:
 
     # -- word sets the answerer measures candidates with (cached: the same paragraphs recur) --------
     def paragraph_bounds(self, source_id: str, start: int, end: int) -> tuple[int, int]:
+        """The paragraph around a span; a list's items belong with the sentence introducing them
+        ("The principal tributaries are:"), which says what they are items of."""
         text = self.source_text(source_id)
         p_start = text.rfind("\n\n", 0, start)
+        p_start = 0 if p_start < 0 else p_start + 2
         p_end = text.find("\n\n", end)
-        return (0 if p_start < 0 else p_start + 2), (len(text) if p_end < 0 else p_end)
+        if _LIST_ITEM.match(text, p_start) and text[:p_start].rstrip().endswith(":"):
+            intro = text.rfind("\n\n", 0, len(text[:p_start].rstrip()))
+            p_start = 0 if intro < 0 else intro + 2
+        return p_start, (len(text) if p_end < 0 else p_end)
 
     def memo(self, key, compute):
         """`compute()` once per key, in one cache bounded in size (cleared when full): what is

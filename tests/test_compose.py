@@ -94,6 +94,14 @@ def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_
     for item in ("setting the fees", "dredging the channel", "licensing the pilots"):
         assert item in ans.text, ans.text
     assert_grounded(asst, ans)
+    # each item is read with the sentence that says what it is an item of
+    corpus = asst.corpus()
+    source = next(s for s in corpus.sources if s != ARTICLE)
+    text = corpus.source_text(source)
+    item = text.index("- dredging")
+    start, end = corpus.paragraph_bounds(source, item, item + 10)
+    assert text[start:end].startswith("The main duties of the Harbour Council are:")
+    assert text[start:end].endswith("into port.")
 
 
 @pytest.mark.parametrize(
