@@ -43,7 +43,7 @@ class ChunkingParams:
     chunk_overlap: int = 40
 
     def describe(self) -> str:
-        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v3"  # v3: derived facts
+        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v4"  # v4: derived life dates
 
 
 @dataclass(frozen=True)

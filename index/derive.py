@@ -5,7 +5,9 @@
 - an apposition gives a person's role: "Feng Jianfeng, founder and chairman of Osell," ->
   "Feng Jianfeng is the founder and chairman of Osell.";
 - an acronym after its expansion: "New International Land-sea Trade Corridor (ILSTC)" ->
-  "ILSTC stands for New International Land-sea Trade Corridor."
+  "ILSTC stands for New International Land-sea Trade Corridor.";
+- a person's dates after their name: "Jane Roe (4 May 1890 – 2 June 1960)" -> "Jane Roe was born
+  on 4 May 1890." and "Jane Roe died on 2 June 1960."
 
 Each statement is built only from words of its sentence, keeps the verbatim span it came from as
 its quote, and is dropped unless every number and capitalised word it holds occurs in that span.
@@ -156,6 +158,46 @@ def role_facts(source: Source) -> list[Fact]:
     return facts
 
 
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_FULL_DATE = rf"(?:\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{3,4}}|(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{3,4}})"
+_ANY_DATE = rf"(?:{_FULL_DATE}|\d{{3,4}})"
+_LIFE_NAME = rf"{_NAME_WORD}(?:\s+(?:(?:of|de|von|van|der|da|di|du|del|la|le|the)\s+)*(?:{_NAME_WORD}|[IVX]+\b))*"
+# "Casimir III the Great (Polish: Kazimierz III Wielki; 30 April 1310 – 5 November 1370)",
+# "Halldór Laxness (born Halldór Guðjónsson; 23 April 1902 – 8 February 1998)", "Jane Roe (born 4 May 1960)".
+# A range of full dates only: "(1914–1918)" after a name is as often a war or a reign as a life.
+_LIFE = re.compile(
+    rf"(?P<name>{_LIFE_NAME})\s+\((?:[^()]*?;\s*)?"
+    rf"(?:(?:born\s+)?(?P<born>{_FULL_DATE})\s*[–—-]\s*(?P<died>{_FULL_DATE})|born\s+(?P<only>{_ANY_DATE}))\)"
+)
+
+
+def life_facts(source: Source) -> list[Fact]:
+    """A person's dates of birth and death from the parenthesis after their name."""
+    facts = []
+    for match in _LIFE.finditer(source.text):
+        words = match.group("name").split()
+        while len(words) > 1 and words[0].lower() in _OPENERS:
+            words = words[1:]  # a capitalised sentence opener ("In", "The") is no part of the name
+        if len(words) < 2 and not match.group("only"):
+            continue
+        if words[0].lower() in _NOT_PERSON or words[-1].lower() in _NOT_PERSON:
+            continue
+        name = " ".join(words)
+        quote = source.text[match.start() + match.group().index(name) : match.end()]
+        born = match.group("born") or match.group("only")
+        dated = [("born", born), ("died", match.group("died"))]
+        for verb, date in dated:
+            if not date:
+                continue
+            preposition = "in" if date.isdigit() else "on"
+            statement = (
+                f"{name} was born {preposition} {date}." if verb == "born" else f"{name} died {preposition} {date}."
+            )
+            if _grounded(statement, quote):
+                facts.append(_fact(source, "life", statement, quote))
+    return facts
+
+
 def _abbreviates(short: str, long: str) -> bool:
     """ "ILSTC" abbreviates "New International Land-sea Trade Corridor": its letters appear in order,
     the first at a word's start, and most capitalised words give a letter."""
@@ -202,6 +244,6 @@ def derived_chunks(source: Source) -> list:
 
 def derive_facts(source: Source) -> list[Fact]:
     """Every derived fact of one source, in document order, without duplicate statements."""
-    found = respectively_facts(source) + role_facts(source) + acronym_facts(source)
+    found = respectively_facts(source) + role_facts(source) + acronym_facts(source) + life_facts(source)
     unique = {f.statement: f for f in found}
     return sorted(unique.values(), key=lambda f: source.text.find(f.quote))

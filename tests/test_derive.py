@@ -48,6 +48,22 @@ def test_words_in_brackets_that_do_not_abbreviate_are_not_acronyms():
     assert statements("Trade with the United Kingdom (UAE) grew.", "acronym") == []
 
 
+def test_a_persons_dates_after_their_name():
+    text = (
+        "Ilse Maria Varga (born Ilse Kertész; 4 May 1890 – 2 June 1960) was a Hungarian painter. "
+        "In 1921 Tomas Lindqvist (born 1975) opened the gallery."
+    )
+    assert statements(text, "life") == [
+        "Ilse Maria Varga was born on 4 May 1890.",
+        "Ilse Maria Varga died on 2 June 1960.",
+        "Tomas Lindqvist was born in 1975.",
+    ]
+
+
+def test_a_range_of_years_after_a_name_is_no_life():
+    assert statements("The Great Northern War (1700 – 1721) ended Swedish power.", "life") == []
+
+
 def test_every_derived_fact_of_the_bundled_article_is_checkable():
     (article,) = builtin_sources()
     facts = derive_facts(article)
@@ -65,6 +81,7 @@ def test_an_ingested_document_is_answered_from_its_derived_facts(tmp_path):
     doc.write_text(
         "---\ntitle: Sahel corridor review\npublished: 2024-03-02\n---\n\n"
         "The Sahel Logistics Corridor (SLC) links Dakar and Bamako by rail.\n\n"
+        "Its first director, Amadou Diallo (12 March 1931 – 9 January 2004), planned the line.\n\n"
         "Data shows that goods from Senegal, Mali, and Niger account for 48%, 31%, and 11% of the value "
         "carried on the SLC, respectively.\n",
         encoding="utf-8",
@@ -78,3 +95,5 @@ def test_an_ingested_document_is_answered_from_its_derived_facts(tmp_path):
     assert "respectively" in citation.quote  # the quote is the whole sentence the fact came from
     expanded = asst.ask("What does SLC stand for?")
     assert "Sahel Logistics Corridor" in expanded.text
+    born = asst.ask("When was Amadou Diallo born?")
+    assert not born.abstained and "12 March 1931" in born.text and "2004" not in born.text, born.text
