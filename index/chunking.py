@@ -43,7 +43,7 @@ class ChunkingParams:
     chunk_overlap: int = 40
 
     def describe(self) -> str:
-        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v4"  # v4: derived life dates
+        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v5"  # v4: derived life dates; v5: acronyms before their expansion
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@
   Thailand account for 62%, 12% and 6% ..., respectively" -> "... from Vietnam account for 62% ...";
 - an apposition gives a person's role: "Feng Jianfeng, founder and chairman of Osell," ->
   "Feng Jianfeng is the founder and chairman of Osell.";
-- an acronym after its expansion: "New International Land-sea Trade Corridor (ILSTC)" ->
+- an acronym next to its expansion: "New International Land-sea Trade Corridor (ILSTC)", "the ECU
+  (European Currency Unit)", "high-strength low-alloy (HSLA)" ->
   "ILSTC stands for New International Land-sea Trade Corridor.";
 - a person's dates after their name: "Jane Roe (4 May 1890 – 2 June 1960)" -> "Jane Roe was born
   on 4 May 1890." and "Jane Roe died on 2 June 1960."
@@ -216,8 +217,61 @@ def _abbreviates(short: str, long: str) -> bool:
     return sum(w[0].lower() in letters for w in capitals) * 2 >= len(capitals)
 
 
+# "the ECU (European Currency Unit)", "LPP (Ljubljanski potniški promet, ...)": the expansion in brackets
+_ACRONYM_FIRST = re.compile(r"\b(?P<short>[A-Z][A-Za-z&]{1,9})\s+\((?P<long>[^()\[\]]{3,160}?)\)")
+_CONNECTORS = frozenset("of and for the on in de del la le des du et para y".split())
+
+
+def _spells(short: str, long: str) -> bool:
+    """Its words' initials (connectors apart; hyphenated parts counted or not) spell the acronym."""
+    words = [w for w in re.findall(r"[^\W\d_][\w\-]*", long) if w.lower() not in _CONNECTORS]
+    whole = "".join(w[0] for w in words).lower()
+    parts = "".join(p[0] for w in words for p in w.split("-") if p).lower()
+    return short.lower() in (whole, parts)
+
+
+def _expansion_in_brackets(short: str, inside: str) -> str | None:
+    """Of "United Nations Educational, Scientific and Cultural Organization" all of it; of
+    "Ljubljanski potniški promet, "Ljubljana Passenger Transport"" the part before the translation."""
+    first = re.split(r"\s*[,;:]\s*", inside)[0]
+    for long in (inside, first):
+        if len(long.split()) >= 2 and _spells(short, long):
+            return long
+    return first if len(first.split()) >= 2 and _abbreviates(short, first) else None
+
+
+# "high-strength low-alloy (HSLA)": an expansion in lower case, one letter per word or hyphenated part
+_LOWER_BEFORE = re.compile(r"(?P<long>(?:[a-z][a-z\-]*\s+){1,8}[a-z][a-z\-]*)\s+\((?P<short>[A-Z]{2,9})\)")
+
+
+def _lowercase_expansion(short: str, words: list[str]) -> str | None:
+    """The shortest run of the last words whose parts' initials spell the acronym exactly."""
+    for n in range(1, len(words) + 1):
+        run = words[-n:]
+        initials = "".join(part[0] for w in run for part in w.split("-") if part)
+        if initials == short.lower():
+            return " ".join(run)
+        if len(initials) > len(short):
+            return None
+    return None
+
+
 def acronym_facts(source: Source) -> list[Fact]:
     facts, seen = [], set()
+    for match in _ACRONYM_FIRST.finditer(source.text):
+        short = match.group("short")
+        long = _expansion_in_brackets(short, match.group("long").strip()) if short.isupper() else None
+        if long is not None and short not in seen and not re.search(r"[\"“”]", long):
+            seen.add(short)
+            end = match.start("long") + match.group("long").index(long) + len(long)
+            facts.append(_fact(source, "acronym", f"{short} stands for {long}.", source.text[match.start() : end]))
+    for match in _LOWER_BEFORE.finditer(source.text):
+        short = match.group("short")
+        long = _lowercase_expansion(short, match.group("long").split())
+        if long is not None and short not in seen:
+            seen.add(short)
+            quote = source.text[match.start("long") + match.group("long").rindex(long) : match.end()]
+            facts.append(_fact(source, "acronym", f"{short} stands for {long}.", quote))
     for match in _ACRONYM.finditer(source.text):
         short, long = match.group("short"), match.group("long")
         words = long.split()

@@ -44,6 +44,22 @@ def test_an_acronym_after_its_expansion():
     assert statements(text, "acronym") == ["SLC stands for Sahel Logistics Corridor."]
 
 
+def test_an_acronym_before_its_expansion_or_after_one_in_lower_case():
+    text = (
+        "The krona was pegged to the ECU (European Currency Unit) in 1991. Buses are run by LPP "
+        '(Ljubljanski potniški promet, "Ljubljana Passenger Transport"). It is on the UNESCO (United Nations '
+        "Educational, Scientific and Cultural Organization) list. It makes high-strength low-alloy (HSLA) steel."
+    )
+    assert statements(text, "acronym") == [
+        "ECU stands for European Currency Unit.",
+        "LPP stands for Ljubljanski potniški promet.",
+        "UNESCO stands for United Nations Educational, Scientific and Cultural Organization.",
+        "HSLA stands for high-strength low-alloy.",
+    ]
+    for fact in derive_facts(source(text)):
+        assert fact.quote in text
+
+
 def test_words_in_brackets_that_do_not_abbreviate_are_not_acronyms():
     assert statements("Trade with the United Kingdom (UAE) grew.", "acronym") == []
 
