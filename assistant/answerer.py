@@ -563,11 +563,16 @@ def _figures(
 ) -> list[tuple[str, float, str, Candidate]]:
     """(name, value, figure as written, candidate) for each item of the most relevant "respectively"
     sentence: its derived one-item facts give each name its own figure unambiguously, all of the
-    same measure and date. Figures from different sentences are never compared."""
+    same measure and date. Figures from different sentences are never compared.
+
+    "Most relevant" goes by rank among the first few candidates: the confidence model learned
+    whether one sentence answers a question, so for a question answered only by comparing
+    several figures its probabilities run low, while its ranking still says which figures the
+    question is about. A floor keeps figures about something else out."""
     wanted_percent = q.answer_type == "percent" or re.search(r"\b(?:share|percent|proportion)\b", q.text, re.I)
     lead = None
-    for cand in scored:
-        if cand.prob < floor * 0.5:
+    for cand in scored[:_COMPARE_DEPTH]:
+        if cand.prob < floor * 0.2:
             break
         for chunk in corpus.respectively_facts(cand.source_id, cand.start, cand.end):
             if not wanted_percent or "%" in chunk.text:
@@ -595,6 +600,7 @@ def _figures(
     return list(found.values())
 
 
+_COMPARE_DEPTH = 3  # candidates searched for the figures a comparison compares
 _OPENERS = frozenset({"Data", "The", "It", "In", "This", "These", "Statistics", "According"})
 
 
