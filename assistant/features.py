@@ -158,9 +158,7 @@ class QuestionEvidence:
             unknown_anchor=any(not corpus.knows(a) for a in q.anchors),
             stems=frozenset(stem(w) for w in q.asked),
             wh_noun=wh_noun(q.text),
-            generic=frozenset(
-                h for h in _GENERIC.findall(q.text.lower()) if h in corpus.heads and not _named(h, q.text)
-            ),
+            generic=corpus.generic_heads(q.text),
         )
 
     def coverage(self, stems: set[str] | frozenset[str]) -> float:
@@ -170,14 +168,6 @@ class QuestionEvidence:
         """The rarest question term the text lacks, as a share of the rarest possible (0: none lacking)."""
         missing = [w for t, w in self.weights.items() if t not in stems]
         return max(missing, default=0.0) / self.max_idf
-
-
-_GENERIC = re.compile(r"\b(?:the|this|that)\s+([a-z][a-z-]+)\b")
-
-
-def _named(head: str, question: str) -> bool:
-    """The question names which one ("the Aegean Trade Corridor"), so it is not generic."""
-    return bool(re.search(rf"\b[A-Z][\w-]*\s+(?i:{re.escape(head)})\b", question))
 
 
 def _other_subject(ev: QuestionEvidence, claim: str, title: str, corpus) -> bool:

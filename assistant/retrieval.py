@@ -29,6 +29,15 @@ _MONTH_NAMES = frozenset(
     "january february march april may june july august september october november december".split()
 )
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
+CROWDED_SHARE = 0.5  # below this share of the index, the main source is also searched on its own
+
+
+_GENERIC = re.compile(r"\b(?:the|this|that)\s+([a-z][a-z-]+)\b")
+
+
+def _named(head: str, text: str) -> bool:
+    """The text names which one ("the Aegean Trade Corridor"), so it is not generic."""
+    return bool(re.search(rf"\b[A-Z][\w-]*\s+(?i:{re.escape(head)})\b", text))
 
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+")
@@ -214,10 +223,24 @@ class Corpus:
         full = [(s, e) for s, e in spans if len(text[s:e].split()) >= 6 and not text[s:e].startswith("(")]
         return (full or spans)[:n]
 
+    def generic_heads(self, text: str) -> frozenset[str]:
+        """Kinds of subject a text names by their kind alone ("the corridor", not "the Aegean Trade
+        Corridor"): those mean the subject the knowledge base is mainly about."""
+        return frozenset(h for h in _GENERIC.findall(text.lower()) if h in self.heads and not _named(h, text))
+
+    def main_share(self) -> float:
+        """How much of the index the main source is (1.0: nothing else in it)."""
+        main = self.sources.get(self.main_source())
+        return main.chunks / max(len(self.chunks), 1) if main else 0.0
+
     def main_source(self) -> str:
         """The source the knowledge base is mostly about: the built-in one with most chunks."""
-        ranked = sorted(self.sources.values(), key=lambda r: (r.source.origin == "builtin", r.chunks), reverse=True)
-        return ranked[0].source.id if ranked else ""
+
+        def pick() -> str:
+            best = max(self.sources.values(), key=lambda r: (r.source.origin == "builtin", r.chunks), default=None)
+            return best.source.id if best else ""
+
+        return self.memo("main source", pick)  # asked once per candidate: not a sort of every source each time
 
     def knows(self, anchor: tuple[str, ...]) -> bool:
         """Does any source hold this name (or number), in any form `anchor_found` accepts?"""
@@ -309,18 +332,25 @@ class HybridRetriever(BaseRetriever):
             lexical_hits = corpus.lexical_search(
                 query, self.depth if self.use_facts and self.hand_facts else self.depth * 2
             )
+        main_hits: list[tuple[str, float]] = []
+        if self.mode != "lexical" and corpus.main_share() < CROWDED_SHARE and corpus.generic_heads(query):
+            # "the corridor" is the main source's: it is searched on its own as well, so that many
+            # documents about other subjects of its kind cannot push its passages out
+            main = self.store.dense_search(query_vector, self.depth, source_id=corpus.main_source())
+            main_hits = [(i, s) for i, s in main if i in corpus.by_id]
         if not self.use_facts or not self.hand_facts:
             hidden = corpus.hidden_facts(derived_too=not self.use_facts)
             dense_hits = [h for h in dense_hits if h[0] not in hidden]
             lexical_hits = [h for h in lexical_hits if h[0] not in hidden]
+            main_hits = [h for h in main_hits if h[0] not in hidden]
 
         dense_rank = {id_: r for r, (id_, _) in enumerate(dense_hits)}
         lexical_rank = {id_: r for r, (id_, _) in enumerate(lexical_hits)}
-        fused = reciprocal_rank_fusion([[i for i, _ in dense_hits], [i for i, _ in lexical_hits]])
+        fused = reciprocal_rank_fusion([[i for i, _ in hits] for hits in (dense_hits, lexical_hits, main_hits)])
         top = sorted(fused, key=lambda i: (-fused[i], i))[: self.k]
 
         top += [i for i in corpus.definitions_of(query) if i not in top]
-        dense_sim = dict(dense_hits)
+        dense_sim = dict(main_hits) | dict(dense_hits)
         missing = [i for i in top if i not in dense_sim]
         if missing:  # BM25-only hits: their cosine similarity still matters to the answerer
             q = np.asarray(query_vector, dtype=np.float32)

@@ -482,13 +482,16 @@ class IndexStore:
         return dict(zip(got["ids"], got["embeddings"], strict=True))
 
     @_reads
-    def dense_search(self, query_embedding: list[float], k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first."""
+    def dense_search(
+        self, query_embedding: list[float], k: int, source_id: str | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first; only one source's chunks when `source_id` is given."""
         if k <= 0:
             return []
         # The collection directly, not through langchain_chroma: same query, and importing it cost
         # a cold `corridor ask` a few hundred ms.
-        got = self._chunks.query(query_embeddings=[query_embedding], n_results=k, include=["distances"])
+        where = {"source_id": source_id} if source_id else None
+        got = self._chunks.query(query_embeddings=[query_embedding], n_results=k, where=where, include=["distances"])
         return [(id_, 1.0 - float(distance)) for id_, distance in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     @_reads

@@ -189,3 +189,16 @@ def test_names_typed_without_accents_or_as_abbreviations_are_found(tmp_path):
     assert not died.abstained and "1259" in died.text
     made = asst.ask("What did the Skoda works in Plzen produce in WW I?")
     assert not made.abstained and "howitzers" in made.text
+
+
+def test_in_an_index_crowded_with_other_corridors_the_corridor_is_still_the_main_sources(tmp_path):
+    from training.distractors import write
+
+    write(tmp_path / "news", 40)  # generated news about twelve other trade corridors
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([tmp_path / "news"])
+    corpus = asst.corpus()
+    assert corpus.main_source() == ARTICLE and corpus.main_share() < 0.5  # most of the index is other news
+    ans = asst.ask("How many ports has the corridor reached?")
+    assert any(r.source == ARTICLE for r in ans.retrieved[:5])
+    assert all(c.source == ARTICLE for c in ans.citations), ans.text  # never another corridor's count
