@@ -314,6 +314,29 @@ class HybridRetriever(BaseRetriever):
     use_facts: bool = True
     hand_facts: bool = True
 
+    def _main_source_hits(self, corpus: Corpus, query_vector: list[float]) -> list[tuple[str, float]]:
+        """The main source's chunks most similar to the query. A small source is scored exactly
+        against its vectors, read once per index generation (a filtered Chroma query over a
+        large index cost more than the rest of the retrieval); a large one through Chroma."""
+        import numpy as np
+
+        main = corpus.main_source()
+        if corpus.sources[main].chunks > 5000:
+            hits = self.store.dense_search(query_vector, self.depth, source_id=main)
+            return [(i, s) for i, s in hits if i in corpus.by_id]
+
+        def vectors():
+            ids = [c.id for c in corpus.chunks if c.source_id == main]
+            got = self.store.embeddings_for(ids)
+            kept = [i for i in ids if i in got]
+            return kept, np.asarray([got[i] for i in kept], dtype=np.float32)
+
+        kept, matrix = corpus.memo(("main source vectors", main), vectors)
+        if not kept:
+            return []
+        sims = matrix @ np.asarray(query_vector, dtype=np.float32)
+        return [(kept[i], float(sims[i])) for i in np.argsort(-sims)[: self.depth]]
+
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
     ) -> list[Document]:
@@ -336,8 +359,7 @@ class HybridRetriever(BaseRetriever):
         if self.mode != "lexical" and corpus.main_share() < CROWDED_SHARE and corpus.generic_heads(query):
             # "the corridor" is the main source's: it is searched on its own as well, so that many
             # documents about other subjects of its kind cannot push its passages out
-            main = self.store.dense_search(query_vector, self.depth, source_id=corpus.main_source())
-            main_hits = [(i, s) for i, s in main if i in corpus.by_id]
+            main_hits = self._main_source_hits(corpus, query_vector)
         if not self.use_facts or not self.hand_facts:
             hidden = corpus.hidden_facts(derived_too=not self.use_facts)
             dense_hits = [h for h in dense_hits if h[0] not in hidden]
