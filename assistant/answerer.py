@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from assistant.confidence import Model, load_model
-from assistant.features import Candidate, QuestionEvidence, add_relative, measure
+from assistant.features import NEGATION_SUFFIX, Candidate, QuestionEvidence, add_relative, measure
 from assistant.questions import COMPARATOR, QUANTITIES, Question
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
@@ -83,7 +83,6 @@ _DENIAL = frozenset(
     for w in "not no never neither nor none nothing without failed refused rejected forbade forbidden denied "
     "declined lacked lacks unable cannot".split()
 )
-_NEGATION_SUFFIX = re.compile(r"n['’]t\b", re.I)
 _YEAR_IN = re.compile(r"\b(?:1\d{3}|20\d\d)\b")
 
 
@@ -491,7 +490,10 @@ _LIST_ITEMS = re.compile(r"(?:[ \t]*\n)+((?:[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]+
 def _list_block_end(text: str, end: int) -> int:
     """Where the bulleted or numbered list right after an introducing sentence ends (`end` if none)."""
     found = _LIST_ITEMS.match(text, end)
-    return found.end(1) - (1 if found and text[found.end(1) - 1 : found.end(1)] == "\n" else 0) if found else end
+    if found is None:
+        return end
+    block_end = found.end(1)
+    return block_end - 1 if text[block_end - 1] == "\n" else block_end  # the quote ends with the last item
 
 
 def _join(cited: list[Candidate]) -> str:
@@ -669,4 +671,4 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
 def _negated(text: str) -> bool:
     """Says that something is not so: "not", "no", "never", "n't", or a verb that denies ("failed to")."""
     found = {stem(w) for w in words(text)}
-    return bool(found & _DENIAL) or bool(_NEGATION_SUFFIX.search(text))
+    return bool(found & _DENIAL) or bool(NEGATION_SUFFIX.search(text))

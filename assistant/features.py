@@ -28,7 +28,7 @@ from index.lexical import STOPWORDS, stem, words
 
 _YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
 _NEGATION = frozenset({"not", "never", "no", "without", "neither", "nor", "none", "nothing"})
-_NEGATION_SUFFIX = re.compile(r"n['’]t\b", re.I)
+NEGATION_SUFFIX = re.compile(r"n['’]t\b", re.I)
 
 FEATURES = (
     "dense",
@@ -183,7 +183,7 @@ def _other_subject(ev: QuestionEvidence, claim: str, title: str, corpus) -> bool
 
 
 def _is_negated(text: str) -> bool:
-    return bool(_NEGATION & set(words(text))) or bool(_NEGATION_SUFFIX.search(text))
+    return bool(_NEGATION & set(words(text))) or bool(NEGATION_SUFFIX.search(text))
 
 
 def _content_stems(tokens: list[str]) -> list[str]:
@@ -344,5 +344,5 @@ def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) ->
         "fact": float(cand.chunk.kind == "fact"),
         "pair": float(cand.pair),
         "caption": float(cand.chunk.kind == "caption"),
-        "negation": float(ev.negated != (bool(_NEGATION & sentence) or bool(_NEGATION_SUFFIX.search(claim)))),
+        "negation": float(ev.negated != (bool(_NEGATION & sentence) or bool(NEGATION_SUFFIX.search(claim)))),
     }
