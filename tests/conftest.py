@@ -84,6 +84,18 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+def assistant_with_document(tmp_path: Path, title: str, body: str, published: str = ""):
+    """An `Assistant` in a data dir of its own, with one Markdown document of the user's ingested."""
+    from assistant import Assistant
+
+    doc = tmp_path / "document.md"
+    dated = f"published: {published}\n" if published else ""
+    doc.write_text(f"---\ntitle: {title}\n{dated}---\n\n{body}", encoding="utf-8")
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([doc])
+    return asst
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

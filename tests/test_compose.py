@@ -6,6 +6,7 @@ import re
 import pytest
 
 from assistant import Assistant
+from tests.conftest import assistant_with_document
 
 ARTICLE = "ilstc-chongqing-asean"
 
@@ -52,18 +53,15 @@ def test_yes_no_starts_with_the_verdict_then_the_evidence(assistant, question, v
 
 
 def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_path):
-    doc = tmp_path / "rivers.md"
-    doc.write_text(
-        "---\ntitle: Two rivers and a bank\n---\n\n"
+    asst = assistant_with_document(
+        tmp_path,
+        "Two rivers and a bank",
         "At Kettleford the Amberwash meets the Greyrun. At the confluence the Amberwash is longer than the "
         "Greyrun and carries more water.\n\n"
         "The Harlow Reserve Bank is not responsible for the supervision of individual lenders.\n\n"
         "The painter Ilse Varga competed twice for the Lindqvist Prize, in 1952 and 1964, but failed to win it.\n\n"
         "The Harlow Reserve Bank was founded in 1821 in the port of Kettleford.\n",
-        encoding="utf-8",
     )
-    asst = Assistant(data_dir=tmp_path / "data")
-    asst.ingest([doc])
     for question, verdict in [
         ("Is the Amberwash shorter than the Greyrun where they meet?", "No."),  # a polar question about a comparison
         ("Is the Harlow Reserve Bank responsible for supervising individual lenders?", "No."),
@@ -77,19 +75,16 @@ def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_p
 
 
 def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_path):
-    doc = tmp_path / "council.md"
-    doc.write_text(
-        "---\ntitle: The Harbour Council\n---\n\n"
+    asst = assistant_with_document(
+        tmp_path,
+        "The Harbour Council",
         "The Harbour Council of Kettleford was set up in 1904 to run the town's docks.\n\n"
         "The main duties of the Harbour Council are:\n\n"
         "- setting the fees for ships that moor at the quays;\n"
         "- dredging the channel twice a year;\n"
         "- licensing the pilots who guide ships into port.\n\n"
         "Its members are elected every four years.\n",
-        encoding="utf-8",
     )
-    asst = Assistant(data_dir=tmp_path / "data")
-    asst.ingest([doc])
     ans = asst.ask("What are the main duties of the Harbour Council?")
     for item in ("setting the fees", "dredging the channel", "licensing the pilots"):
         assert item in ans.text, ans.text
@@ -176,15 +171,12 @@ def test_a_question_in_another_language_gets_a_notice_not_a_guess(assistant):
 
 
 def test_names_typed_without_accents_or_as_abbreviations_are_found(tmp_path):
-    doc = tmp_path / "khans.md"
-    doc.write_text(
-        "---\ntitle: Khans and wars\n---\n\n"
+    asst = assistant_with_document(
+        tmp_path,
+        "Khans and wars",
         "Möngke Khan died in 1259 during the siege of Diaoyu Fortress near Chongqing.\n\n"
         "During World War I the Skoda works in Plzeň produced heavy siege howitzers for the army.\n",
-        encoding="utf-8",
     )
-    asst = Assistant(data_dir=tmp_path / "data")
-    asst.ingest([doc])
     died = asst.ask("When did Mongke Khan die?")
     assert not died.abstained and "1259" in died.text
     made = asst.ask("What did the Skoda works in Plzen produce in WW I?")

@@ -3,9 +3,9 @@ words, keeps that sentence as its verbatim quote, and is dropped when it cannot 
 
 import re
 
-from assistant import Assistant
 from index.derive import derive_facts
 from knowledge import Source, builtin_sources
+from tests.conftest import assistant_with_document
 
 
 def source(text: str, published: str = "2024-05-01") -> Source:
@@ -93,17 +93,15 @@ def test_every_derived_fact_of_the_bundled_article_is_checkable():
 
 
 def test_an_ingested_document_is_answered_from_its_derived_facts(tmp_path):
-    doc = tmp_path / "sahel.md"
-    doc.write_text(
-        "---\ntitle: Sahel corridor review\npublished: 2024-03-02\n---\n\n"
+    asst = assistant_with_document(
+        tmp_path,
+        "Sahel corridor review",
         "The Sahel Logistics Corridor (SLC) links Dakar and Bamako by rail.\n\n"
         "Its first director, Amadou Diallo (12 March 1931 – 9 January 2004), planned the line.\n\n"
         "Data shows that goods from Senegal, Mali, and Niger account for 48%, 31%, and 11% of the value "
         "carried on the SLC, respectively.\n",
-        encoding="utf-8",
+        published="2024-03-02",
     )
-    asst = Assistant(data_dir=tmp_path / "data")
-    asst.ingest([doc])
     ans = asst.ask("What share of the value carried on the SLC comes from Mali?")
     assert not ans.abstained and "31%" in ans.text and "48%" not in ans.text, ans.text
     (citation,) = ans.citations
