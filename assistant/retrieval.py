@@ -58,6 +58,7 @@ class Corpus:
     main_names: frozenset[str] = field(
         init=False
     )  # names the main source's subject goes by ("new international ... corridor")
+    main_id: str = field(init=False)  # the main source, picked once: asked for every candidate
     heads: frozenset[str] = field(init=False)  # what subjects are ("corridor", "expo"): a bare "the corridor" means one
     names: frozenset[str] = field(init=False)  # lowercase words the corpus only ever capitalises
     bm25: object = field(init=False, default=None)
@@ -66,6 +67,8 @@ class Corpus:
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        best = max(self.sources.values(), key=lambda r: (r.source.origin == "builtin", r.chunks), default=None)
+        self.main_id = best.source.id if best else ""
         tokens, self.vocabulary = _tokens_and_words(self.chunks)
         self.doc_freq = Counter(t for toks in tokens for t in set(toks))
         self.vocabulary.update(w for r in self.sources.values() for w in words(r.source.title))
@@ -236,11 +239,7 @@ class Corpus:
     def main_source(self) -> str:
         """The source the knowledge base is mostly about: the built-in one with most chunks."""
 
-        def pick() -> str:
-            best = max(self.sources.values(), key=lambda r: (r.source.origin == "builtin", r.chunks), default=None)
-            return best.source.id if best else ""
-
-        return self.memo("main source", pick)  # asked once per candidate: not a sort of every source each time
+        return self.main_id
 
     def knows(self, anchor: tuple[str, ...]) -> bool:
         """Does any source hold this name (or number), in any form `anchor_found` accepts?"""
