@@ -144,7 +144,7 @@ class QuestionEvidence:
         own_terms = set(q.own_terms)
         weights = {t: corpus.idf(t) * (1.0 if t in own_terms else 0.3) for t in q.terms}
         own = [t for t in q.own_terms if not t[:1].isdigit()]
-        numbers = {w for w in q.asked if w[:1].isdigit()} & set(words(q.text)) - thresholds(q.text)
+        numbers = {w for w in q.asked if w[:1].isdigit()} & set(words(q.text)) - thresholds(q.text, q.form)
         years = {n for n in numbers if _YEAR.fullmatch(n)}
         return cls(
             q=q,

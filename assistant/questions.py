@@ -354,18 +354,18 @@ COMPARATOR = re.compile(
 )
 
 
-def thresholds(question: str) -> frozenset[str]:
-    """The numbers a question compares with, as written ("20", "1960"). A year after "after" is a
-    threshold only in a yes/no question: "What happened after 1945?" asks about 1945."""
-    polar = question_form(question) == "yesno"
+def thresholds(question: str, form: str | None) -> frozenset[str]:
+    """The numbers a question of this `form` compares with, as written ("20", "1960"). A year after
+    "after" is a threshold only in a yes/no question: "What happened after 1945?" asks about 1945."""
+    polar = form == "yesno"
     return frozenset(m.group("n") or m.group("n_t") for m in COMPARATOR.finditer(question) if m.group("n") or polar)
 
 
-def _capitalised_anchors(question: str) -> list[tuple[tuple[str, ...], str]]:
+def _capitalised_anchors(question: str, form: str | None) -> list[tuple[tuple[str, ...], str]]:
     """(name as lowercase words, name as typed) for each capitalised name or number."""
     anchors = []
     undotted = _DOTTED.sub(lambda m: m.group().replace(".", "") + " ", question)  # "U.S." -> "US"
-    compared = thresholds(question)
+    compared = thresholds(question, form)
     start = len(undotted) - len(undotted.lstrip())
     for match in ENTITY.finditer(undotted):
         token = match.group().strip()
@@ -414,7 +414,8 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
             own.typed,
         )
     terms = tuple(dict.fromkeys(stem(w) for w in words(question) if w not in STOPWORDS and w not in FILLER))
-    typed = _capitalised_anchors(question)
+    form = question_form(question)
+    typed = _capitalised_anchors(question, form)
     covered = {w for a, _ in typed for w in a}
     typed += [(a, t) for a, t in _lowercase_anchors(question, names) if not set(a) <= covered]
     surfaces = dict(reversed(typed))  # first spelling of each name wins
@@ -432,7 +433,7 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
         answer_type,
         frozenset(words(question)),
         units,
-        question_form(question),
+        form,
         terms,
         tuple(surfaces[a] for a in anchors),
     )
