@@ -354,10 +354,20 @@ def reader_sees_writer(reader, data_dir: Path, folder: Path, timeout: float = 12
 # ---- the web layer ----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on right now (for servers the benchmark and tests start)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(proc: subprocess.Popen, timeout: float) -> None:
+    """Ask a server process to stop (SIGTERM); kill it when it has not within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _post(conn, body: bytes) -> tuple[int, float]:
@@ -373,7 +383,7 @@ def rest_api(data_dir: Path, in_process_p50_ms: float, rounds: int = 10, callers
     in-process answer, then `callers` concurrent loopback callers (keep-alive connections)."""
     import http.client
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
         env=_env(data_dir),
@@ -424,11 +434,7 @@ def rest_api(data_dir: Path, in_process_p50_ms: float, rounds: int = 10, callers
             t.join()
         elapsed = time.perf_counter() - t0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=30)
     ok = [t * 1000 for status, t in results if status == 200]
     p50 = statistics.median(sequential)
     return {

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from assistant.bench import free_port, stop_process
+
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
 MODEL_EXPORTS = Path(__file__).parent.parent / ".data" / "models"
@@ -96,12 +98,6 @@ def assistant_with_document(tmp_path: Path, title: str, body: str, published: st
     return asst
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def chroma_run(path: Path):
     """A real `chroma run` server from this venv on a free loopback port, its data in `path`;
@@ -131,9 +127,5 @@ def chroma_run(path: Path):
                 time.sleep(0.3)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=10)
         log.close()

@@ -17,7 +17,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from assistant.bench import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / ".data" / "llm" / "gemma-3-270m-q4_k_m.gguf"
@@ -54,12 +55,6 @@ def server_binary() -> str | None:
 
 def model_path() -> Path:
     return Path(os.environ.get("CORRIDOR_TEST_GGUF") or DEFAULT_MODEL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LlamaServer:
