@@ -155,15 +155,30 @@ def _lowercase_names(text: str, names: frozenset[str]) -> list[str]:
 
 
 def _continues(question: str) -> bool:
-    """Only makes sense after something: "And Indonesia?", "What about him?", "Who said that?"."""
+    """Only makes sense after something: "And Indonesia?", "What about him?", "Who said that?".
+
+    A fragment or a closing pronoun with words enough of its own stands alone: "Osell founder?"
+    is a keyword query, and "The boss said the deal needed something. What was it?" says what
+    "it" is."""
     fragment = _ELLIPSIS_START.sub("", question).strip()
-    return bool(
-        _ELLIPSIS_START.search(question)
-        or _RELATIVE_YEAR.search(question)
-        or _DANGLING.search(question)
-        or re.search(r"\belse\b", question, re.I)
-        or (_is_fragment(question) and fragment)
-    )
+    if _ELLIPSIS_START.search(question) or _RELATIVE_YEAR.search(question) or re.search(r"\belse\b", question, re.I):
+        return True
+    if _DANGLING.search(question) or (_is_fragment(question) and fragment):
+        return len(_content_words(question)) < 2
+    return False
+
+
+def _content_words(text: str) -> list[str]:
+    """The words that say what a question is about: not grammar, question words or pronouns."""
+    return [
+        w
+        for w in re.findall(r"[\w-]+", text.lower())
+        if w not in STOPWORDS
+        and not _WH.fullmatch(w)
+        and not _PERSON_PRONOUN.fullmatch(w)
+        and not _THING_PRONOUN.fullmatch(w)
+        and w not in ("that", "this", "those", "these")
+    ]
 
 
 def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset()) -> Resolved:

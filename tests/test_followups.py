@@ -72,6 +72,14 @@ def test_a_follow_up_with_nothing_to_follow_asks_back(assistant):
     assert "Indonesia" in ans.text and "complete question" in ans.text
 
 
+def test_a_keyword_query_or_a_question_that_names_its_own_antecedent_stands_alone(assistant):
+    keywords = assistant.ask("Osell founder?")
+    assert keywords.kind != "clarify" and "Feng Jianfeng" in keywords.text
+    own = assistant.ask("Osell signed an agreement with a Lao group at the expo. What was it called?")
+    assert own.kind != "clarify"
+    assert assistant.ask("Who said that?").kind == "clarify"  # nothing of its own to stand on
+
+
 def test_who_said_that_reads_the_previous_answer(assistant):
     first = assistant.ask("Without what would the cooperation not have been possible?")
     assert "ILSTC" in first.text or "Land-sea Trade Corridor" in first.text
