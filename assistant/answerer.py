@@ -382,6 +382,8 @@ class ExtractiveAnswerer:
                 continue
             if cand.features.get("anchors", 0) < best.features.get("anchors", 0):
                 continue
+            if _names_another_subject(cand, best, corpus):
+                continue
             theirs = _measures(cand.text)
             if any(unit in theirs and theirs[unit] != figures for unit, figures in best_measures.items()):
                 rivals[source] = cand
@@ -672,3 +674,27 @@ def _negated(text: str) -> bool:
     """Says that something is not so: "not", "no", "never", "n't", or a verb that denies ("failed to")."""
     found = {stem(w) for w in words(text)}
     return bool(found & _DENIAL) or bool(NEGATION_SUFFIX.search(text))
+
+
+def _subjects(cand: Candidate, corpus: Corpus) -> set[str]:
+    """The named subjects a candidate is about: those its sentence and its source's title name,
+    and the main source's own names for a passage of the main source."""
+    from assistant.retrieval import subject_names
+
+    title = corpus.sources[cand.source_id].source.title if cand.source_id in corpus.sources else ""
+    names = set(corpus.memo(("subjects", cand.text, title), lambda: subject_names(f"{cand.text}. {title}")))
+    if cand.source_id == corpus.main_source():
+        names |= corpus.main_names
+    return names
+
+
+def _names_another_subject(cand: Candidate, best: Candidate, corpus: Corpus) -> bool:
+    """`cand` names a subject of the kind `best` is about ("the Pacific Trade Corridor" against
+    "the New International Land-Sea Trade Corridor"), but not the same one: its figure is
+    another subject's, not a newer figure of the same measure."""
+    ours = _subjects(best, corpus)
+    heads = {name.split()[-1] for name in ours}
+    return any(
+        name.split()[-1] in heads and not any(name in own or own in name for own in ours)
+        for name in _subjects(cand, corpus)
+    )
