@@ -136,6 +136,8 @@ class QuestionEvidence:
     stems: frozenset[str]
     wh_noun: str | None
     generic: frozenset[str]  # "the corridor": a subject named by its kind only
+    corpus: object = field(repr=False, compare=False)
+    _by_source: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, q: Question, corpus) -> QuestionEvidence:
@@ -159,15 +161,30 @@ class QuestionEvidence:
             stems=frozenset(stem(w) for w in q.asked),
             wh_noun=wh_noun(q.text),
             generic=corpus.generic_heads(q.text),
+            corpus=corpus,
         )
 
-    def coverage(self, stems: set[str] | frozenset[str]) -> float:
-        return sum(w for t, w in self.weights.items() if t in stems) / self.total
+    def source_weights(self, source_id: str) -> tuple[dict[str, float], float, float]:
+        """The question's term weights as one source's own statistics give them (`Corpus.source_idf`),
+        their total and the weight of a term the source never holds: what a candidate covers is
+        then measured the same however many other documents the index holds."""
+        got = self._by_source.get(source_id)
+        if got is None:
+            idf = self.corpus.source_idf(source_id)
+            own_terms = set(self.q.own_terms)
+            weights = {t: idf(t) * (1.0 if t in own_terms else 0.3) for t in self.q.terms}
+            got = self._by_source[source_id] = (weights, sum(weights.values()) or 1.0, idf("\0") or 1.0)
+        return got
 
-    def worst_missing(self, stems: set[str] | frozenset[str]) -> float:
+    def coverage(self, stems: set[str] | frozenset[str], source_id: str) -> float:
+        weights, total, _ = self.source_weights(source_id)
+        return sum(w for t, w in weights.items() if t in stems) / total
+
+    def worst_missing(self, stems: set[str] | frozenset[str], source_id: str) -> float:
         """The rarest question term the text lacks, as a share of the rarest possible (0: none lacking)."""
-        missing = [w for t, w in self.weights.items() if t not in stems]
-        return max(missing, default=0.0) / self.max_idf
+        weights, _, max_idf = self.source_weights(source_id)
+        missing = [w for t, w in weights.items() if t not in stems]
+        return max(missing, default=0.0) / max_idf
 
 
 def _other_subject(ev: QuestionEvidence, claim: str, title: str, corpus) -> bool:
@@ -321,12 +338,12 @@ def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) ->
         "dense_gap": cand.dense - best_dense,
         "fused": 1.0 / (1.0 + cand.rank),
         "lexical": float(cand.lexical),
-        "cov": ev.coverage(sentence_stems),
-        "cov_ctx": ev.coverage(context_stems),
-        "cov_para": ev.coverage(paragraph_stems),
+        "cov": ev.coverage(sentence_stems, cand.source_id),
+        "cov_ctx": ev.coverage(context_stems, cand.source_id),
+        "cov_para": ev.coverage(paragraph_stems, cand.source_id),
         "bigram": len(ev.bigrams & bigrams) / len(ev.bigrams) if ev.bigrams else 0.0,
-        "miss": ev.worst_missing(context_stems),
-        "miss_para": ev.worst_missing(paragraph_stems),
+        "miss": ev.worst_missing(context_stems, cand.source_id),
+        "miss_para": ev.worst_missing(paragraph_stems, cand.source_id),
         "anchors": in_sentence / n_anchors,
         "anchors_para": in_paragraph / n_anchors,
         "no_anchors": float(not q.anchors),

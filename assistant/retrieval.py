@@ -29,6 +29,8 @@ _MONTH_NAMES = frozenset(
     "january february march april may june july august september october november december".split()
 )
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
+SOURCE_PRIOR = 50  # pseudo-chunks of the index's term statistics mixed into one source's
+EXACT_LIMIT = 5000  # up to this many chunks, dense search scores every vector in memory
 CROWDED_SHARE = 0.5  # below this share of the index, the main source is also searched on its own
 
 
@@ -104,6 +106,28 @@ class Corpus:
         df = self.doc_freq.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def source_idf(self, source_id: str) -> Callable[[str], float]:
+        """How rare a term is within one source, its statistics smoothed toward the whole index's
+        by `SOURCE_PRIOR` pseudo-chunks. What a sentence of a source covers of a question then
+        does not move when unrelated documents are ingested (a hundred news items that all name
+        Vietnam made "Vietnam accounts for 62%" cover half as much of "What share comes from
+        Vietnam?"), while a source of three chunks still leans on the index's statistics."""
+        local, n_local = self.memo(("doc freq", source_id), lambda: self._source_doc_freq(source_id))
+        share = SOURCE_PRIOR / max(len(self.chunks), 1)
+        n = n_local + SOURCE_PRIOR
+
+        def idf(term: str) -> float:
+            df = local.get(term, 0) + share * self.doc_freq.get(term, 0)
+            return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+        return idf
+
+    def _source_doc_freq(self, source_id: str) -> tuple[Counter, int]:
+        by_source = self.memo(("chunks by source",), self._chunks_by_source)
+        own = [self.chunks[i] for i in by_source.get(source_id, ())]
+        tokens, _ = _tokens_and_words(own)
+        return Counter(t for toks in tokens for t in set(toks)), len(own)
+
     def lexical_search(self, query: str, k: int) -> list[tuple[str, float]]:
         tokens = tokenize(query)
         if self.bm25 is None or not tokens:
@@ -145,6 +169,12 @@ class Corpus:
             intro = text.rfind("\n\n", 0, len(text[:p_start].rstrip()))
             p_start = 0 if intro < 0 else intro + 2
         return p_start, (len(text) if p_end < 0 else p_end)
+
+    def _chunks_by_source(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            found.setdefault(chunk.source_id, []).append(i)
+        return found
 
     def memo(self, key, compute):
         """`compute()` once per key, in one cache bounded in size (cleared when full): what is
@@ -313,28 +343,51 @@ class HybridRetriever(BaseRetriever):
     use_facts: bool = True
     hand_facts: bool = True
 
-    def _main_source_hits(self, corpus: Corpus, query_vector: list[float]) -> list[tuple[str, float]]:
-        """The main source's chunks most similar to the query. A small source is scored exactly
-        against its vectors, read once per index generation (a filtered Chroma query over a
-        large index cost more than the rest of the retrieval); a large one through Chroma."""
+    def _vectors(self, corpus: Corpus, source_id: str | None = None):
+        """The ids and vectors of every chunk (or of one source's), read from the store once per
+        index generation, and each id's row."""
         import numpy as np
 
-        main = corpus.main_source()
-        if corpus.sources[main].chunks > 5000:
-            hits = self.store.dense_search(query_vector, self.depth, source_id=main)
-            return [(i, s) for i, s in hits if i in corpus.by_id]
-
-        def vectors():
-            ids = [c.id for c in corpus.chunks if c.source_id == main]
-            got = self.store.embeddings_for(ids)
+        def read():
+            ids = [c.id for c in corpus.chunks if source_id is None or c.source_id == source_id]
+            got: dict[str, list[float]] = {}
+            for at in range(0, len(ids), 1000):
+                got |= self.store.embeddings_for(ids[at : at + 1000])
             kept = [i for i in ids if i in got]
-            return kept, np.asarray([got[i] for i in kept], dtype=np.float32)
+            matrix = np.asarray([got[i] for i in kept], dtype=np.float32).reshape(len(kept), -1)
+            return kept, matrix, {id_: row for row, id_ in enumerate(kept)}
 
-        kept, matrix = corpus.memo(("main source vectors", main), vectors)
+        return corpus.memo(("vectors", source_id), read)
+
+    def _dense_hits(
+        self, corpus: Corpus, query_vector: list[float], depth: int, source_id: str | None = None
+    ) -> list[tuple[str, float]]:
+        """The chunks (of one source, when given) most similar to the query, best first. Up to
+        `EXACT_LIMIT` chunks every vector is scored in memory: exact where Chroma's HNSW graph is
+        approximate (and built differently on each rebuild), and faster than a Chroma query at
+        that size. A larger index is searched by Chroma."""
+        import numpy as np
+
+        searched = corpus.sources[source_id].chunks if source_id else len(corpus.chunks)
+        if searched > EXACT_LIMIT:
+            hits = self.store.dense_search(query_vector, depth, source_id=source_id)
+            return [(i, s) for i, s in hits if i in corpus.by_id]
+        kept, matrix, _ = self._vectors(corpus, source_id)
         if not kept:
             return []
         sims = matrix @ np.asarray(query_vector, dtype=np.float32)
-        return [(kept[i], float(sims[i])) for i in np.argsort(-sims)[: self.depth]]
+        top = np.argsort(-sims, kind="stable")[:depth]
+        return [(kept[i], float(sims[i])) for i in top]
+
+    def _similarities(self, corpus: Corpus, query_vector: list[float], ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of the query to chunks no dense search returned (BM25-only hits)."""
+        import numpy as np
+
+        q = np.asarray(query_vector, dtype=np.float32)
+        if len(corpus.chunks) <= EXACT_LIMIT:
+            _, matrix, row = self._vectors(corpus)
+            return {i: float(matrix[row[i]] @ q) for i in ids if i in row}
+        return {i: float(np.dot(q, np.asarray(v, dtype=np.float32))) for i, v in self.store.embeddings_for(ids).items()}
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
@@ -342,14 +395,13 @@ class HybridRetriever(BaseRetriever):
         corpus = self.corpus_provider()
         if not corpus.chunks:
             return []
-        import numpy as np
 
         query_vector = self.embed_query(query)
         dense_hits: list[tuple[str, float]] = []
         lexical_hits: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
             depth = self.depth if self.use_facts and self.hand_facts else self.depth * 2
-            dense_hits = [(i, s) for i, s in self.store.dense_search(query_vector, depth) if i in corpus.by_id]
+            dense_hits = self._dense_hits(corpus, query_vector, depth)
         if self.mode in ("hybrid", "lexical"):
             lexical_hits = corpus.lexical_search(
                 query, self.depth if self.use_facts and self.hand_facts else self.depth * 2
@@ -358,7 +410,7 @@ class HybridRetriever(BaseRetriever):
         if self.mode != "lexical" and corpus.main_share() < CROWDED_SHARE and corpus.generic_heads(query):
             # "the corridor" is the main source's: it is searched on its own as well, so that many
             # documents about other subjects of its kind cannot push its passages out
-            main_hits = self._main_source_hits(corpus, query_vector)
+            main_hits = self._dense_hits(corpus, query_vector, self.depth, source_id=corpus.main_source())
         if not self.use_facts or not self.hand_facts:
             hidden = corpus.hidden_facts(derived_too=not self.use_facts)
             dense_hits = [h for h in dense_hits if h[0] not in hidden]
@@ -374,9 +426,7 @@ class HybridRetriever(BaseRetriever):
         dense_sim = dict(main_hits) | dict(dense_hits)
         missing = [i for i in top if i not in dense_sim]
         if missing:  # BM25-only hits: their cosine similarity still matters to the answerer
-            q = np.asarray(query_vector, dtype=np.float32)
-            for id_, vec in self.store.embeddings_for(missing).items():
-                dense_sim[id_] = float(np.dot(q, np.asarray(vec, dtype=np.float32)))
+            dense_sim |= self._similarities(corpus, query_vector, missing)
         docs = []
         for id_ in top:
             chunk = corpus.chunks[corpus.by_id[id_]]
