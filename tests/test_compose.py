@@ -194,3 +194,46 @@ def test_in_an_index_crowded_with_other_corridors_the_corridor_is_still_the_main
     ans = asst.ask("How many ports has the corridor reached?")
     assert any(r.source == ARTICLE for r in ans.retrieved[:5])
     assert all(c.source == ARTICLE for c in ans.citations), ans.text  # never another corridor's count
+
+
+def test_what_a_sentence_covers_of_a_question_does_not_move_when_other_corridors_news_arrives(tmp_path):
+    from assistant.features import QuestionEvidence
+    from assistant.questions import analyze
+    from index.lexical import stem, words
+    from training.distractors import write
+
+    question = "What share of the corridor's trade value comes from Vietnam?"
+    sentence = "Vietnam accounts for 62% of the total value of goods imported and exported through the corridor"
+    stems = {stem(w) for w in words(sentence)}
+
+    def measured(asst):
+        corpus = asst.corpus()
+        ev = QuestionEvidence.of(analyze(question, "", corpus.names), corpus)
+        index_wide = sum(w for t, w in ev.weights.items() if t in stems) / ev.total
+        return ev.coverage(stems, ARTICLE), ev.worst_missing(stems, ARTICLE), index_wide
+
+    asst = Assistant(data_dir=tmp_path / "data")
+    alone = measured(asst)
+    write(tmp_path / "news", 100)  # generated news about twelve other trade corridors, many naming Vietnam
+    asst.ingest([tmp_path / "news"])
+    crowded = measured(asst)
+    assert asst.corpus().main_share() < 0.5
+    index_wide_moved = abs(crowded[2] - alone[2])
+    assert index_wide_moved > 0.1  # by the whole index's statistics, the sentence covers much less
+    assert abs(crowded[0] - alone[0]) < index_wide_moved / 3  # by its own source's, nearly the same
+    assert abs(crowded[1] - alone[1]) < 0.05
+
+
+def test_a_newer_figure_about_another_named_corridor_is_not_a_newer_figure_of_the_same_measure(tmp_path):
+    from training.distractors import write
+
+    write(tmp_path / "news", 40)  # newer news giving Vietnam's and Thailand's shares of other corridors
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([tmp_path / "news"])
+    for question, share in (
+        ("What percentage of the channel's total value is accounted for by goods traded with Vietnam?", "62%"),
+        ("How much of the route's import-export value does Thailand make up?", "6%"),
+    ):
+        ans = asst.ask(question)
+        assert share in ans.text and "As of" not in ans.text, ans.text
+        assert all(c.source == ARTICLE for c in ans.citations), ans.text
