@@ -19,6 +19,7 @@ DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = ROOT / "tests" / "fixtures"
 SEALED = Path(os.environ.get("CORRIDOR_SEALED_DIR", ROOT.parent / "sealed"))
 SEALED2 = Path(os.environ.get("CORRIDOR_SEALED2_DIR", ROOT.parent / "sealed2"))  # written for the second round
+SEALED3 = Path(os.environ.get("CORRIDOR_SEALED3_DIR", ROOT.parent / "sealed3"))  # written for the third round
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ SETS = {
     "sealed-encyclopedia": DevSet("sealed-encyclopedia", (SEALED / "docs_questions.yaml",), SEALED / "docs"),
     "sealed2-article": DevSet("sealed2-article", (SEALED2 / "article.yaml",)),
     "sealed2-encyclopedia": DevSet("sealed2-encyclopedia", (SEALED2 / "docs_questions.yaml",), SEALED2 / "docs"),
+    "sealed3-article": DevSet("sealed3-article", (SEALED3 / "article.yaml",)),
+    "sealed3-encyclopedia": DevSet("sealed3-encyclopedia", (SEALED3 / "docs_questions.yaml",), SEALED3 / "docs"),
     "sealed-squad": DevSet(
         "sealed-squad", (SEALED / "squad-converted" / "questions.yaml",), SEALED / "squad-converted" / "docs"
     ),
