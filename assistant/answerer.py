@@ -679,10 +679,8 @@ def _negated(text: str) -> bool:
 def _subjects(cand: Candidate, corpus: Corpus) -> set[str]:
     """The named subjects a candidate is about: those its sentence and its source's title name,
     and the main source's own names for a passage of the main source."""
-    from assistant.retrieval import subject_names
-
     title = corpus.sources[cand.source_id].source.title if cand.source_id in corpus.sources else ""
-    names = set(corpus.memo(("subjects", cand.text, title), lambda: subject_names(f"{cand.text}. {title}")))
+    names = set(corpus.subjects(f"{cand.text}. {title}"))
     if cand.source_id == corpus.main_source():
         names |= corpus.main_names
     return names

@@ -190,9 +190,7 @@ class QuestionEvidence:
 def _other_subject(ev: QuestionEvidence, claim: str, title: str, corpus) -> bool:
     """The candidate is about another one of the kind asked about: "the corridor" is the main
     source's corridor, and this sentence names a different corridor."""
-    from assistant.retrieval import subject_names
-
-    for name in subject_names(f"{claim} {title}"):
+    for name in corpus.subjects(f"{claim} {title}"):
         head = name.split()[-1]
         if head in ev.generic and name not in corpus.main_names:
             return True

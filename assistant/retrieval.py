@@ -209,6 +209,10 @@ class Corpus:
             ("title-initials", source_id), lambda: frozenset(initials(rec.source.title)) if rec else frozenset()
         )
 
+    def subjects(self, text: str) -> tuple[str, ...]:
+        """`subject_names(text)`, kept: the same sentences are read question after question."""
+        return self.memo(("subjects", text), lambda: tuple(subject_names(text)))
+
     def span_words(self, source_id: str, start: int, end: int) -> frozenset[str]:
         return self._span(source_id, start, end)[0]
 
