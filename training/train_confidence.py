@@ -57,14 +57,10 @@ def _label(case, text: str) -> int:
     )
 
 
-def perturbed(case, corpus, rng) -> tuple[object, str] | None:
+def perturbed(case, corpus, rng) -> object | None:
     """An unanswerable twin of an answerable question, the way SQuAD 2.0's writers made theirs:
-    a name swapped for one the sources never mention or for another name of the same document
-    ("How many days did Hinault wear yellow?" where only Merckx's days are given), or a year
-    moved to one they do not give. It teaches the model, from data, what an unknown name, a
-    name the sentence does not hold, or a year mismatch costs. Returned with the swapped-in name
-    when the sources know it: passages that mention it may well answer the twin, so they are
-    left out of its rows."""
+    a name swapped for one the sources never mention, or a year moved to one they do not give.
+    It teaches the model what an unknown name or a year mismatch costs, from data."""
     from dataclasses import replace
 
     from assistant.questions import analyze
@@ -72,7 +68,6 @@ def perturbed(case, corpus, rng) -> tuple[object, str] | None:
     q = analyze(case.question, "", corpus.names)
     years = [a[0] for a in q.anchors if len(a) == 1 and re.fullmatch(r"1\d\d\d|20\d\d", a[0])]
     names = [t for a, t in zip(q.anchors, q.typed, strict=False) if not t[:1].isdigit() and t in case.question]
-    known = ""
     if years and rng.random() < 0.5:
         year = years[0]
         shifted = str(int(year) + rng.choice([-31, -17, -9, 9, 17, 31]))
@@ -81,25 +76,11 @@ def perturbed(case, corpus, rng) -> tuple[object, str] | None:
         question = re.sub(rf"\b{year}\b", shifted, case.question)
     elif names:
         name = rng.choice(names)
-        neighbours = _neighbour_names(name, case.question, corpus)
-        if neighbours and rng.random() < 0.5:
-            known = rng.choice(neighbours)
-            question = case.question.replace(name, known, 1)
-        else:
-            pool = [n for n in _STRANGERS if n.lower() not in corpus.vocabulary]
-            question = case.question.replace(name, rng.choice(pool), 1)
+        pool = [n for n in _STRANGERS if n.lower() not in corpus.vocabulary]
+        question = case.question.replace(name, rng.choice(pool), 1)
     else:
         return None
-    twin = replace(case, id=f"{case.id}~twin", question=question, unanswerable=True, expect_any=(), expect_all=())
-    return twin, known
-
-
-def _neighbour_names(name: str, question: str, corpus) -> list[str]:
-    """Other one-word names of the document that mentions `name`, none of them in the question."""
-    text = next((r.source.text for r in corpus.sources.values() if name in r.source.text), "")
-    asked = set(re.findall(r"\w+", question.lower()))
-    found = {w for w in re.findall(r"\b[A-Z][a-z]{3,}\b", text) if w.lower() in corpus.names}
-    return sorted(w for w in found if w.lower() not in asked and w.lower() not in name.lower())
+    return replace(case, id=f"{case.id}~twin", question=question, unanswerable=True, expect_any=(), expect_all=())
 
 
 _STRANGERS = (
@@ -125,14 +106,13 @@ def collect(names=TRAIN_SETS, k: int | None = None, twins: float = 0.5):
         answerer = asst._answerer_cached()
         retriever = asst.retriever(k=k)
         cases = cases_for(dev)
-        avoid: dict[str, str] = {}  # twin id -> the known name swapped in
-        extra = []
-        for c in cases:
-            if not c.unanswerable and not c.history and c.kind not in COMPOSED_KINDS and rng.random() < twins:
-                made = perturbed(c, corpus, rng)
-                if made is not None:
-                    extra.append(made[0])
-                    avoid[made[0].id] = made[1]
+        extra = [
+            twin
+            for c in cases
+            if not c.unanswerable and not c.history and c.kind not in COMPOSED_KINDS and rng.random() < twins
+            for twin in [perturbed(c, corpus, rng)]
+            if twin is not None
+        ]
         for case in cases + extra:
             if case.kind in COMPOSED_KINDS:
                 continue
@@ -151,15 +131,8 @@ def collect(names=TRAIN_SETS, k: int | None = None, twins: float = 0.5):
             measured = [measure(ev, cand, corpus, best) for cand in cands]
             add_relative(measured)
             for cand, f in zip(cands, measured, strict=True):
-                if avoid.get(case.id) and _mentions(corpus, cand, avoid[case.id]):
-                    continue  # may be about the swapped-in name: not known to be wrong
                 rows.append((name, case.id, [f[n] for n in FEATURES], _label(case, cand.text), int(case.unanswerable)))
     return rows
-
-
-def _mentions(corpus, cand, name: str) -> bool:
-    start, end = corpus.paragraph_bounds(cand.source_id, cand.start, cand.end)
-    return name.lower() in corpus.source_text(cand.source_id)[start:end].lower() or name.lower() in cand.text.lower()
 
 
 def _resolved(asst, case, corpus):
