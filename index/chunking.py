@@ -43,7 +43,7 @@ class ChunkingParams:
     chunk_overlap: int = 40
 
     def describe(self) -> str:
-        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v5"  # v4: derived life dates; v5: acronyms before their expansion
+        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v6"  # v4: derived life dates; v5: acronyms before their expansion; v6: clause facts
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@
   (European Currency Unit)", "high-strength low-alloy (HSLA)" ->
   "ILSTC stands for New International Land-sea Trade Corridor.";
 - a person's dates after their name: "Jane Roe (4 May 1890 – 2 June 1960)" -> "Jane Roe was born
-  on 4 May 1890." and "Jane Roe died on 2 June 1960."
+  on 4 May 1890." and "Jane Roe died on 2 June 1960.";
+- a sentence of two independent clauses, one statement per clause (each a verbatim span).
 
 Each statement is built only from words of its sentence, keeps the verbatim span it came from as
 its quote, and is dropped unless every number and capitalised word it holds occurs in that span.
@@ -139,6 +140,43 @@ def respectively_facts(source: Source) -> list[Fact]:
             statement = re.sub(r"\s+", " ", statement)
             if _grounded(statement, quote):
                 facts.append(_fact(source, "respectively", statement, quote))
+    return facts
+
+
+# ", and" / "; " / ", while" / ", but" joining two clauses that each have a verb of their own
+_CLAUSE_JOIN = re.compile(r"(?:,\s+(?:and|while|but|whereas)|;)\s+")
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|shall|should|may|might|must|does|did|do"
+    r"|[a-z]{3,}ed|become|became|remains?|reached|rose|fell|grew|shows?)\b"
+)
+_MIN_CLAUSE_WORDS = 6
+
+
+def clause_facts(source: Source) -> list[Fact]:
+    """A long sentence of two independent clauses becomes one statement per clause, each a verbatim
+    span of it: "Relations have become increasingly close, and ASEAN has become Chongqing's
+    largest trading partner for three consecutive years." -> "ASEAN has become Chongqing's largest
+    trading partner for three consecutive years." A question about one clause is far closer to
+    that clause alone than to the whole sentence (or to the 200-character pieces it is split into).
+    A join inside a list ("Laos, Indonesia, and Vietnam") is not a clause boundary."""
+    facts = []
+    text = source.text
+    for start, end in _sentences(text):
+        sentence = text[start:end].strip()
+        if len(sentence.split()) < 2 * _MIN_CLAUSE_WORDS:
+            continue
+        in_lists = [(a, b) for a, b, _ in _enumerations(sentence)]
+        cuts = [m for m in _CLAUSE_JOIN.finditer(sentence) if not any(a <= m.start() < b for a, b in in_lists)]
+        if not cuts:
+            continue
+        bounds = [0, *(x for m in cuts for x in (m.start(), m.end())), len(sentence)]
+        clauses = [sentence[bounds[i] : bounds[i + 1]].strip(" ,;") for i in range(0, len(bounds), 2)]
+        if len(clauses) < 2 or not all(len(c.split()) >= _MIN_CLAUSE_WORDS and _FINITE.search(c) for c in clauses):
+            continue
+        for clause in clauses:
+            statement = clause if clause.endswith((".", "!", "?")) else clause + "."
+            if _grounded(statement, clause + "."):
+                facts.append(_fact(source, "clause", statement, clause))
     return facts
 
 
@@ -298,6 +336,12 @@ def derived_chunks(source: Source) -> list:
 
 def derive_facts(source: Source) -> list[Fact]:
     """Every derived fact of one source, in document order, without duplicate statements."""
-    found = respectively_facts(source) + role_facts(source) + acronym_facts(source) + life_facts(source)
+    found = (
+        respectively_facts(source)
+        + role_facts(source)
+        + acronym_facts(source)
+        + life_facts(source)
+        + clause_facts(source)
+    )
     unique = {f.statement: f for f in found}
     return sorted(unique.values(), key=lambda f: source.text.find(f.quote))

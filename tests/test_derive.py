@@ -80,11 +80,31 @@ def test_a_range_of_years_after_a_name_is_no_life():
     assert statements("The Great Northern War (1700 – 1721) ended Swedish power.", "life") == []
 
 
+def test_a_sentence_of_two_independent_clauses_becomes_one_statement_per_clause():
+    text = (
+        "Trade between the two ports has grown quickly in recent years, and Valparaíso has become "
+        "the largest partner of Ningbo for three consecutive years."
+    )
+    assert statements(text, "clause") == [
+        "Trade between the two ports has grown quickly in recent years.",
+        "Valparaíso has become the largest partner of Ningbo for three consecutive years.",
+    ]
+    for fact in derive_facts(source(text)):
+        assert fact.quote in text  # each clause is a verbatim span of its sentence
+
+
+def test_an_and_inside_a_list_or_before_a_verbless_phrase_is_no_clause_boundary():
+    listed = "Exports to Chile, Peru, and Kenya were handled by the new terminal at the eastern harbour."
+    assert statements(listed, "clause") == []
+    verbless = "The new terminal handled more containers than any other in the region, and far more cheaply."
+    assert statements(verbless, "clause") == []
+
+
 def test_every_derived_fact_of_the_bundled_article_is_checkable():
     (article,) = builtin_sources()
     facts = derive_facts(article)
     kinds = {f.extra["derived"] for f in facts}
-    assert kinds == {"respectively", "role", "acronym"}
+    assert kinds == {"respectively", "role", "acronym", "clause"}
     for fact in facts:
         assert fact.quote in article.text  # verbatim
         for token in re.findall(r"\d[\d,.]*\d|\d|[A-Z][\w'’-]*", fact.statement):
