@@ -122,12 +122,11 @@ class Candidate:
 
 @dataclass(frozen=True)
 class QuestionEvidence:
-    """What is measured once per question: term weights, numbers, years, names the corpus lacks."""
+    """What is measured once per question: its terms, numbers, years, names the corpus lacks; its
+    term weights once per source a candidate comes from (`source_weights`)."""
 
     q: Question
-    weights: dict[str, float]
-    total: float
-    max_idf: float
+    terms: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
     numbers: frozenset[str]
     years: frozenset[str]
@@ -141,18 +140,12 @@ class QuestionEvidence:
 
     @classmethod
     def of(cls, q: Question, corpus) -> QuestionEvidence:
-        # a follow-up's own words decide; the earlier question only steers ("Who built the platform
-        # those products come from?" is about building, not about the products again)
-        own_terms = set(q.own_terms)
-        weights = {t: corpus.idf(t) * (1.0 if t in own_terms else 0.3) for t in q.terms}
         own = [t for t in q.own_terms if not t[:1].isdigit()]
         numbers = {w for w in q.asked if w[:1].isdigit()} & set(words(q.text)) - thresholds(q.text, q.form)
         years = {n for n in numbers if _YEAR.fullmatch(n)}
         return cls(
             q=q,
-            weights=weights,
-            total=sum(weights.values()) or 1.0,
-            max_idf=corpus.idf("\0") or 1.0,  # the idf of a term no chunk holds
+            terms=frozenset(q.terms),
             bigrams=frozenset(zip(own, own[1:], strict=False)),
             numbers=frozenset(numbers - years),
             years=frozenset(years),
@@ -171,9 +164,9 @@ class QuestionEvidence:
         got = self._by_source.get(source_id)
         if got is None:
             idf = self.corpus.source_idf(source_id)
-            own_terms = set(self.q.own_terms)
-            weights = {t: idf(t) * (1.0 if t in own_terms else 0.3) for t in self.q.terms}
-            got = self._by_source[source_id] = (weights, sum(weights.values()) or 1.0, idf("\0") or 1.0)
+            weights = term_weights(self.q, idf)
+            max_idf = idf("\0") or 1.0  # a term the source never holds
+            got = self._by_source[source_id] = (weights, sum(weights.values()) or 1.0, max_idf)
         return got
 
     def coverage(self, stems: set[str] | frozenset[str], source_id: str) -> float:
@@ -185,6 +178,14 @@ class QuestionEvidence:
         weights, _, max_idf = self.source_weights(source_id)
         missing = [w for t, w in weights.items() if t not in stems]
         return max(missing, default=0.0) / max_idf
+
+
+def term_weights(q: Question, idf) -> dict[str, float]:
+    """Each question term's weight: its `idf`, and a follow-up's own words decide; the earlier
+    question only steers ("Who built the platform those products come from?" is about building,
+    not about the products again)."""
+    own_terms = set(q.own_terms)
+    return {t: idf(t) * (1.0 if t in own_terms else 0.3) for t in q.terms}
 
 
 def _other_subject(ev: QuestionEvidence, claim: str, title: str, corpus) -> bool:
@@ -210,7 +211,7 @@ _WORD = re.compile(r"\w+")
 
 def _nearness(text: str, slots: list[tuple[int, int]], ev: QuestionEvidence) -> float:
     """How close an answer-shaped span sits to the question's own words in the sentence (1: adjacent)."""
-    anchors = [m.start() for m in _WORD.finditer(text) if stem(m.group().lower()) in ev.weights]
+    anchors = [m.start() for m in _WORD.finditer(text) if stem(m.group().lower()) in ev.terms]
     if not anchors:
         return 0.0
     distance = min(min(abs(a - s), abs(a - e)) for s, e in slots for a in anchors)

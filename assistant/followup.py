@@ -100,7 +100,7 @@ def _is_person(name: str) -> bool:
 def _closeness(name: str, answer: str, question: str) -> int:
     """How many of the question's words sit within a few words of `name` in the answer: the name
     the answer gives *as* the answer is the one surrounded by what was asked."""
-    asked = {w.lower() for w in re.findall(r"[\w-]+", question) if w.lower() not in STOPWORDS}
+    asked = set(_content_words(question))
     at = answer.find(name)
     if at < 0:
         return 0
@@ -169,16 +169,9 @@ def _continues(question: str) -> bool:
 
 
 def _content_words(text: str) -> list[str]:
-    """The words that say what a question is about: not grammar, question words or pronouns."""
-    return [
-        w
-        for w in re.findall(r"[\w-]+", text.lower())
-        if w not in STOPWORDS
-        and not _WH.fullmatch(w)
-        and not _PERSON_PRONOUN.fullmatch(w)
-        and not _THING_PRONOUN.fullmatch(w)
-        and w not in ("that", "this", "those", "these")
-    ]
+    """The words that say what a question is about, lowercased: not grammar, question words or
+    pronouns (all of them stopwords)."""
+    return [w for w in re.findall(r"[\w-]+", text.lower()) if w not in STOPWORDS]
 
 
 def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset()) -> Resolved:

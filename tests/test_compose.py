@@ -197,7 +197,7 @@ def test_in_an_index_crowded_with_other_corridors_the_corridor_is_still_the_main
 
 
 def test_what_a_sentence_covers_of_a_question_does_not_move_when_other_corridors_news_arrives(tmp_path):
-    from assistant.features import QuestionEvidence
+    from assistant.features import QuestionEvidence, term_weights
     from assistant.questions import analyze
     from index.lexical import stem, words
     from training.distractors import write
@@ -209,7 +209,8 @@ def test_what_a_sentence_covers_of_a_question_does_not_move_when_other_corridors
     def measured(asst):
         corpus = asst.corpus()
         ev = QuestionEvidence.of(analyze(question, "", corpus.names), corpus)
-        index_wide = sum(w for t, w in ev.weights.items() if t in stems) / ev.total
+        weights = term_weights(ev.q, corpus.idf)  # by the whole index's statistics
+        index_wide = sum(w for t, w in weights.items() if t in stems) / sum(weights.values())
         return ev.coverage(stems, ARTICLE), ev.worst_missing(stems, ARTICLE), index_wide
 
     asst = Assistant(data_dir=tmp_path / "data")
