@@ -370,6 +370,7 @@ class ExtractiveAnswerer:
             return [best]
         best_measures = _measures(best.text)
         floor = self.conflict_floor
+        ours = _subjects(best, corpus)
         rivals: dict[str, Candidate] = {}
         for cand in scored[1:]:
             if cand.prob < floor:
@@ -382,7 +383,7 @@ class ExtractiveAnswerer:
                 continue
             if cand.features.get("anchors", 0) < best.features.get("anchors", 0):
                 continue
-            if _names_another_subject(cand, best, corpus):
+            if _names_another_subject(cand, ours, corpus):
                 continue
             theirs = _measures(cand.text)
             if any(unit in theirs and theirs[unit] != figures for unit, figures in best_measures.items()):
@@ -686,11 +687,10 @@ def _subjects(cand: Candidate, corpus: Corpus) -> set[str]:
     return names
 
 
-def _names_another_subject(cand: Candidate, best: Candidate, corpus: Corpus) -> bool:
-    """`cand` names a subject of the kind `best` is about ("the Pacific Trade Corridor" against
-    "the New International Land-Sea Trade Corridor"), but not the same one: its figure is
-    another subject's, not a newer figure of the same measure."""
-    ours = _subjects(best, corpus)
+def _names_another_subject(cand: Candidate, ours: set[str], corpus: Corpus) -> bool:
+    """`cand` names a subject of the kind the best candidate is about (`ours`, its `_subjects`:
+    "the Pacific Trade Corridor" against "the New International Land-Sea Trade Corridor"), but not
+    the same one: its figure is another subject's, not a newer figure of the same measure."""
     heads = {name.split()[-1] for name in ours}
     return any(
         name.split()[-1] in heads and not any(name in own or own in name for own in ours)

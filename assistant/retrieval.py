@@ -123,8 +123,7 @@ class Corpus:
         return idf
 
     def _source_doc_freq(self, source_id: str) -> tuple[Counter, int]:
-        by_source = self.memo(("chunks by source",), self._chunks_by_source)
-        own = [self.chunks[i] for i in by_source.get(source_id, ())]
+        own = self.source_chunks(source_id)
         tokens, _ = _tokens_and_words(own)
         return Counter(t for toks in tokens for t in set(toks)), len(own)
 
@@ -169,6 +168,11 @@ class Corpus:
             intro = text.rfind("\n\n", 0, len(text[:p_start].rstrip()))
             p_start = 0 if intro < 0 else intro + 2
         return p_start, (len(text) if p_end < 0 else p_end)
+
+    def source_chunks(self, source_id: str) -> list[IndexedChunk]:
+        """One source's chunks, in index order (grouped once, not scanned per source)."""
+        by_source = self.memo(("chunks by source",), self._chunks_by_source)
+        return [self.chunks[i] for i in by_source.get(source_id, ())]
 
     def _chunks_by_source(self) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {}
@@ -272,7 +276,6 @@ class Corpus:
 
     def main_source(self) -> str:
         """The source the knowledge base is mostly about: the built-in one with most chunks."""
-
         return self.main_id
 
     def knows(self, anchor: tuple[str, ...]) -> bool:
@@ -349,11 +352,20 @@ class HybridRetriever(BaseRetriever):
 
     def _vectors(self, corpus: Corpus, source_id: str | None = None):
         """The ids and vectors of every chunk (or of one source's), read from the store once per
-        index generation, and each id's row."""
+        index generation, and each id's row. A source's are taken from the whole index's when
+        those are in memory already."""
         import numpy as np
 
+        def rows_of_whole_index():
+            _, matrix, row = self._vectors(corpus)
+            kept = [c.id for c in corpus.source_chunks(source_id) if c.id in row]
+            return kept, matrix[[row[i] for i in kept]].reshape(len(kept), -1), {i: r for r, i in enumerate(kept)}
+
         def read():
-            ids = [c.id for c in corpus.chunks if source_id is None or c.source_id == source_id]
+            if source_id is not None and len(corpus.chunks) <= EXACT_LIMIT:
+                return rows_of_whole_index()
+            chunks = corpus.chunks if source_id is None else corpus.source_chunks(source_id)
+            ids = [c.id for c in chunks]
             got: dict[str, list[float]] = {}
             for at in range(0, len(ids), 1000):
                 got |= self.store.embeddings_for(ids[at : at + 1000])
