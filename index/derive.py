@@ -213,15 +213,16 @@ def life_facts(source: Source) -> list[Fact]:
     """A person's dates of birth and death from the parenthesis after their name."""
     facts = []
     for match in _LIFE.finditer(source.text):
-        words = match.group("name").split()
-        while len(words) > 1 and words[0].lower() in _OPENERS:
-            words = words[1:]  # a capitalised sentence opener ("In", "The") is no part of the name
+        spans = list(re.finditer(r"\S+", match.group("name")))  # the name's words may be split by a line break
+        while len(spans) > 1 and spans[0].group().lower() in _OPENERS:
+            spans = spans[1:]  # a capitalised sentence opener ("In", "The") is no part of the name
+        words = [w.group() for w in spans]
         if len(words) < 2 and not match.group("only"):
             continue
         if words[0].lower() in _NOT_PERSON or words[-1].lower() in _NOT_PERSON:
             continue
         name = " ".join(words)
-        quote = source.text[match.start() + match.group().index(name) : match.end()]
+        quote = source.text[match.start() + spans[0].start() : match.end()]
         born = match.group("born") or match.group("only")
         dated = [("born", born), ("died", match.group("died"))]
         for verb, date in dated:

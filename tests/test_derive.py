@@ -76,6 +76,18 @@ def test_a_persons_dates_after_their_name():
     ]
 
 
+def test_a_name_broken_across_lines_still_gives_its_dates():
+    """Once a crash at ingest: the name's words were looked up joined by one space."""
+    text = "The shop was run by Jan\nZeh (born 1817) and In  Anna Berg (born 3 March 1820 – 9 May 1899)."
+    assert statements(text, "life") == [
+        "Jan Zeh was born in 1817.",
+        "Anna Berg was born on 3 March 1820.",
+        "Anna Berg died on 9 May 1899.",
+    ]
+    for fact in derive_facts(source(text)):
+        assert fact.quote in text
+
+
 def test_a_range_of_years_after_a_name_is_no_life():
     assert statements("The Great Northern War (1700 – 1721) ended Swedish power.", "life") == []
 
