@@ -64,34 +64,68 @@ class Assistant:
         return ChunkingParams(self.settings.chunk_size, self.settings.chunk_overlap)
 
     @property
+    def embedder(self):
+        """The bundled model's LangChain `Embeddings` (cheap: the ONNX session loads on first use)."""
+        with self._lock:
+            if self._embedder is None:
+                from index.embeddings import load_embedder
+
+                self._embedder = load_embedder(self.settings.data_dir)
+            return self._embedder
+
+    @property
     def store(self):
         with self._lock:
             if self._store is None:
-                from assistant import corpus_cache
-                from index.embeddings import load_embedder
                 from index.store import IndexStore, open_client
 
-                if self._embedder is None:  # first: the model loads while Chroma imports
-                    self._embedder = load_embedder(self.settings.data_dir)
+                embedder = self.embedder  # first: the model loads while Chroma imports
                 client = open_client(self.settings.data_dir, self.settings.chroma_url)
                 where = self.settings.chroma_url or str(self.settings.data_dir)
-                prefix = self.settings.collection_prefix
                 store = IndexStore(
-                    client,
-                    self._embedder,
-                    prefix,
-                    where=where,
-                    corpus_dir=corpus_cache.cache_root(self.settings.data_dir, self.settings.chroma_url, prefix),
+                    client, embedder, self.settings.collection_prefix, where=where, corpus_dir=self._corpus_root()
                 )
                 store.before_publish = lambda generation: self._prepare_corpus(store, generation)
+                store.after_publish = lambda manifest: self._publish_corpus(store, manifest)
                 self._store = store
             return self._store
+
+    def _corpus_root(self) -> Path:
+        from assistant import corpus_cache
+
+        return corpus_cache.cache_root(
+            self.settings.data_dir, self.settings.chroma_url, self.settings.collection_prefix
+        )
 
     def _prepare_corpus(self, store, generation: int) -> None:
         """A writer's last step before publishing `generation`: save the corpus view readers will load."""
         from assistant import corpus_cache
 
+        corpus_cache.withdraw(store.corpus_dir)  # until published, no process starts from the old one
         corpus_cache.prepare(store, generation, previous=self._corpus)  # unchanged sources are not read again
+
+    def _publish_corpus(self, store, manifest: dict) -> None:
+        """A writer's step after publishing: the next process starts from this view, without Chroma."""
+        from assistant import corpus_cache
+
+        name = corpus_cache.version(store, int(manifest["generation"]))
+        if (store.corpus_dir / name).is_dir():
+            corpus_cache.publish(store.corpus_dir, name, manifest)
+
+    def _published_corpus(self):
+        """The published generation's saved view, read without opening Chroma (an embedded index
+        whose model, chunking and shipped knowledge are current); None otherwise."""
+        from assistant import corpus_cache
+        from assistant.retrieval import Corpus
+        from index.build import wanted_manifest
+        from index.embeddings import model_id
+        from index.store import has_index, looks_intact
+
+        data_dir = self.settings.data_dir
+        if self.settings.chroma_url or not has_index(data_dir) or not looks_intact(data_dir):
+            return None
+        wanted = wanted_manifest(self.chunking, model_id(self.embedder))
+        return corpus_cache.published(Corpus, self._corpus_root(), wanted)
 
     def _generation_changed(self) -> bool:
         try:
@@ -288,9 +322,14 @@ class Assistant:
         return info
 
     def warm_up(self) -> Assistant:
-        """Load the model, open the index (building it if needed) and prepare BM25."""
+        """Load the model, open the index (building it if needed) and prepare BM25.
+
+        A long-running process opens Chroma here even when the saved view let it start without:
+        it looks for other processes' writes in Chroma, and the first question should not wait
+        for the client to open."""
         self.corpus()
-        self.store.embedder.embed_query("warm up")
+        _ = self.store
+        self.embedder.embed_query("warm up")
         return self
 
     def corpus(self):
@@ -300,8 +339,15 @@ class Assistant:
         with self._lock:
             if self._corpus is None:
                 if self.last_build is None:
-                    self.index()
-                self._corpus = Corpus.load(self.store)
+                    self._corpus = self._published_corpus()
+                    if self._corpus is not None:
+                        from index.build import BuildReport
+
+                        self.last_build = BuildReport(False, 0, 0, "unchanged")
+                if self._corpus is None:
+                    if self.last_build is None:
+                        self.index()
+                    self._corpus = Corpus.load(self.store)
                 self._corpus_checked = time.monotonic()
             elif time.monotonic() - self._corpus_checked > GENERATION_CHECK_S:
                 self._corpus_checked = time.monotonic()
@@ -320,9 +366,9 @@ class Assistant:
         from assistant.retrieval import HybridRetriever
 
         return HybridRetriever(
-            store=self.store,
+            store_provider=lambda: self.store,
             corpus_provider=self.corpus,
-            embed_query=self.store.embedder.embed_query,
+            embed_query=self.embedder.embed_query,
             k=k or self.settings.top_k,
             depth=self.settings.retrieval_depth,
             mode=mode,

@@ -7,7 +7,9 @@ instead, once per index generation, and read back at start (the BM25 matrices me
     <data dir>/corpus/<scope>/<version>/
         state.pickle   every attribute `Corpus` derived (chunks, sources, term statistics, names, ...)
         bm25/          the BM25 index, in bm25s's own files
+        vectors.npy    every chunk's vector, in the chunks' order (small indexes: dense search in memory)
         meta.json      written last, before the folder gets its final name
+    <data dir>/corpus/<scope>/published.json   which snapshot is the published generation's
 
 `<scope>` is `embedded-<prefix>` for the data dir's own index, or `server-<hash>` for a Chroma
 server (each data dir keeps its own files for the server it uses). `<version>` names the
@@ -19,6 +21,14 @@ A snapshot is built from Chroma only when none matches: by a writer just before 
 new generation (readers then find it ready; `prepare`), or else by the first process that needs
 it. A snapshot is written into a temporary folder and renamed into place, so readers never see
 half of one; a writer removes older versions after publishing its own.
+
+`published.json` lets a process start without opening Chroma at all (importing chromadb and
+opening its client is most of a cold `corridor ask` on a small index): it names the snapshot of
+the generation Chroma publishes, with that generation's manifest. A writer withdraws it just
+before it publishes and writes the new one just after (`withdraw`, `publish`); a reader that
+loaded the published generation from Chroma writes it only when none is there (`claim`), so it
+never overwrites a writer's newer one. A writer killed between its manifest write and its
+`publish` leaves no pointer: the next process takes the long way, through Chroma.
 """
 
 from __future__ import annotations
@@ -41,6 +51,8 @@ FOLDER = "corpus"
 _STATE = "state.pickle"
 _BM25 = "bm25"
 _META = "meta.json"
+_VECTORS = "vectors.npy"
+POINTER = "published.json"
 # The code a snapshot's content depends on: an edit to any of them makes every snapshot stale.
 _DERIVED_FROM = (
     "assistant/retrieval.py",
@@ -92,17 +104,21 @@ def load(cls, store, previous=None):
     is one, else built from Chroma (and saved for the next process). `previous`: a view of an
     earlier generation of the same index, whose unchanged sources need not be read again."""
     root = getattr(store, "corpus_dir", None)
-    generation = store.generation()
+    manifest = store.manifest()
+    generation = int(manifest.get("generation", 0))
     if root is None:
         return build(cls, store, generation, previous)
     name = version(store, generation)
     corpus = read(cls, Path(root) / name)
-    if corpus is not None:
-        return corpus
-    corpus = build(cls, store, generation, previous or latest(cls, Path(root), name))
-    if store.generation() == generation:  # nothing was published meanwhile: this is that generation
-        if save(corpus, Path(root), name) is not None:
-            prune(Path(root), keep=name)
+    if corpus is None:
+        corpus = build(cls, store, generation, previous or latest(cls, Path(root), name))
+        if store.generation() != generation:  # published meanwhile: not the snapshot of a generation
+            return corpus
+        if save(corpus, Path(root), name) is None:
+            return corpus
+        prune(Path(root), keep=name)
+    if store.generation() == generation:
+        claim(Path(root), name, manifest)
     return corpus
 
 
@@ -119,7 +135,26 @@ def build(cls, store, generation: int, previous=None):
         known = {c.id: c for c in previous.chunks if c.source_id in same}
     corpus = cls(store.committed_chunks(records, known=known), records, generation)
     corpus._index_collections = store.collection_ids()  # which index `previous` may be of
+    corpus.vectors = _vectors(store, corpus.chunks)
     return corpus
+
+
+def _vectors(store, chunks):
+    """Every chunk's vector as one float32 matrix in the chunks' order, for an index small enough
+    to be searched in memory; None for a larger one, or when a vector is missing."""
+    import numpy as np
+
+    from assistant.retrieval import EXACT_LIMIT  # larger indexes are searched by Chroma, not in memory
+
+    if not chunks or len(chunks) > EXACT_LIMIT:
+        return None
+    ids = [c.id for c in chunks]
+    got: dict[str, list[float]] = {}
+    for at in range(0, len(ids), 1000):
+        got |= store.embeddings_for(ids[at : at + 1000])
+    if any(i not in got for i in ids):
+        return None
+    return np.asarray([got[i] for i in ids], dtype=np.float32)
 
 
 def _same_record(old, new) -> bool:
@@ -148,7 +183,12 @@ def read(cls, folder: Path):
             import bm25s
 
             bm25 = bm25s.BM25.load(str(folder / _BM25), mmap=True, show_progress=False)
-        return _restore(cls, state, bm25)
+        corpus = _restore(cls, state, bm25)
+        if meta.get("vectors"):
+            import numpy as np
+
+            corpus.vectors = np.load(folder / _VECTORS, mmap_mode="r")
+        return corpus
     except Exception as exc:  # noqa: BLE001 - a damaged or vanished snapshot is rebuilt, never fatal
         log.info("corpus snapshot %s cannot be read (%s): rebuilding it", folder, exc)
         return None
@@ -171,9 +211,10 @@ def _restore(cls, state: dict, bm25):
 
 
 def _state(corpus) -> dict:
-    """What the derivation computed: every attribute but the caches (defaults) and BM25 (saved apart)."""
+    """What the derivation computed: every attribute but the caches (defaults), BM25 and the
+    vectors (saved apart)."""
     fresh = {f.name for f in dataclasses.fields(corpus) if f.default_factory is not dataclasses.MISSING}
-    return {k: v for k, v in vars(corpus).items() if k not in fresh and k != "bm25"}
+    return {k: v for k, v in vars(corpus).items() if k not in fresh and k not in ("bm25", "vectors")}
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -190,8 +231,14 @@ def save(corpus, root: Path, name: str) -> Path | None:
             pickle.dump(_state(corpus), f, protocol=pickle.HIGHEST_PROTOCOL)
         if corpus.bm25 is not None:
             corpus.bm25.save(str(tmp / _BM25), show_progress=False)
+        vectors = getattr(corpus, "vectors", None)
+        if vectors is not None:
+            import numpy as np
+
+            np.save(tmp / _VECTORS, vectors)
         meta = {"format": FORMAT, "generation": corpus.generation, "chunks": len(corpus.chunks)}
         meta["bm25"] = corpus.bm25 is not None
+        meta["vectors"] = vectors is not None
         (tmp / _META).write_text(json.dumps(meta) + "\n", encoding="utf-8")
         try:
             tmp.rename(final)
@@ -219,6 +266,61 @@ def prepare(store, generation: int, cls=None, previous=None):
         if save(corpus, Path(root), name) is not None:
             prune(Path(root), keep=name)
     return corpus
+
+
+# ---- the published pointer ----------------------------------------------------------------------
+def published(cls, root: Path, wanted: dict):
+    """The snapshot `published.json` names, when its manifest holds every `wanted` item (model,
+    chunking, shipped corpus) and it can be read; else None (then the index is opened)."""
+    try:
+        pointer = json.loads((root / POINTER).read_text(encoding="utf-8"))
+        manifest, name = pointer["manifest"], pointer["snapshot"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pointer.get("format") != FORMAT or any(manifest.get(k) != v for k, v in wanted.items()):
+        return None
+    corpus = read(cls, root / str(name))
+    if corpus is None or corpus.generation != manifest.get("generation"):
+        return None
+    return corpus
+
+
+def _pointer_text(name: str, manifest: dict) -> str:
+    return json.dumps({"format": FORMAT, "snapshot": name, "manifest": manifest}, sort_keys=True) + "\n"
+
+
+def publish(root: Path, name: str, manifest: dict) -> None:
+    """A writer, just after publishing `manifest`'s generation: point readers at its snapshot."""
+    tmp = root / f".{POINTER}.{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.write_text(_pointer_text(name, manifest), encoding="utf-8")
+        os.replace(tmp, root / POINTER)
+    except OSError as exc:  # a read-only data dir: readers open the index instead
+        log.info("published.json not written in %s (%s)", root, exc)
+        tmp.unlink(missing_ok=True)
+
+
+def claim(root: Path, name: str, manifest: dict) -> None:
+    """A reader that loaded the published generation: write the pointer only if there is none
+    (a hard link fails when the name exists), so that a writer's newer one is never replaced."""
+    if (root / POINTER).exists():
+        return
+    tmp = root / f".{POINTER}.{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.write_text(_pointer_text(name, manifest), encoding="utf-8")
+        os.link(tmp, root / POINTER)
+    except OSError:  # there is one now, or the data dir is read-only
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def withdraw(root: Path) -> None:
+    """A writer, just before publishing a new generation: readers must not start from the old one."""
+    try:
+        (root / POINTER).unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("published.json not removed from %s (%s)", root, exc)
 
 
 def prune(root: Path, keep: str) -> None:

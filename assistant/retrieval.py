@@ -64,6 +64,9 @@ class Corpus:
     heads: frozenset[str] = field(init=False)  # what subjects are ("corridor", "expo"): a bare "the corridor" means one
     names: frozenset[str] = field(init=False)  # lowercase words the corpus only ever capitalises
     bm25: object = field(init=False, default=None)
+    # every chunk's vector in the chunks' order (a float32 matrix) when the index is small enough
+    # to be searched in memory (`EXACT_LIMIT`); kept in the saved snapshot, so no Chroma read
+    vectors: object = field(init=False, default=None, repr=False)
     _spans: dict = field(init=False, default_factory=dict, repr=False)  # (source, start, end) -> word sets
     _known: dict = field(init=False, default_factory=dict, repr=False)  # anchor -> in the corpus?
 
@@ -341,7 +344,7 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    store: IndexStore
+    store_provider: Callable[[], IndexStore]  # opened only when needed: a small index is searched in memory
     corpus_provider: Callable[[], Corpus]
     embed_query: Callable[[str], list[float]]
     k: int = 6
@@ -366,9 +369,12 @@ class HybridRetriever(BaseRetriever):
                 return rows_of_whole_index()
             chunks = corpus.chunks if source_id is None else corpus.source_chunks(source_id)
             ids = [c.id for c in chunks]
+            if source_id is None and corpus.vectors is not None:  # saved with the snapshot
+                return ids, corpus.vectors, {id_: row for row, id_ in enumerate(ids)}
             got: dict[str, list[float]] = {}
+            store = self.store_provider()
             for at in range(0, len(ids), 1000):
-                got |= self.store.embeddings_for(ids[at : at + 1000])
+                got |= store.embeddings_for(ids[at : at + 1000])
             kept = [i for i in ids if i in got]
             matrix = np.asarray([got[i] for i in kept], dtype=np.float32).reshape(len(kept), -1)
             return kept, matrix, {id_: row for row, id_ in enumerate(kept)}
@@ -386,7 +392,7 @@ class HybridRetriever(BaseRetriever):
 
         searched = corpus.sources[source_id].chunks if source_id else len(corpus.chunks)
         if searched > EXACT_LIMIT:
-            hits = self.store.dense_search(query_vector, depth, source_id=source_id)
+            hits = self.store_provider().dense_search(query_vector, depth, source_id=source_id)
             return [(i, s) for i, s in hits if i in corpus.by_id]
         kept, matrix, _ = self._vectors(corpus, source_id)
         if not kept:
@@ -403,7 +409,8 @@ class HybridRetriever(BaseRetriever):
         if len(corpus.chunks) <= EXACT_LIMIT:
             _, matrix, row = self._vectors(corpus)
             return {i: float(matrix[row[i]] @ q) for i in ids if i in row}
-        return {i: float(np.dot(q, np.asarray(v, dtype=np.float32))) for i, v in self.store.embeddings_for(ids).items()}
+        stored = self.store_provider().embeddings_for(ids)
+        return {i: float(np.dot(q, np.asarray(v, dtype=np.float32))) for i, v in stored.items()}
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None

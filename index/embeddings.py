@@ -15,6 +15,7 @@ Nothing is ever fetched from a hub: the model is loaded by path with Hugging Fac
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import logging
@@ -190,7 +191,11 @@ class OnnxEmbeddings(Embeddings):
         except ImportError:
             return  # the first embedding call reports it and falls back
         if _is_current(graph_path(self.folder, self.quantized), _fingerprint(Path(model_path()), self.quantized)):
-            threading.Thread(target=self._load_quietly, name="corridor-embedder", daemon=True).start()
+            loader = threading.Thread(target=self._load_quietly, name="corridor-embedder", daemon=True)
+            loader.start()
+            # A process that ends while the session is still being created (a CLI error right
+            # after start) would abort inside onnxruntime: the exit waits for the load instead.
+            atexit.register(loader.join, 30)
 
     def _load_quietly(self) -> None:
         with self._lock:

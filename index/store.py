@@ -140,6 +140,17 @@ def has_index(data_dir: Path) -> bool:
     return _check_data_dir(data_dir, create=False) and (data_dir / "chroma").is_dir()
 
 
+def looks_intact(data_dir: Path) -> bool:
+    """Whether the embedded index's database file starts as an SQLite database: the check a
+    process that starts from the saved corpus view makes instead of opening Chroma, so that a
+    damaged index still gets its error and its fix rather than answers from a view of it."""
+    try:
+        with open(data_dir / "chroma" / "chroma.sqlite3", "rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def _writable(folder: Path) -> bool:
     """Whether this process may write in `folder` and the files directly in it (a read-only mount,
     permissions, or a user who only reads the shared data dir)."""
@@ -350,6 +361,7 @@ class IndexStore:
         *,
         corpus_dir: Path | None = None,
         before_publish: Callable[[int], None] | None = None,
+        after_publish: Callable[[dict], None] | None = None,
     ):
         self.client = client
         self.embedder = embedder
@@ -359,6 +371,7 @@ class IndexStore:
         # Called with the next generation just before a writer publishes it (the manifest write),
         # once everything of that generation is committed: where the saved corpus view is prepared.
         self.before_publish = before_publish
+        self.after_publish = after_publish  # called with the manifest just published
         try:
             self._chunks, self._sources = self._collections(create=False)
         except Exception:  # not there yet (a new data dir): created, which only a build does
@@ -676,6 +689,8 @@ class IndexStore:
             except Exception:  # noqa: BLE001 - readers then build the view themselves
                 log.warning("could not prepare the corpus view of generation %d", manifest["generation"], exc_info=True)
         self._sources.upsert(ids=[MANIFEST_ID], embeddings=[[0.0]], documents=[json.dumps(manifest, sort_keys=True)])
+        if self.after_publish is not None:
+            self.after_publish(manifest)
 
     def bump_generation(self) -> None:
         self.write_manifest({k: v for k, v in self.manifest().items() if k != "generation"})

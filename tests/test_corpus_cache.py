@@ -1,8 +1,14 @@
 """The corpus view saved beside the index: the same view and the same answers as one built from
-Chroma, read without touching the chunks, prepared by the writer, never read when stale."""
+Chroma, read without touching the chunks, prepared by the writer, never read when stale; a new
+process on a published index starts from it without opening Chroma at all."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
+import numpy as np
 import pytest
 
 from assistant import Assistant, corpus_cache
@@ -31,11 +37,20 @@ def test_the_saved_view_is_the_view_built_from_chroma(ingested, monkeypatch):
     monkeypatch.setattr(corpus_cache, "build", lambda *a: pytest.fail("the saved view was not used"))
     loaded = Corpus.load(store)
     assert set(vars(loaded)) == set(vars(built))
-    for name, value in vars(built).items():
-        if name != "bm25":
-            assert getattr(loaded, name) == value, name
+    _same_view(loaded, built)
+    ids = [c.id for c in built.chunks]
+    stored = store.embeddings_for(ids)
+    assert np.array_equal(built.vectors, np.asarray([stored[i] for i in ids], dtype=np.float32))
     for question in _questions():
         assert loaded.lexical_search(question, 40) == built.lexical_search(question, 40), question
+
+
+def _same_view(a: Corpus, b: Corpus) -> None:
+    for name, value in vars(b).items():
+        if name == "vectors":
+            assert value is not None and np.array_equal(a.vectors, value)
+        elif name != "bm25":
+            assert getattr(a, name) == value, name
 
 
 def test_answers_are_identical_with_and_without_the_saved_view(ingested, tmp_path, monkeypatch):
@@ -78,10 +93,10 @@ def test_the_writer_prepares_the_view_of_the_generation_it_publishes(tmp_path, m
     asst = Assistant(data_dir=tmp_path / "data")
     asst.index()
     root = asst.store.corpus_dir
-    (first,) = [p.name for p in root.iterdir()]
+    (first,) = [p.name for p in root.iterdir() if p.is_dir()]
     assert first.startswith(f"g{asst.store.generation():08d}-")
     asst.ingest([FIXTURES / "docs" / "rail-freight-notes.txt"])
-    (second,) = [p.name for p in root.iterdir()]  # the older one is gone
+    (second,) = [p.name for p in root.iterdir() if p.is_dir()]  # the older one is gone
     assert second.startswith(f"g{asst.store.generation():08d}-") and second != first
 
     # A reader started after the ingest finds it: nothing is built from Chroma.
@@ -94,7 +109,7 @@ def test_a_stale_or_damaged_view_is_rebuilt_not_read(tmp_path, monkeypatch):
     asst = Assistant(data_dir=tmp_path / "data")
     asst.index()
     root = asst.store.corpus_dir
-    (folder,) = list(root.iterdir())
+    (folder,) = [p for p in root.iterdir() if p.is_dir()]
     (folder / "state.pickle").write_bytes(b"not a pickle")
     again = Assistant(data_dir=tmp_path / "data")
     assert "Feng Jianfeng" in again.ask("Who founded Osell?").text
@@ -141,9 +156,7 @@ def test_a_view_built_from_the_previous_one_is_the_view_built_from_scratch(tmp_p
         store = asst.store
         prepared = Corpus.load(store)
         scratch = corpus_cache.build(Corpus, store, store.generation())
-        for name, value in vars(scratch).items():
-            if name != "bm25":
-                assert getattr(prepared, name) == value, name
+        _same_view(prepared, scratch)
         for question in _questions():
             assert prepared.lexical_search(question, 40) == scratch.lexical_search(question, 40)
 
@@ -157,3 +170,69 @@ def test_a_view_built_from_the_previous_one_is_the_view_built_from_scratch(tmp_p
     asst.remove(next(s.id for s in asst.sources() if s.id.startswith("corridor-update-2024")))
     check()
     assert "38" in asst.ask("How many trains did the cold-chain service run over the whole season?").text
+
+
+# ---- starting without Chroma --------------------------------------------------------------------
+def _pointer(asst) -> dict:
+    return json.loads((asst.store.corpus_dir / corpus_cache.POINTER).read_text(encoding="utf-8"))
+
+
+def test_a_new_process_on_a_published_index_answers_without_importing_chromadb(ingested):
+    code = (
+        "import sys; from assistant import Assistant; a = Assistant(data_dir=sys.argv[1]); "
+        "print(a.ask('Who founded Osell?').text); print('chromadb imported:', 'chromadb' in sys.modules)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(ingested.settings.data_dir)], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Feng Jianfeng" in run.stdout
+    assert run.stdout.strip().endswith("chromadb imported: False")
+
+
+def test_the_published_view_follows_every_write(tmp_path):
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.index()
+    before = _pointer(asst)
+    assert before["manifest"]["generation"] == asst.store.generation()
+    asst.ingest([FIXTURES / "docs" / "rail-freight-notes.txt"])
+    after = _pointer(asst)
+    assert after["manifest"]["generation"] == asst.store.generation() > before["manifest"]["generation"]
+
+    reader = Assistant(data_dir=tmp_path / "data")
+    assert any(s.id.startswith("rail-freight-notes") for s in reader.sources())
+    assert reader._store is None  # started from the published view: Chroma was never opened
+    assert "36" in reader.ask("How many trains did the cold-chain service run over the whole season?").text
+
+    asst.remove(next(s.id for s in asst.sources() if s.id.startswith("rail-freight-notes")))
+    again = Assistant(data_dir=tmp_path / "data")
+    assert not any(s.id.startswith("rail-freight-notes") for s in again.sources()) and again._store is None
+
+
+def test_without_a_current_pointer_the_index_is_opened_and_the_pointer_restored(tmp_path):
+    """A writer killed between its manifest write and its pointer leaves none; a pointer of
+    another model or chunking is not current. Either way the next process reads Chroma."""
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.index()
+    pointer = asst.store.corpus_dir / corpus_cache.POINTER
+    published = _pointer(asst)
+
+    pointer.unlink()
+    reader = Assistant(data_dir=tmp_path / "data")
+    assert "Feng Jianfeng" in reader.ask("Who founded Osell?").text
+    assert reader._store is not None and _pointer(reader) == published  # claimed again by the reader
+
+    pointer.write_text(json.dumps({**published, "manifest": {**published["manifest"], "model": "another"}}))
+    other = Assistant(data_dir=tmp_path / "data")
+    other.corpus()
+    assert other._store is not None
+
+
+def test_a_reader_never_replaces_a_writers_pointer(tmp_path):
+    corpus_cache.publish(tmp_path, "g00000003-abc", {"generation": 3})
+    corpus_cache.claim(tmp_path, "g00000002-abc", {"generation": 2})
+    assert json.loads((tmp_path / corpus_cache.POINTER).read_text())["snapshot"] == "g00000003-abc"
+    corpus_cache.withdraw(tmp_path)
+    corpus_cache.claim(tmp_path, "g00000002-abc", {"generation": 2})
+    assert json.loads((tmp_path / corpus_cache.POINTER).read_text())["snapshot"] == "g00000002-abc"
+    assert [p.name for p in tmp_path.iterdir()] == [corpus_cache.POINTER]  # no temporary file left
