@@ -334,6 +334,8 @@ class Assistant:
 
     def corpus(self):
         """The in-memory view of the index, reloaded when another process changed the index."""
+        if self._corpus is None:
+            _ = self.embedder  # a cold start: the model loads in the background while LangChain imports
         from assistant.retrieval import Corpus
 
         with self._lock:

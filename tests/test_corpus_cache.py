@@ -222,6 +222,11 @@ def test_without_a_current_pointer_the_index_is_opened_and_the_pointer_restored(
     assert "Feng Jianfeng" in reader.ask("Who founded Osell?").text
     assert reader._store is not None and _pointer(reader) == published  # claimed again by the reader
 
+    (pointer.parent / published["snapshot"]).rename(pointer.parent / "gone")  # pruned by other code
+    renamed = Assistant(data_dir=tmp_path / "data")
+    assert "Feng Jianfeng" in renamed.ask("Who founded Osell?").text and renamed._store is not None
+    assert _pointer(Assistant(data_dir=tmp_path / "data")) == published  # the view built anew, claimed again
+
     pointer.write_text(json.dumps({**published, "manifest": {**published["manifest"], "model": "another"}}))
     other = Assistant(data_dir=tmp_path / "data")
     other.corpus()
