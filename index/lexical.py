@@ -36,12 +36,28 @@ def normalize_number(token: str) -> str:
     return token.replace(",", "").rstrip("%") if token[:1].isdigit() else token
 
 
+# Latin letters (not × and ÷) that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED_LATIN = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+
+
 def fold(text: str) -> str:
-    """Lowercase without accents: "Möngke" -> "mongke", "Dvořák" -> "dvorak" (ASCII text is untouched)."""
+    """Lowercase without accents, as a name is typed on an English keyboard: "Möngke" -> "mongke",
+    "Dvořák" -> "dvorak", and letters that are no accented form of another ("Łokietek",
+    "Bjørndalen", "Đà Nẵng", "Þingvellir") as anyascii spells them ("lokietek", "bjorndalen",
+    "da nang", "thingvellir"). Other scripts are left as they are; ASCII text is untouched."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if not kept.isascii():
+        kept = _UNDECOMPOSED_LATIN.sub(_spelled_in_ascii, kept)
+    return kept.casefold()
+
+
+def _spelled_in_ascii(letter: re.Match) -> str:
+    from anyascii import anyascii
+
+    return anyascii(letter.group())
 
 
 def words(text: str) -> list[str]:

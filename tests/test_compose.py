@@ -183,6 +183,29 @@ def test_names_typed_without_accents_or_as_abbreviations_are_found(tmp_path):
     assert not made.abstained and "howitzers" in made.text
 
 
+def test_names_with_letters_that_are_no_accented_form_are_found_typed_in_ascii(tmp_path):
+    """Letters such as "Ł", "ø", "Đ" do not decompose into a letter and an accent: folding spells
+    them in ASCII, so a name typed without them is the same name."""
+    asst = assistant_with_document(
+        tmp_path,
+        "Kings and skiers",
+        "Władysław Łokietek was crowned King of Poland in Kraków in 1320.\n\n"
+        "Ole Einar Bjørndalen won eight Olympic gold medals in biathlon.\n\n"
+        "The port of Đà Nẵng lies 30 km north of Hội An.\n",
+    )
+    crowned = asst.ask("When was Wladyslaw Lokietek crowned King of Poland?")
+    assert not crowned.abstained and "1320" in crowned.text
+    medals = asst.ask("How many Olympic gold medals did Ole Einar Bjorndalen win?")
+    assert not medals.abstained and "eight" in medals.text
+    for typed, written in [
+        ("How far is Hoi An from Da Nang?", "How far is Hội An from Đà Nẵng?"),
+        ("In what year was Wladyslaw Lokietek crowned?", "In what year was Władysław Łokietek crowned?"),
+    ]:
+        got = asst.ask(typed)
+        assert "never mention" not in got.text
+        assert got.text == asst.ask(written).text
+
+
 def test_in_an_index_crowded_with_other_corridors_the_corridor_is_still_the_main_sources(tmp_path):
     from training.distractors import write
 
