@@ -20,6 +20,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 SEALED = Path(os.environ.get("CORRIDOR_SEALED_DIR", ROOT.parent / "sealed"))
 SEALED2 = Path(os.environ.get("CORRIDOR_SEALED2_DIR", ROOT.parent / "sealed2"))  # written for the second round
 SEALED3 = Path(os.environ.get("CORRIDOR_SEALED3_DIR", ROOT.parent / "sealed3"))  # written for the third round
+SEALED4 = Path(os.environ.get("CORRIDOR_SEALED4_DIR", ROOT.parent / "sealed4"))  # written for the fourth round
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ SETS = {
     "sealed2-encyclopedia": DevSet("sealed2-encyclopedia", (SEALED2 / "docs_questions.yaml",), SEALED2 / "docs"),
     "sealed3-article": DevSet("sealed3-article", (SEALED3 / "article.yaml",)),
     "sealed3-encyclopedia": DevSet("sealed3-encyclopedia", (SEALED3 / "docs_questions.yaml",), SEALED3 / "docs"),
+    "sealed4-article": DevSet("sealed4-article", (SEALED4 / "article.yaml",)),
+    "sealed4-encyclopedia": DevSet("sealed4-encyclopedia", (SEALED4 / "docs_questions.yaml",), SEALED4 / "docs"),
     "sealed-squad": DevSet(
         "sealed-squad", (SEALED / "squad-converted" / "questions.yaml",), SEALED / "squad-converted" / "docs"
     ),
