@@ -41,6 +41,7 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 MAX_TURNS = 3
 
 
+_NOT_CONTENT = frozenset({"else", "s"})  # "what else", the "s" of "Thailand's"
 _DANGLING = re.compile(r"\b(?:that|this|those|these|it|them|him|her|else)\s*[?.!]*\s*$", re.I)
 _ABSTAINED = ("I can't find", "The sources don't say", "I can only answer", "What would you like")
 
@@ -160,10 +161,15 @@ def _continues(question: str) -> bool:
     A fragment or a closing pronoun with words enough of its own stands alone: "Osell founder?"
     is a keyword query, and "The boss said the deal needed something. What was it?" says what
     "it" is."""
-    fragment = _ELLIPSIS_START.sub("", question).strip()
-    if _ELLIPSIS_START.search(question) or _RELATIVE_YEAR.search(question) or re.search(r"\belse\b", question, re.I):
+    if _RELATIVE_YEAR.search(question):  # "the year before": before what, only the conversation says
         return True
-    if _DANGLING.search(question) or (_is_fragment(question) and fragment):
+    fragment = _ELLIPSIS_START.sub("", question).strip()
+    if (
+        _ELLIPSIS_START.search(question)
+        or re.search(r"\belse\b", question, re.I)
+        or _DANGLING.search(question)
+        or (_is_fragment(question) and fragment)
+    ):  # "And Indonesia?", "What else?" continue; "Apart from cargo, what else does the corridor boost?" does not
         return len(_content_words(question)) < 2
     return False
 
@@ -171,7 +177,7 @@ def _continues(question: str) -> bool:
 def _content_words(text: str) -> list[str]:
     """The words that say what a question is about, lowercased: not grammar, question words or
     pronouns (all of them stopwords)."""
-    return [w for w in re.findall(r"[\w-]+", text.lower()) if w not in STOPWORDS]
+    return [w for w in re.findall(r"[\w-]+", text.lower()) if w not in STOPWORDS and w not in _NOT_CONTENT]
 
 
 def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset()) -> Resolved:

@@ -78,6 +78,10 @@ def test_a_keyword_query_or_a_question_that_names_its_own_antecedent_stands_alon
     own = assistant.ask("Osell signed an agreement with a Lao group at the expo. What was it called?")
     assert own.kind != "clarify"
     assert assistant.ask("Who said that?").kind == "clarify"  # nothing of its own to stand on
+    for continuation in ("What else?", "And in 2023?", "Who else was there?"):
+        assert assistant.ask(continuation).kind == "clarify", continuation
+    apart = assistant.ask("Apart from moving cargo, what else does the corridor give a boost to?")
+    assert apart.kind != "clarify" and "Apart" not in apart.text
 
 
 def test_who_said_that_reads_the_previous_answer(assistant):
