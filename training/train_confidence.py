@@ -274,16 +274,25 @@ def main() -> None:
     parser.add_argument("--model", choices=("trees", "logistic"), default="trees", help="which kind of model to fit")
     parser.add_argument("-C", type=float, default=1.0, help="inverse regularisation strength (logistic)")
     parser.add_argument("--refresh", action="store_true", help="measure the features again (after changing them)")
+    parser.add_argument("--without", default="", help="with --cv: comma-separated features held constant (ablation)")
     args = parser.parse_args()
     rows = cached_rows(args.refresh)
+    if args.without:
+        held = [FEATURES.index(f.strip()) for f in args.without.split(",")]
+        rows = [(s, q, [0.0 if i in held else v for i, v in enumerate(vec)], y, u) for s, q, vec, y, u in rows]
     sets, _groups, x, y = _arrays(rows)
     print(f"{len(rows)} candidates, {y.sum()} right, from {len({(r[0], r[1]) for r in rows})} questions (with twins)")
     if args.cv:
+        at_half = []
         for held in TRAIN_SETS:
             train = sets != held
             model = _fit(args, x[train], y[train], _weights(sets[train]))
             print(held, "(trained on the other sets)")
-            print(top1_report(model, [r for r in rows if r[0] == held]))
+            report = top1_report(model, [r for r in rows if r[0] == held])
+            print(report)
+            at_half.append([float(v) for v in re.findall(r"\d\.\d{3}", report.splitlines()[2])[:3]])
+        mean = np.mean(at_half, axis=0)
+        print(f"mean at 0.5: accuracy {mean[0]:.3f}  answerable right {mean[1]:.3f}  wrong {mean[2]:.3f}")
         return
     model = _fit(args, x, y, _weights(sets))
     indent = 1 if args.model == "logistic" else None  # trees: one line of numbers, not 20,000
