@@ -468,9 +468,34 @@ class Assistant:
             if chain is None:
                 chain = self._chains[key] = self.chain(retrieval, use_facts, key[2])
         result: Answer = chain.invoke({"question": text, "query": resolved.query, "context": resolved.context})
+        if result.kind in ("sentence", "abstain"):
+            result = self._both_parts(chain, text, resolved) or result
         return replace(
             result, resolved_question=resolved.display(), latency_ms=round((time.perf_counter() - t0) * 1000, 2)
         )
+
+    @staticmethod
+    def _both_parts(chain, text: str, resolved) -> Answer | None:
+        """A question that asks two things, answered part by part ("What did they agree to create,
+        and how much trade should it bring?"): one search for both often finds only one answer.
+        Both parts must be answered, each by its own sentences; else None (the whole is answered)."""
+        from assistant.questions import two_questions
+
+        parts = two_questions(resolved.query)
+        if parts is None:
+            return None
+        first, second = parts
+        context = resolved.context
+        answers = [
+            chain.invoke({"question": text, "query": first, "context": context}),
+            chain.invoke({"question": text, "query": second, "context": f"{first} {context}".strip()}),
+        ]
+        if any(a.abstained or a.kind != "sentence" for a in answers):
+            return None
+        quoted = [{(c.source, c.start, c.end) for c in a.citations} for a in answers]
+        if quoted[0] & quoted[1]:
+            return None  # one sentence answers both: the question is answered as one
+        return _joined(*answers)
 
     @staticmethod
     def _before_retrieval(text: str, history) -> Answer | None:
@@ -523,6 +548,24 @@ class Assistant:
     def source_text(self, source_id: str) -> str:
         """The full text a citation's `start`/`end` offsets point into."""
         return self.corpus().source_text(source_id)
+
+
+def _joined(first: Answer, second: Answer) -> Answer:
+    """Two answers as one: the second's citations numbered after the first's."""
+    import re
+
+    shift = len(first.citations)
+    text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + shift}]", second.text)
+    cited = first.citations + [replace(c, n=c.n + shift) for c in second.citations]
+    seen = {r.id for r in first.retrieved}
+    return replace(
+        first,
+        text=f"{first.text} {text}",
+        citations=cited,
+        retrieved=first.retrieved + [r for r in second.retrieved if r.id not in seen],
+        confidence=min(first.confidence, second.confidence),
+        kind="two-part",
+    )
 
 
 def _checked_ingest_arguments(paths, **texts) -> list:

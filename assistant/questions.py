@@ -497,3 +497,20 @@ def initials(text: str) -> set[str]:
             for j in range(i + 2, len(big) + 1):
                 out.add("".join(p[0] for p in big[i:j]).lower())
     return out
+
+
+_SECOND_ASK = re.compile(r",?\s+and\s+(?=(?:what|how|which|why|where|when|who|whom|whose)\b)", re.I)
+
+
+def two_questions(text: str) -> tuple[str, str] | None:
+    """The two questions of one that asks two things, each as a question of its own:
+    "What did they agree to create, and how much trade should it bring?" or "Who founded
+    Osell? What did it sign?". None for a question that asks one thing."""
+    first, mark, rest = text.partition("?")
+    if mark and rest.strip().endswith("?") and len(rest.split()) >= 3:
+        return first.strip() + "?", rest.strip()
+    match = _SECOND_ASK.search(text)
+    if match is None or len(text[: match.start()].split()) < 3:
+        return None
+    second = text[match.end() :].strip()
+    return text[: match.start()].strip() + "?", second[:1].upper() + second[1:]

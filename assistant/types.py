@@ -55,7 +55,7 @@ class Answer:
     knowledge base does not hold the answer, `abstained` is True and `citations` is empty;
     `related` may then hold the closest passages, to be shown as "related passages, not an
     answer". `confidence` is the calibrated probability that the answer is right (0 when
-    abstaining); `kind` says how it was composed ("sentence", "list", "comparison", "yes-no",
+    abstaining); `kind` says how it was composed ("sentence", "two-part", "list", "comparison", "yes-no",
     "overview", "metadata", "abstain", "clarify", "language").
     """
 

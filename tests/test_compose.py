@@ -261,3 +261,30 @@ def test_a_newer_figure_about_another_named_corridor_is_not_a_newer_figure_of_th
         ans = asst.ask(question)
         assert share in ans.text and "As of" not in ans.text, ans.text
         assert all(c.source == ARTICLE for c in ans.citations), ans.text
+
+
+def test_a_question_that_asks_two_things_gets_both_answers_each_cited(tmp_path):
+    from assistant.questions import two_questions
+
+    assert two_questions("When did the depot open, and how many containers does it handle?") == (
+        "When did the depot open?",
+        "How many containers does it handle?",
+    )
+    assert two_questions("Who founded Osell? What did the company sign at the expo?") == (
+        "Who founded Osell?",
+        "What did the company sign at the expo?",
+    )
+    assert two_questions("How many ports and countries does the corridor reach?") is None  # one thing
+
+    body = (
+        "The Harbin rail depot was opened by the provincial rail bureau in March 2019 after two years of work.\n\n"
+        "Grain, timber and machinery pass through the region on their way to the coast.\n\n"
+        "Each year the depot handles about 41,000 containers, most of them bound for Vladivostok.\n"
+    )
+    asst = assistant_with_document(tmp_path, "Harbin rail depot", body)
+    ans = asst.ask("When was the Harbin rail depot opened, and how many containers does it handle each year?")
+    assert not ans.abstained and ans.kind == "two-part"
+    assert "March 2019" in ans.text and "41,000" in ans.text
+    assert [c.n for c in ans.citations] == [1, 2] and "[1]" in ans.text and "[2]" in ans.text
+    for c in ans.citations:
+        assert asst.source_text(c.source)[c.start : c.end] == c.quote
