@@ -141,6 +141,8 @@ def test_source_metadata_is_answered_from_the_sources(assistant):
     listing = assistant.ask("Which sources do you have?")
     assert "1 source" in listing.text and "Chongqing Plays Key Role" in listing.text
     assert_grounded(assistant, listing)
+    who = assistant.ask("Who published the article about the land-sea corridor?")
+    assert who.kind == "metadata" and "iChongqing" in who.text
 
 
 def test_an_abstention_names_the_missing_name_as_typed_and_shows_related_passages(assistant):
