@@ -274,22 +274,25 @@ def published(cls, root: Path, wanted: dict):
     chunking, shipped corpus) and it can be read; else None (then the index is opened)."""
     try:
         pointer = json.loads((root / POINTER).read_text(encoding="utf-8"))
-        manifest, name = pointer["manifest"], pointer["snapshot"]
-    except (OSError, ValueError, KeyError, TypeError):
+        manifest, name = dict(pointer["manifest"]), str(pointer["snapshot"])
+    except (OSError, ValueError, KeyError, TypeError):  # none, or not one this code wrote
         return None
-    if pointer.get("format") != FORMAT or any(manifest.get(k) != v for k, v in wanted.items()):
+    if any(manifest.get(k) != v for k, v in wanted.items()):
         return None
-    if not (root / str(name)).is_dir():  # pruned by a process of other code: the next reader claims anew
+    if pointer.get("format") != FORMAT or pointer.get("code") != code_fingerprint() or not (root / name).is_dir():
+        # written by other code (an upgrade: its snapshot may lack what this code reads), or its
+        # snapshot pruned by other code: withdrawn, so that this reader claims anew from Chroma
         withdraw(root)
         return None
-    corpus = read(cls, root / str(name))
+    corpus = read(cls, root / name)
     if corpus is None or corpus.generation != manifest.get("generation"):
         return None
     return corpus
 
 
 def _pointer_text(name: str, manifest: dict) -> str:
-    return json.dumps({"format": FORMAT, "snapshot": name, "manifest": manifest}, sort_keys=True) + "\n"
+    pointer = {"format": FORMAT, "code": code_fingerprint(), "snapshot": name, "manifest": manifest}
+    return json.dumps(pointer, sort_keys=True) + "\n"
 
 
 def publish(root: Path, name: str, manifest: dict) -> None:

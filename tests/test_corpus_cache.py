@@ -227,6 +227,11 @@ def test_without_a_current_pointer_the_index_is_opened_and_the_pointer_restored(
     assert "Feng Jianfeng" in renamed.ask("Who founded Osell?").text and renamed._store is not None
     assert _pointer(Assistant(data_dir=tmp_path / "data")) == published  # the view built anew, claimed again
 
+    pointer.write_text(json.dumps({**published, "code": "other code"}))  # an upgrade: its snapshot is not read
+    upgraded = Assistant(data_dir=tmp_path / "data")
+    upgraded.corpus()
+    assert upgraded._store is not None and _pointer(upgraded) == published  # claimed anew by this code
+
     pointer.write_text(json.dumps({**published, "manifest": {**published["manifest"], "model": "another"}}))
     other = Assistant(data_dir=tmp_path / "data")
     other.corpus()
