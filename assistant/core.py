@@ -468,7 +468,7 @@ class Assistant:
             if chain is None:
                 chain = self._chains[key] = self.chain(retrieval, use_facts, key[2])
         result: Answer = chain.invoke({"question": text, "query": resolved.query, "context": resolved.context})
-        if result.kind in ("sentence", "abstain"):
+        if result.kind in ("sentence", "abstain") and not self.settings.llm:  # an LLM reads both parts itself
             result = self._both_parts(chain, text, resolved) or result
         return replace(
             result, resolved_question=resolved.display(), latency_ms=round((time.perf_counter() - t0) * 1000, 2)
