@@ -690,7 +690,12 @@ class IndexStore:
                 log.warning("could not prepare the corpus view of generation %d", manifest["generation"], exc_info=True)
         self._sources.upsert(ids=[MANIFEST_ID], embeddings=[[0.0]], documents=[json.dumps(manifest, sort_keys=True)])
         if self.after_publish is not None:
-            self.after_publish(manifest)
+            try:
+                self.after_publish(manifest)
+            except Exception:  # noqa: BLE001 - published all the same; readers then start through Chroma
+                log.warning(
+                    "could not point readers at the view of generation %d", manifest["generation"], exc_info=True
+                )
 
     def bump_generation(self) -> None:
         self.write_manifest({k: v for k, v in self.manifest().items() if k != "generation"})
