@@ -149,9 +149,7 @@ def _vectors(store, chunks):
     if not chunks or len(chunks) > EXACT_LIMIT:
         return None
     ids = [c.id for c in chunks]
-    got: dict[str, list[float]] = {}
-    for at in range(0, len(ids), 1000):
-        got |= store.embeddings_for(ids[at : at + 1000])
+    got = store.embeddings_for(ids)
     if any(i not in got for i in ids):
         return None
     return np.asarray([got[i] for i in ids], dtype=np.float32)

@@ -371,10 +371,7 @@ class HybridRetriever(BaseRetriever):
             ids = [c.id for c in chunks]
             if source_id is None and corpus.vectors is not None:  # saved with the snapshot
                 return ids, corpus.vectors, {id_: row for row, id_ in enumerate(ids)}
-            got: dict[str, list[float]] = {}
-            store = self.store_provider()
-            for at in range(0, len(ids), 1000):
-                got |= store.embeddings_for(ids[at : at + 1000])
+            got = self.store_provider().embeddings_for(ids)
             kept = [i for i in ids if i in got]
             matrix = np.asarray([got[i] for i in kept], dtype=np.float32).reshape(len(kept), -1)
             return kept, matrix, {id_: row for row, id_ in enumerate(kept)}

@@ -489,10 +489,12 @@ class IndexStore:
 
     @_reads
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
-        if not ids:
-            return {}
-        got = self._chunks.get(ids=ids, include=["embeddings"])
-        return dict(zip(got["ids"], got["embeddings"], strict=True))
+        """Id -> vector for those of `ids` the index holds, read a thousand ids at a time."""
+        found: dict[str, list[float]] = {}
+        for at in range(0, len(ids), 1000):
+            got = self._chunks.get(ids=ids[at : at + 1000], include=["embeddings"])
+            found.update(zip(got["ids"], got["embeddings"], strict=True))
+        return found
 
     @_reads
     def dense_search(
