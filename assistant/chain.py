@@ -1,42 +1,101 @@
-"""The answering chain: retrieve, then answer, as one LangChain runnable.
+"""The LangChain face of answering: a retriever and a runnable over the same two steps `ask` runs.
 
-One runnable step instead of `RunnableLambda(retrieve) | RunnableLambda(answer)`: the sequence
-inspected both functions' signatures and opened a callback manager per step on every call, about
-2 ms a question on a laptop, more than the dense search itself. Callbacks still see the
-retriever's run whenever a caller passes some (tracing); without any, nobody is listening and the
-retriever is called directly.
+`Answering` (search, then answer) is what `Assistant.ask` calls: plain Python, because LangChain's
+runnable and retriever classes import its tracers and langsmith, 1.4 s of every cold
+`corridor ask` for a call that takes 20 ms. `Assistant.chain()` wraps the very same steps as a
+LangChain `Runnable` and `Assistant.retriever()` the search as a `BaseRetriever`, for callers who
+compose chains or trace them; those classes are built on first use, so LangChain loads only then.
+A test holds the runnable's answers equal to `ask`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableConfig
-from langchain_core.runnables.config import ensure_config
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 from assistant.types import Answer
+from index.embeddings import register_with_langchain
+
+if TYPE_CHECKING:
+    from assistant.retrieval import HybridSearch
 
 
-class AnswerChain(Runnable[dict, Answer]):
-    """{"question", "query", "context"} -> `Answer`.
+def search_text(input: dict) -> str:
+    """What is searched for: the question as resolved against the conversation, and what it continues."""
+    return f"{input['query']} {input.get('context', '')}".strip()  # == Resolved.search_text
 
-    `query` is the question as resolved against the conversation, `context` what it continues;
-    both are searched for. `answer(x, docs)` turns the retrieved documents into the `Answer`.
-    """
 
-    name = "corridor-answer"
+@dataclass(frozen=True)
+class Answering:
+    """{"question", "query", "context"} -> `Answer`: search, then `answer(input, documents)`."""
 
-    def __init__(self, retriever: BaseRetriever, answer: Callable[[dict, list], Answer]) -> None:
-        self.retriever = retriever
-        self.answer = answer
+    search: HybridSearch
+    answer: Callable[[dict, list], Answer]
 
-    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
-        config = ensure_config(config)
-        search = f"{input['query']} {input.get('context', '')}".strip()  # == Resolved.search_text
-        if config.get("callbacks"):
-            docs = self.retriever.invoke(search, config)
-        else:
-            docs = self.retriever._get_relevant_documents(search, run_manager=None)
-        return self.answer(input, docs)
+    def invoke(self, input: dict) -> Answer:
+        return self.answer(input, self.search.search(search_text(input)))
+
+
+def retriever(search: HybridSearch):
+    """`search` as a LangChain `BaseRetriever`."""
+    return _retriever_class()(search=search)
+
+
+def runnable(answering: Answering):
+    """`answering` as a LangChain `Runnable` whose retrieval callbacks see the search (tracing)."""
+    return _runnable_class()(answering)
+
+
+@cache
+def _retriever_class():
+    register_with_langchain()
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+    from pydantic import ConfigDict
+
+    class HybridRetriever(BaseRetriever):
+        """The corridor index's hybrid search as a LangChain retriever."""
+
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        search: object  # HybridSearch
+
+        def _get_relevant_documents(
+            self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
+        ) -> list[Document]:
+            return self.search.search(query)
+
+    return HybridRetriever
+
+
+@cache
+def _runnable_class():
+    register_with_langchain()
+    from langchain_core.runnables import Runnable, RunnableConfig
+    from langchain_core.runnables.config import ensure_config
+
+    class AnswerChain(Runnable[dict, Answer]):
+        """{"question", "query", "context"} -> `Answer`, as one runnable step.
+
+        One step instead of `RunnableLambda(retrieve) | RunnableLambda(answer)`: the sequence
+        inspected both functions' signatures and opened a callback manager per step on every call,
+        about 2 ms a question, more than the dense search itself. Callbacks still see the
+        retriever's run whenever a caller passes some; without any, the steps run directly.
+        """
+
+        name = "corridor-answer"
+
+        def __init__(self, answering: Answering) -> None:
+            self.answering = answering
+            self.retriever = retriever(answering.search)
+
+        def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs) -> Answer:
+            config = ensure_config(config)
+            if not config.get("callbacks"):
+                return self.answering.invoke(input)
+            docs = self.retriever.invoke(search_text(input), config)
+            return self.answering.answer(input, docs)
+
+    return AnswerChain

@@ -52,7 +52,7 @@ class Assistant:
         self._embedder = None
         self._corpus = None
         self._corpus_checked = 0.0
-        self._chains: dict[tuple, object] = {}
+        self._answerings: dict[tuple, object] = {}
         self._answerer = None
         self.last_build = None
 
@@ -65,7 +65,7 @@ class Assistant:
 
     @property
     def embedder(self):
-        """The bundled model's LangChain `Embeddings` (cheap: the ONNX session loads on first use)."""
+        """The bundled model, with LangChain's `Embeddings` interface (cheap: the ONNX session loads on first use)."""
         with self._lock:
             if self._embedder is None:
                 from index.embeddings import load_embedder
@@ -146,7 +146,7 @@ class Assistant:
 
         retire_client(self._store.client)
         self._store = None
-        self._chains = {}  # their retrievers hold the old store
+        self._answerings = {}  # their searches were built around the old store
 
     def index(self, rebuild: bool = False, progress: bool = False):
         """Build or refresh the index of the shipped knowledge; returns a `BuildReport`.
@@ -203,7 +203,7 @@ class Assistant:
         carried = self._stored_user_sources()
         data_dir = self.settings.data_dir
         self._store = None
-        self._chains = {}  # their retrievers hold the old store
+        self._answerings = {}  # their searches were built around the old store
         aside = move_index_aside(data_dir)
         try:
             report = self._sync(progress, force=True)
@@ -360,14 +360,14 @@ class Assistant:
                     self._corpus = corpus_cache.load(Corpus, self.store, previous=self._corpus)
             return self._corpus
 
-    def retriever(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
-        """The LangChain retriever the chain uses (also for ablations).
+    def search(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
+        """The hybrid search `ask` runs (also for ablations), as a plain `HybridSearch`.
 
         `use_facts`: True (all facts), "derived" (only those derived automatically) or False (none).
         """
-        from assistant.retrieval import HybridRetriever
+        from assistant.retrieval import HybridSearch
 
-        return HybridRetriever(
+        return HybridSearch(
             store_provider=lambda: self.store,
             corpus_provider=self.corpus,
             embed_query=self.embedder.embed_query,
@@ -378,9 +378,21 @@ class Assistant:
             hand_facts=use_facts is True,
         )
 
+    def retriever(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
+        """The same search as a LangChain `BaseRetriever` (LangChain loads on this first call)."""
+        from assistant.chain import retriever
+
+        return retriever(self.search(mode, use_facts, k))
+
     def chain(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
-        """{"question", "query", "context"} -> `Answer`, as a LangChain runnable: retrieve, then answer."""
-        from assistant.chain import AnswerChain
+        """{"question", "query", "context"} -> `Answer`, as a LangChain runnable: retrieve, then
+        answer; the same steps `ask` runs (LangChain loads on this first call)."""
+        from assistant.chain import runnable
+
+        return runnable(self._answering(mode, use_facts, k))
+
+    def _answering(self, mode: str, use_facts: bool | str, k: int | None):
+        from assistant.chain import Answering
         from assistant.questions import analyze
 
         answerer = self._answerer_cached()
@@ -390,7 +402,7 @@ class Assistant:
             question = analyze(x["query"], x.get("context", ""), corpus.names)
             return answerer.answer(x["question"], question, docs, corpus)
 
-        return AnswerChain(self.retriever(mode, use_facts, k), answer)
+        return Answering(self.search(mode, use_facts, k), answer)
 
     def answerer(self):
         """The extractive answerer, or the grounded LLM answerer when `settings.llm` names a model."""
@@ -464,18 +476,18 @@ class Assistant:
             raise CorridorError(f"retrieval must be hybrid, dense or lexical. Currently, it is {retrieval!r}")
         key = (retrieval, use_facts, k or self.settings.top_k)
         with self._lock:
-            chain = self._chains.get(key)
-            if chain is None:
-                chain = self._chains[key] = self.chain(retrieval, use_facts, key[2])
-        result: Answer = chain.invoke({"question": text, "query": resolved.query, "context": resolved.context})
+            answering = self._answerings.get(key)
+            if answering is None:
+                answering = self._answerings[key] = self._answering(retrieval, use_facts, key[2])
+        result: Answer = answering.invoke({"question": text, "query": resolved.query, "context": resolved.context})
         if result.kind in ("sentence", "abstain") and not self.settings.llm:  # an LLM reads both parts itself
-            result = self._both_parts(chain, text, resolved) or result
+            result = self._both_parts(answering, text, resolved) or result
         return replace(
             result, resolved_question=resolved.display(), latency_ms=round((time.perf_counter() - t0) * 1000, 2)
         )
 
     @staticmethod
-    def _both_parts(chain, text: str, resolved) -> Answer | None:
+    def _both_parts(answering, text: str, resolved) -> Answer | None:
         """A question that asks two things, answered part by part ("What did they agree to create,
         and how much trade should it bring?"): one search for both often finds only one answer.
         Both parts must be answered, each by its own sentences; else None (the whole is answered)."""
@@ -487,8 +499,8 @@ class Assistant:
         first, second = parts
         context = resolved.context
         answers = [
-            chain.invoke({"question": text, "query": first, "context": context}),
-            chain.invoke({"question": text, "query": second, "context": f"{first} {context}".strip()}),
+            answering.invoke({"question": text, "query": first, "context": context}),
+            answering.invoke({"question": text, "query": second, "context": f"{first} {context}".strip()}),
         ]
         if any(a.abstained or a.kind != "sentence" for a in answers):
             return None
@@ -530,7 +542,7 @@ class Assistant:
         if early is not None or resolved.unresolved:
             yield early or Answer(text, resolved.clarification(), True, [], kind="clarify", reason="nothing to follow")
             return
-        docs = self.retriever().invoke(resolved.search_text)
+        docs = self.search().search(resolved.search_text)
         q = analyze(resolved.query, resolved.context, corpus.names)
         for item in answerer.stream(text, q, docs, corpus):
             if isinstance(item, str):

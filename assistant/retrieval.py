@@ -14,10 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.questions import ORG_WORDS, anchor_found, initials
 from index.chunking import IndexedChunk
@@ -334,15 +331,20 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[st
     return fused
 
 
-class HybridRetriever(BaseRetriever):
-    """A LangChain retriever over the corridor index.
+@dataclass
+class HybridSearch:
+    """Search over the corridor index: `search(query)` -> LangChain `Document`s, best first.
 
     `mode` is "hybrid" (default), "dense" or "lexical"; `use_facts=False` hides every fact and
-    `hand_facts=False` only the hand-written ones (ablations). Each returned `Document` carries `metadata["chunk"]` (the `IndexedChunk`),
-    `dense` (cosine similarity to the query), `score` (fused) and the per-retriever ranks.
-    """
+    `hand_facts=False` only the hand-written ones (ablations). Each returned `Document` carries
+    `metadata["chunk"]` (the `IndexedChunk`), `dense` (cosine similarity to the query), `score`
+    (fused) and the per-retriever ranks.
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    A plain object rather than a LangChain `BaseRetriever`: importing LangChain's retriever and
+    runnable machinery pulls in its tracers and langsmith, 1.4 s of every cold `corridor ask`.
+    `assistant.chain.retriever(search)` is the LangChain retriever around it, for callers who
+    compose or trace (`Assistant.retriever()`, `Assistant.chain()`).
+    """
 
     store_provider: Callable[[], IndexStore]  # opened only when needed: a small index is searched in memory
     corpus_provider: Callable[[], Corpus]
@@ -409,9 +411,7 @@ class HybridRetriever(BaseRetriever):
         stored = self.store_provider().embeddings_for(ids)
         return {i: float(np.dot(q, np.asarray(v, dtype=np.float32))) for i, v in stored.items()}
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
-    ) -> list[Document]:
+    def search(self, query: str) -> list[Document]:
         corpus = self.corpus_provider()
         if not corpus.chunks:
             return []

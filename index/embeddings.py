@@ -24,8 +24,10 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from langchain_core.embeddings import Embeddings
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ def choose_backend(backend: str | None = None) -> str:
 
 
 def load_embedder(data_dir: str | Path | None = None, backend: str | None = None) -> Embeddings:
-    """The LangChain `Embeddings` object for the bundled model.
+    """The bundled model behind LangChain's `Embeddings` interface.
 
     Cheap to call: the ONNX session (or the torch model) loads on the first text embedded, once
     per process for each folder of exports.
@@ -128,11 +130,27 @@ def torch_embedder() -> Embeddings:
     )
 
 
-class OnnxEmbeddings(Embeddings):
+@functools.cache
+def register_with_langchain() -> None:
+    """Make `OnnxEmbeddings` a LangChain `Embeddings` for `isinstance` (a virtual subclass).
+
+    Called by whatever hands the embedder to LangChain (its Chroma vector store, the runnable
+    chain). It is not a subclass outright because importing `langchain_core.embeddings` pulls in
+    LangChain's runnable config and callback manager: 0.5 s of every cold `corridor ask`, which
+    only needs `embed_query`.
+    """
+    from langchain_core.embeddings import Embeddings
+
+    Embeddings.register(OnnxEmbeddings)
+
+
+class OnnxEmbeddings:
     """all-MiniLM-L6-v2 on onnxruntime, with the same vectors as sentence-transformers.
 
-    The graph is exported into `folder` on first use when it is missing or stale; when ONNX
-    cannot be used at all, every call goes to the torch reference instead (logged once).
+    It implements LangChain's `Embeddings` interface (sync and async) and is registered as one
+    once LangChain is in use (`register_with_langchain`). The graph is exported into `folder` on
+    first use when it is missing or stale; when ONNX cannot be used at all, every call goes to the
+    torch reference instead (logged once).
     """
 
     def __init__(self, folder: Path, quantized: bool = False):
@@ -165,6 +183,16 @@ class OnnxEmbeddings(Embeddings):
         if runtime is None:
             return self._fallback.embed_query(text)
         return runtime.encode([text])[0].tolist()
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_query, text)
 
     def encode(self, texts: list[str], batch_size: int = _BATCH):
         """Raw vectors as a float32 numpy array (n, 384): what ingestion and the benchmark call."""

@@ -407,6 +407,9 @@ class IndexStore:
         if self._vectorstore is None:
             from langchain_chroma import Chroma
 
+            from index.embeddings import register_with_langchain
+
+            register_with_langchain()
             self._vectorstore = Chroma(
                 client=self.client, collection_name=self._chunks.name, embedding_function=self.embedder
             )

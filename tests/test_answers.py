@@ -104,11 +104,11 @@ def test_answers_are_deterministic(assistant, shared_data_dir):
 def test_dense_search_in_memory_ranks_what_chromas_query_ranks(assistant):
     """A small index is searched exactly in memory; Chroma's query over the same vectors agrees."""
     corpus = assistant.corpus()
-    retriever = assistant.retriever()
+    search = assistant.search()
     questions = [c["question"] for c in load_fixture("core.yaml")[:25]]
     for question in questions:
         vector = assistant.store.embedder.embed_query(question)
-        exact = retriever._dense_hits(corpus, vector, 5)
+        exact = search._dense_hits(corpus, vector, 5)
         chroma = assistant.store.dense_search(vector, 5)
         assert [i for i, _ in exact] == [i for i, _ in chroma], question
         assert [s for _, s in exact] == pytest.approx([s for _, s in chroma], abs=1e-4)

@@ -8,6 +8,7 @@ import pytest
 import assistant
 import assistant as assistant_module
 from assistant import InvalidQuestionError
+from tests.conftest import load_fixture
 
 
 def test_public_names():
@@ -125,3 +126,21 @@ def test_the_chain_is_a_langchain_runnable_whose_retrieval_callbacks_can_trace(a
     without = chain.invoke(question)
     assert len(traced.seen) == 1 and traced.seen[0] == [r.id for r in with_callbacks.retrieved]
     assert with_callbacks.text == without.text and "Feng Jianfeng" in without.text
+
+
+def test_the_runnable_answers_as_ask_does_and_its_parts_are_langchain_types(assistant):
+    """`ask` runs the chain's two steps without LangChain's runnable machinery (cold start); the
+    runnable, the retriever and the embedder are still the LangChain types callers compose."""
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.retrievers import BaseRetriever
+
+    chain = assistant.chain()
+    for case in load_fixture("core.yaml")[:20]:
+        question = case["question"]
+        via_chain = chain.invoke({"question": question, "query": question})
+        via_ask = assistant.ask(question)
+        assert (via_chain.text, via_chain.abstained) == (via_ask.text, via_ask.abstained), question
+    retriever = assistant.retriever()
+    assert isinstance(retriever, BaseRetriever) and isinstance(assistant.embedder, Embeddings)
+    docs = retriever.invoke("Who founded Osell?")
+    assert [d.id for d in docs] == [d.id for d in assistant.search().search("Who founded Osell?")]

@@ -222,13 +222,15 @@ def test_backend_is_checked(monkeypatch):
 
 def test_answering_never_imports_torch(assistant, shared_data_dir):
     """The cold-start guard: a question answered from an existing index loads no torch, no
-    sentence-transformers, no transformers and no langchain_chroma (seconds of imports)."""
+    sentence-transformers, no transformers, no langchain_chroma, and none of LangChain's runnable,
+    retriever and tracing machinery (langsmith): seconds of imports for a 20 ms answer."""
     script = (
         "import sys\n"
         "from assistant import Assistant\n"
         f"ans = Assistant(data_dir={str(shared_data_dir)!r}).ask('How many ports has the corridor reached?')\n"
         "assert '335' in ans.text, ans.text\n"
-        "heavy = ['torch', 'sentence_transformers', 'transformers', 'langchain_chroma', 'langchain_huggingface']\n"
+        "heavy = ['torch', 'sentence_transformers', 'transformers', 'langchain_chroma', 'langchain_huggingface',\n"
+        "         'langsmith', 'langchain_core.runnables.base', 'langchain_core.retrievers', 'langchain_core.embeddings']\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
