@@ -21,6 +21,7 @@ SEALED = Path(os.environ.get("CORRIDOR_SEALED_DIR", ROOT.parent / "sealed"))
 SEALED2 = Path(os.environ.get("CORRIDOR_SEALED2_DIR", ROOT.parent / "sealed2"))  # written for the second round
 SEALED3 = Path(os.environ.get("CORRIDOR_SEALED3_DIR", ROOT.parent / "sealed3"))  # written for the third round
 SEALED4 = Path(os.environ.get("CORRIDOR_SEALED4_DIR", ROOT.parent / "sealed4"))  # written for the fourth round
+SEALED5 = Path(os.environ.get("CORRIDOR_SEALED5_DIR", ROOT.parent / "sealed5"))  # written for the fifth round
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ SETS = {
     "sealed3-encyclopedia": DevSet("sealed3-encyclopedia", (SEALED3 / "docs_questions.yaml",), SEALED3 / "docs"),
     "sealed4-article": DevSet("sealed4-article", (SEALED4 / "article.yaml",)),
     "sealed4-encyclopedia": DevSet("sealed4-encyclopedia", (SEALED4 / "docs_questions.yaml",), SEALED4 / "docs"),
+    "sealed5-article": DevSet("sealed5-article", (SEALED5 / "article.yaml",)),
+    "sealed5-encyclopedia": DevSet("sealed5-encyclopedia", (SEALED5 / "docs_questions.yaml",), SEALED5 / "docs"),
     "sealed-squad": DevSet(
         "sealed-squad", (SEALED / "squad-converted" / "questions.yaml",), SEALED / "squad-converted" / "docs"
     ),
