@@ -84,19 +84,13 @@ _TYPE_GROUPS = {
 # Measured against the question's other candidates: the best-covering sentence is more likely
 # the answer than its absolute coverage alone says.
 RELATIVE = ("cov", "cov_ctx", "cov_para", "bigram", "anchors", "type", "novel", "slot_near")
-FEATURES = FEATURES + tuple(f"{name}_rel" for name in RELATIVE) + ("miss_rel", "rivals")
+FEATURES = FEATURES + tuple(f"{name}_rel" for name in RELATIVE) + ("miss_rel",)
 
 
 def add_relative(rows: list[dict[str, float]]) -> None:
-    """Each candidate's features minus the best of its question's candidates (in place), and how
-    many candidates compete (`rivals`, log): the best of many is more often a fluke than the best
-    of few, so the same features say less there. Leave-one-set-out, adding it cut wrong answers
-    on the three largest development sets by 1.1-1.9 points (mean 0.062 -> 0.057)."""
+    """Each candidate's features minus the best of its question's candidates (in place)."""
     if not rows:
         return
-    rivals = math.log(len(rows))
-    for r in rows:
-        r["rivals"] = rivals
     for name in RELATIVE:
         best = max(r[name] for r in rows)
         for r in rows:
