@@ -323,6 +323,21 @@ def _proper_nouns(texts) -> frozenset[str]:
     return frozenset(w for w in capitalised if w not in lowercase and w not in ORG_WORDS and w not in _MONTH_NAMES)
 
 
+def _distinct(ranked: list[str], corpus: Corpus, k: int) -> list[str]:
+    """The first `k` ids whose texts differ (case and spacing apart): a derived fact that restates
+    a hand-written one word for word, or a document ingested twice, would otherwise take two of
+    the `k` places and push out a passage that says something else."""
+    seen, kept = set(), []
+    for id_ in ranked:
+        text = " ".join(corpus.chunks[corpus.by_id[id_]].text.casefold().split())
+        if text not in seen:
+            seen.add(text)
+            kept.append(id_)
+            if len(kept) == k:
+                break
+    return kept
+
+
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
     fused: dict[str, float] = {}
     for ranking in rankings:
@@ -440,7 +455,7 @@ class HybridSearch:
         dense_rank = {id_: r for r, (id_, _) in enumerate(dense_hits)}
         lexical_rank = {id_: r for r, (id_, _) in enumerate(lexical_hits)}
         fused = reciprocal_rank_fusion([[i for i, _ in hits] for hits in (dense_hits, lexical_hits, main_hits)])
-        top = sorted(fused, key=lambda i: (-fused[i], i))[: self.k]
+        top = _distinct(sorted(fused, key=lambda i: (-fused[i], i)), corpus, self.k)
 
         top += [i for i in corpus.definitions_of(query) if i not in top]
         dense_sim = dict(main_hits) | dict(dense_hits)

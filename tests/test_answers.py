@@ -108,7 +108,13 @@ def test_dense_search_in_memory_ranks_what_chromas_query_ranks(assistant):
     questions = [c["question"] for c in load_fixture("core.yaml")[:25]]
     for question in questions:
         vector = assistant.store.embedder.embed_query(question)
-        exact = search._dense_hits(corpus, vector, 5)
-        chroma = assistant.store.dense_search(vector, 5)
-        assert [i for i, _ in exact] == [i for i, _ in chroma], question
+        exact = search._dense_hits(corpus, vector, 6)
+        chroma = assistant.store.dense_search(vector, 6)
         assert [s for _, s in exact] == pytest.approx([s for _, s in chroma], abs=1e-4)
+        # the same ids in the same order, except among equal scores (a derived fact can restate a
+        # hand-written one word for word: the same vector, in either order)
+        assert _by_score(exact)[:5] == _by_score(chroma)[:5], question
+
+
+def _by_score(hits):
+    return [frozenset(i for i, s in hits if round(s, 4) == round(score, 4)) for _, score in hits]

@@ -112,15 +112,31 @@ def test_an_and_inside_a_list_or_before_a_verbless_phrase_is_no_clause_boundary(
     assert statements(verbless, "clause") == []
 
 
+def test_a_sentence_using_a_defined_acronym_is_restated_with_its_expansion():
+    text = (
+        "The Sahel Logistics Corridor (SLC) opened in 2019. The SLC has since carried 2 million tonnes, "
+        "and the SLC plans a second track. The SLC grew. "
+        "The Sahel Logistics Corridor now serves Niamey too. Trains on the BKL line run daily."
+    )
+    assert statements(text, "expanded") == [
+        "The Sahel Logistics Corridor (SLC) has since carried 2 million tonnes, and the SLC plans a second track."
+    ]  # the first use in a sentence only; none for a short sentence, one spelled out, an undefined acronym
+    (fact,) = [f for f in derive_facts(source(text)) if f.extra["derived"] == "expanded"]
+    assert fact.quote == "The SLC has since carried 2 million tonnes, and the SLC plans a second track."
+
+
 def test_every_derived_fact_of_the_bundled_article_is_checkable():
     (article,) = builtin_sources()
     facts = derive_facts(article)
     kinds = {f.extra["derived"] for f in facts}
-    assert kinds == {"respectively", "role", "acronym", "clause"}
+    assert kinds == {"respectively", "role", "acronym", "clause", "expanded"}
+    definitions = " ".join(f.quote for f in facts if f.extra["derived"] == "acronym")
     for fact in facts:
         assert fact.quote in article.text  # verbatim
+        # an expanded sentence's extra words come from the definition of its acronym
+        checked = fact.quote + (" " + definitions if fact.extra["derived"] == "expanded" else "")
         for token in re.findall(r"\d[\d,.]*\d|\d|[A-Z][\w'’-]*", fact.statement):
-            assert token in fact.quote, (fact.statement, token)
+            assert token in checked, (fact.statement, token)
         assert fact.as_of == article.published
 
 
@@ -130,6 +146,7 @@ def test_an_ingested_document_is_answered_from_its_derived_facts(tmp_path):
         "Sahel corridor review",
         "The Sahel Logistics Corridor (SLC) links Dakar and Bamako by rail.\n\n"
         "Its first director, Amadou Diallo (12 March 1931 – 9 January 2004), planned the line.\n\n"
+        "In 2023 the SLC carried 2,400,000 tonnes of freight.\n\n"
         "Data shows that goods from Senegal, Mali, and Niger account for 48%, 31%, and 11% of the value "
         "carried on the SLC, respectively.\n",
         published="2024-03-02",
@@ -141,5 +158,8 @@ def test_an_ingested_document_is_answered_from_its_derived_facts(tmp_path):
     assert "respectively" in citation.quote  # the quote is the whole sentence the fact came from
     expanded = asst.ask("What does SLC stand for?")
     assert "Sahel Logistics Corridor" in expanded.text
+    restated = asst.ask("How much freight did the Sahel Logistics Corridor carry in 2023?")
+    assert "Sahel Logistics Corridor (SLC) carried 2,400,000 tonnes" in restated.text, restated.text
+    assert restated.citations[0].quote == "In 2023 the SLC carried 2,400,000 tonnes of freight."
     born = asst.ask("When was Amadou Diallo born?")
     assert not born.abstained and "12 March 1931" in born.text and "2004" not in born.text, born.text
