@@ -297,22 +297,20 @@ def _lowercase_expansion(short: str, words: list[str]) -> str | None:
     return None
 
 
-def acronym_facts(source: Source) -> list[Fact]:
-    facts, seen = [], set()
+def acronym_definitions(source: Source) -> dict[str, tuple[str, str]]:
+    """Each acronym the source defines -> (its expansion, the verbatim span that defines it)."""
+    found: dict[str, tuple[str, str]] = {}
     for match in _ACRONYM_FIRST.finditer(source.text):
         short = match.group("short")
         long = _expansion_in_brackets(short, match.group("long").strip()) if short.isupper() else None
-        if long is not None and short not in seen and not re.search(r"[\"“”]", long):
-            seen.add(short)
+        if long is not None and short not in found and not re.search(r"[\"“”]", long):
             end = match.start("long") + match.group("long").index(long) + len(long)
-            facts.append(_fact(source, "acronym", f"{short} stands for {long}.", source.text[match.start() : end]))
+            found[short] = (long, source.text[match.start() : end])
     for match in _LOWER_BEFORE.finditer(source.text):
         short = match.group("short")
         long = _lowercase_expansion(short, match.group("long").split())
-        if long is not None and short not in seen:
-            seen.add(short)
-            quote = source.text[match.start("long") + match.group("long").rindex(long) : match.end()]
-            facts.append(_fact(source, "acronym", f"{short} stands for {long}.", quote))
+        if long is not None and short not in found:
+            found[short] = (long, source.text[match.start("long") + match.group("long").rindex(long) : match.end()])
     for match in _ACRONYM.finditer(source.text):
         short, long = match.group("short"), match.group("long")
         words = long.split()
@@ -320,16 +318,19 @@ def acronym_facts(source: Source) -> list[Fact]:
         while len(words) > 1 and words[0].lower() in _OPENERS and words[0][0].lower() != short[0].lower():
             words = words[1:]
         long = " ".join(words)
-        if short in seen or not _abbreviates(short, long):
+        if short in found or not _abbreviates(short, long):
             continue
-        seen.add(short)
-        statement = f"{short} stands for {long}."
-        quote = source.text[match.start() + match.group().index(long) : match.end()]
-        facts.append(_fact(source, "acronym", statement, quote))
-    return facts
+        found[short] = (long, source.text[match.start() + match.group().index(long) : match.end()])
+    return found
 
 
-def expanded_facts(source: Source, acronyms: list[Fact]) -> list[Fact]:
+def acronym_facts(source: Source, definitions: dict[str, tuple[str, str]]) -> list[Fact]:
+    return [
+        _fact(source, "acronym", f"{short} stands for {long}.", quote) for short, (long, quote) in definitions.items()
+    ]
+
+
+def expanded_facts(source: Source, spelled: dict[str, tuple[str, str]]) -> list[Fact]:
     """Each sentence that uses a defined acronym without its expansion, restated with the
     expansion at each acronym's first use in it. People ask with the words ("the trade corridor",
     "the Southeast Asian nations"); sentences after the definition hold only the letters, so
@@ -340,10 +341,6 @@ def expanded_facts(source: Source, acronyms: list[Fact]) -> list[Fact]:
     retired sealed sets (1,000 questions written fresh, never trained on), end to end: accuracy
     0.674 -> 0.674, wrong answers 0.116 -> 0.105; on the fifth round's sealed set, bundled
     article 0.720 -> 0.690 and encyclopedia-style documents 0.487 -> 0.493 (BENCHMARKS.md)."""
-    spelled = {}
-    for fact in acronyms:
-        short, long = fact.statement[:-1].split(" stands for ", 1)
-        spelled[short] = (long, fact.quote)
     if not spelled:
         return []
     uses = re.compile(r"\b(" + "|".join(re.escape(s) for s in sorted(spelled, key=len, reverse=True)) + r")\b")
@@ -380,14 +377,14 @@ def derived_chunks(source: Source) -> list:
 
 def derive_facts(source: Source) -> list[Fact]:
     """Every derived fact of one source, in document order, without duplicate statements."""
-    acronyms = acronym_facts(source)
+    definitions = acronym_definitions(source)
     found = (
         respectively_facts(source)
         + role_facts(source)
-        + acronyms
+        + acronym_facts(source, definitions)
         + life_facts(source)
         + clause_facts(source)
-        + expanded_facts(source, acronyms)
+        + expanded_facts(source, definitions)
     )
     unique = {f.statement: f for f in found}
     return sorted(unique.values(), key=lambda f: source.text.find(f.quote))
