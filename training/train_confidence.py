@@ -266,10 +266,10 @@ def cached_rows(refresh: bool = False, names=TRAIN_SETS, label: str = "rows"):
     path = ROOT / ".data" / "dev" / f"{label}-{len(FEATURES)}.json"
     if path.exists() and not refresh:
         data = json.loads(path.read_text())
-        if data["features"] == list(FEATURES):
+        if data["features"] == list(FEATURES) and data.get("sets", list(TRAIN_SETS)) == list(names):
             return [tuple(r) for r in data["rows"]]
     rows = collect(names)
-    path.write_text(json.dumps({"features": list(FEATURES), "rows": rows}))
+    path.write_text(json.dumps({"features": list(FEATURES), "sets": list(names), "rows": rows}))
     return rows
 
 
@@ -293,16 +293,14 @@ def main() -> None:
     sets, _groups, x, y = _arrays(rows)
     print(f"{len(rows)} candidates, {y.sum()} right, from {len({(r[0], r[1]) for r in rows})} questions (with twins)")
     if args.cv:
-        at_half = []
+        reports = []
         for held in TRAIN_SETS:
             train = sets != held
             model = _fit(args, x[train], y[train], _weights(sets[train]))
             print(held, "(trained on the other sets)")
-            report = top1_report(model, [r for r in rows if r[0] == held])
-            print(report)
-            at_half.append([float(v) for v in re.findall(r"\d\.\d{3}", report.splitlines()[2])[:3]])
-        mean = np.mean(at_half, axis=0)
-        print(f"mean at 0.5: accuracy {mean[0]:.3f}  answerable right {mean[1]:.3f}  wrong {mean[2]:.3f}")
+            reports.append(top1_report(model, [r for r in rows if r[0] == held]))
+            print(reports[-1])
+        _print_mean_at_half("mean", reports)
         if args.retired:
             _score_retired(args, _fit(args, x, y, _weights(sets)))
         return
@@ -328,14 +326,19 @@ def _score_retired(args, model: Model) -> None:
         return
     rows = cached_rows(args.refresh, tuple(found), "retired-rows")
     rows = [r for r in rows if not r[1].endswith("~twin")]
-    at_half = []
+    reports = []
     for name in found:
-        report = top1_report(model, [r for r in rows if r[0] == name])
         print(name, "(never trained on)")
-        print(report)
-        at_half.append([float(v) for v in re.findall(r"\d\.\d{3}", report.splitlines()[2])[:3]])
+        reports.append(top1_report(model, [r for r in rows if r[0] == name]))
+        print(reports[-1])
+    _print_mean_at_half("retired mean", reports)
+
+
+def _print_mean_at_half(label: str, reports: list[str]) -> None:
+    """The mean over sets of `top1_report`'s line at 0.5: accuracy, answerable right, wrong."""
+    at_half = [[float(v) for v in re.findall(r"\d\.\d{3}", report.splitlines()[2])[:3]] for report in reports]
     mean = np.mean(at_half, axis=0)
-    print(f"retired mean at 0.5: accuracy {mean[0]:.3f}  answerable right {mean[1]:.3f}  wrong {mean[2]:.3f}")
+    print(f"{label} at 0.5: accuracy {mean[0]:.3f}  answerable right {mean[1]:.3f}  wrong {mean[2]:.3f}")
 
 
 def _fit(args, x, y, w) -> Model:
