@@ -22,6 +22,7 @@ SEALED2 = Path(os.environ.get("CORRIDOR_SEALED2_DIR", ROOT.parent / "sealed2")) 
 SEALED3 = Path(os.environ.get("CORRIDOR_SEALED3_DIR", ROOT.parent / "sealed3"))  # written for the third round
 SEALED4 = Path(os.environ.get("CORRIDOR_SEALED4_DIR", ROOT.parent / "sealed4"))  # written for the fourth round
 SEALED5 = Path(os.environ.get("CORRIDOR_SEALED5_DIR", ROOT.parent / "sealed5"))  # written for the fifth round
+SEALED6 = Path(os.environ.get("CORRIDOR_SEALED6_DIR", ROOT.parent / "sealed6"))  # written for the sixth round
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ SETS = {
     "sealed4-encyclopedia": DevSet("sealed4-encyclopedia", (SEALED4 / "docs_questions.yaml",), SEALED4 / "docs"),
     "sealed5-article": DevSet("sealed5-article", (SEALED5 / "article.yaml",)),
     "sealed5-encyclopedia": DevSet("sealed5-encyclopedia", (SEALED5 / "docs_questions.yaml",), SEALED5 / "docs"),
+    "sealed6-article": DevSet("sealed6-article", (SEALED6 / "article.yaml",)),
+    "sealed6-encyclopedia": DevSet("sealed6-encyclopedia", (SEALED6 / "docs_questions.yaml",), SEALED6 / "docs"),
     "sealed-squad": DevSet(
         "sealed-squad", (SEALED / "squad-converted" / "questions.yaml",), SEALED / "squad-converted" / "docs"
     ),
