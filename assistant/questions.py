@@ -116,8 +116,13 @@ FORMS = [
             rf"|\bwho\s+(?:published|wrote|authored)\s+(?:this|the|that)\s+(?:article|document|page|text)\s+"
             rf"(?:about|on)\b"
             rf"|\b(?:publisher|author|headline|byline|publication date)\s+of\s+(?:this|the|that)\s+{_DOC_NOUN}"
-            rf"|\b(?:what|which)\s+(?:is|was)\s+the\s+(?:headline|title|publisher|author|publication date)\b"
+            # the title of the source itself, not "the title of the book in which Tycho reported the star"
+            rf"|\b(?:what|which)\s+(?:is|was)\s+the\s+(?:headline|title|publisher|author|publication date)"
+            rf"(?:\s+of\s+(?:this|the|that|your)\s+{_DOC_NOUN}s?)?\s*\??\s*$"
+            # the sources held, not "Which documents did the Riksbank issue?"
             rf"|\b(?:which|what|how many)\s+(?:sources|documents|articles|texts|files)\b"
+            rf"(?:\s*\??\s*$|\s+(?:do|does|did|can|are|is|have|has)\s+(?:you|we|i|there|it|this|the knowledge)\b"
+            rf"|\s+(?:are|were)\s+(?:there|indexed|loaded|available|used|cited)\b)"
             rf"|\bwhat (?:sources|documents|articles) do you\b",
             re.I,
         ),

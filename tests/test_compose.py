@@ -107,6 +107,11 @@ def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_
         ("Is the river or the canal longer?", "comparative"),  # a choice, not yes or no
         ("Can you list the ports the corridor reaches?", "list"),  # a request, not a question about ability
         ("Could you tell me who founded Osell?", None),
+        ("What is the headline of the piece?", "metadata"),
+        ("What was the title of the book in which Tycho reported the new star?", None),  # a title in the text
+        ("Which sources do you have available?", "metadata"),
+        ("How many documents are indexed?", "metadata"),
+        ("Which documents did the bank issue in 1661?", "list"),  # documents in the text
     ],
 )
 def test_the_form_of_a_question(question, form):
