@@ -261,7 +261,8 @@ class ExtractiveAnswerer:
         ("What did they agree to create, and how much trade should it bring?"). A question in two
         parts accepts a less confident second sentence than one that asks a single thing."""
         asked = [t for t in q.own_terms if not t[:1].isdigit()]
-        missing = [t for t in asked if not _covers(t, best.text)]
+        best_forms = _forms(best.text)
+        missing = [t for t in asked if not _covers(t, best_forms)]
         if not missing or len(asked) < 3:
             return None
         two_parts = bool(_TWO_PARTS.search(q.text))
@@ -269,7 +270,8 @@ class ExtractiveAnswerer:
         for cand in scored[1:8]:
             if cand.prob < floor or _overlaps(cand, best) or cand.source_id != best.source_id:
                 continue
-            gained = [t for t in missing if _covers(t, cand.text)]
+            forms = _forms(cand.text)
+            gained = [t for t in missing if _covers(t, forms)]
             if len(gained) / len(asked) >= self.extra_coverage:
                 return cand
         return None
@@ -519,10 +521,16 @@ _TWO_PARTS = re.compile(
 )
 
 
-def _covers(term: str, text: str) -> bool:
+def _forms(text: str) -> frozenset[str]:
+    """The text's words and their stems, read once for every term `_covers` checks."""
+    tokens = words(text)
+    return frozenset(tokens) | {stem(w) for w in tokens}
+
+
+def _covers(term: str, forms: frozenset[str]) -> bool:
     """The text holds the term in some form: "agree" in "agreement", "establish" in "established"."""
     prefix = term[:5] if len(term) > 5 else term
-    return any(stem(w).startswith(prefix) or w.startswith(prefix) for w in words(text))
+    return any(w.startswith(prefix) for w in forms)
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

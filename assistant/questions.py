@@ -457,7 +457,10 @@ def word_match(needle: str, haystack: set[str]) -> bool:
     if needle[:1].isdigit():
         return False
     needle_root = _DEMONYM.sub("", needle) if len(needle) > 5 else needle
+    head = needle[:3]
     for word in haystack:
+        if word[:3] != head:
+            continue  # every form below shares the first three letters (a root of 3+ is a prefix)
         short, long_ = sorted((needle, word), key=len)
         if len(short) >= 3 and long_.startswith(short):
             return True
