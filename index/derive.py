@@ -10,6 +10,8 @@
 - a person's dates after their name: "Jane Roe (4 May 1890 – 2 June 1960)" -> "Jane Roe was born
   on 4 May 1890." and "Jane Roe died on 2 June 1960.";
 - a sentence of two independent clauses, one statement per clause (each a verbatim span);
+- who said what: "“We grew,” said Amina Yusuf, director of X." -> "Amina Yusuf, director of X, said
+  that we grew." (also a quote that goes on in the next sentence, and "..., said Yusuf.");
 - a sentence that uses an acronym the source defines elsewhere, restated with the expansion:
   "So far, the ILSTC has expanded to 335 ports." -> "So far, the New International Land-sea
   Trade Corridor (ILSTC) has expanded to 335 ports." (its words: the sentence's and the definition's).
@@ -367,6 +369,88 @@ def expanded_facts(source: Source, spelled: dict[str, tuple[str, str]]) -> list[
     return facts
 
 
+_SAY = r"(?:said|says|added|adds|noted|notes|stated|states|explained|continued|stressed|emphasi[sz]ed|remarked)"
+_SPEAKER = rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})"
+# the speaker's role, up to the first part that says where or when: ", director of X, on Monday."
+_ROLE_PART = (
+    r"(?:,\s+(?!(?:at|in|on|during|when|while|after|before|to|from|for|who|which|adding)\b)[a-z][^,.;“”\"]{2,120})"
+)
+_OPEN, _CLOSE, _QUOTED = '[“"]', '[”"]', '[^“”"]'
+_SPEECH = [
+    # “We grew,” said Amina Yusuf, director of X.
+    re.compile(
+        rf"{_OPEN}(?P<said>{_QUOTED}{{12,600}}?)[,.!?]?{_CLOSE}[ \t]*,?[ \t]*{_SAY}\s+{_SPEAKER}(?P<role>{_ROLE_PART}?)(?=[\s,.;])"
+    ),
+    # “We grew,” Amina Yusuf said.
+    re.compile(rf"{_OPEN}(?P<said>{_QUOTED}{{12,600}}?)[,.!?]?{_CLOSE}[ \t]*,?[ \t]*{_SPEAKER}\s+{_SAY}\b"),
+    # Amina Yusuf said, “We grew.”  /  Zuo continued, “They are ...”
+    re.compile(
+        rf"(?<![\w,])\s*{_SPEAKER}(?P<role>{_ROLE_PART}?),?\s+{_SAY}[ \t]*[,:]?[ \t]*{_OPEN}(?P<said>{_QUOTED}{{12,600}}?)[,.!?]?{_CLOSE}"
+    ),
+    # Trade grew in every month, said Amina Yusuf.  (reported, without quotation marks)
+    re.compile(
+        rf"(?:^|(?<=[.!?”]\s)|(?<=\n))(?P<said>[{_CAP}][^.!?“”\"\n]{{12,400}}?),\s+{_SAY}\s+{_SPEAKER}(?P<role>{_ROLE_PART}?)\."
+    ),
+    # Amina Yusuf said, trade grew in every month.  ("said that ..." already reads as a statement)
+    re.compile(
+        rf"(?:^|(?<=[.!?”]\s)|(?<=\n)){_SPEAKER}(?P<role>{_ROLE_PART}?),?\s+{_SAY},\s+(?P<said>[a-z][^.!?“”\"\n]{{12,400}}?)\."
+    ),
+]
+_CONTINUATION = re.compile(rf"[ \t]*{_OPEN}(?P<said>{_QUOTED}{{12,600}}?)[.!?]?{_CLOSE}")
+_PRONOUNS = frozenset("he she they it we i you someone one this that there".split())
+
+
+_FUNCTION_WORDS = frozenset(
+    "a an the it it’s it's its in on at as by for with from to of this that these those there here we our i my "
+    "they their he she his her you your if when while although though because since so but and or not no".split()
+)
+
+
+def _as_reported(said: str, text: str) -> str:
+    """The quoted words after "said that": a capital that only opens the quote becomes small
+    ("It's not so much" -> "it's not so much"); a word the source capitalises mid-sentence (a name,
+    "Chongqing and Guangxi are ...") or an acronym keeps it."""
+    said = said.strip().rstrip(",.;:")
+    first = re.match(r"[\w’'\-]+", said)
+    if first and said[:1].isupper() and not said[1:2].isupper():
+        word = first.group()
+        if word.lower() in _FUNCTION_WORDS or not re.search(rf"[a-z,;]\s+{re.escape(word)}\b", text):
+            said = said[:1].lower() + said[1:]
+    return said
+
+
+def speech_facts(source: Source) -> list[Fact]:
+    """Who said what, as a plain statement: "“The cooperation would not have been possible without
+    the corridor,” said Feng Jianfeng, founder of Osell." -> "Feng Jianfeng, founder of Osell, said
+    that the cooperation would not have been possible without the corridor." A quote that goes on
+    in the next sentence without a new speaker is the same speaker's. People ask who said something,
+    or what someone said, in words that sit on both sides of the quotation marks, which neither
+    half of a sentence split for search holds alone."""
+    text = source.text
+    matches = [m for pattern in _SPEECH for m in pattern.finditer(text)]
+    matches = [m for m in matches if m.group("name").split()[0].lower() not in _PRONOUNS | _NOT_PERSON]
+    full_names = {m.group("name") for m in matches if len(m.group("name").split()) > 1}
+    facts = []
+    for match in matches:
+        name = match.group("name")
+        known = [n for n in full_names if name in n.split()]  # "said Feng." after "said Feng Jianfeng"
+        full = known[0] if len(name.split()) == 1 and len(known) == 1 else name
+        role = (match.groupdict().get("role") or "").strip(", ")
+        speaker = f"{full}, {role}," if role else full
+        spans = [(match.start(), match.end(), match.group("said"))]
+        if match.group().lstrip()[:1] in '“"':  # a quote that goes on: “...,” said X. “More.”
+            after = match.end() + (text[match.end() : match.end() + 1] == ".")
+            more = _CONTINUATION.match(text, after)
+            if more:
+                spans.append((match.start(), more.end(), more.group("said")))
+        for start, end, said in spans:
+            quote = text[start:end].strip()
+            statement = f"{speaker} said that {_as_reported(said, text)}."
+            if _grounded(statement, f"{quote} {full}"):  # the full name as the source wrote it elsewhere
+                facts.append(_fact(source, "speech", statement, quote))
+    return facts
+
+
 def derived_chunks(source: Source) -> list:
     """The derived facts of one source as searchable fact chunks (quote offsets into its text)."""
     from index.chunking import fact_chunks
@@ -385,6 +469,7 @@ def derive_facts(source: Source) -> list[Fact]:
         + life_facts(source)
         + clause_facts(source)
         + expanded_facts(source, definitions)
+        + speech_facts(source)
     )
     unique = {f.statement: f for f in found}
     return sorted(unique.values(), key=lambda f: source.text.find(f.quote))

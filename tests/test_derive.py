@@ -35,6 +35,35 @@ def test_an_apposition_gives_a_role():
     assert statements(text, "role") == ["Amina Yusuf is the director of the Mombasa Port Authority."]
 
 
+def test_a_quote_says_who_said_it_with_the_speakers_role():
+    text = (
+        "“Rail cut our costs by a third,” said Amina Yusuf, director of the Mombasa Port Authority, on Monday. "
+        "“Next year we expect more.”\n\n"
+        "Kofi Mensah said, “Rail is the answer.”"
+    )
+    assert statements(text, "speech") == [
+        "Amina Yusuf, director of the Mombasa Port Authority, said that rail cut our costs by a third.",
+        "Kofi Mensah said that rail is the answer.",
+    ]
+
+
+def test_a_quote_that_goes_on_is_the_same_speakers_and_a_surname_is_the_full_name():
+    text = (
+        "“The line is full,” said Amina Yusuf, director of the port. “Next year we expect more.”\n\n"
+        "Traffic doubled in every month of the year, said Yusuf."
+    )
+    assert statements(text, "speech") == [
+        "Amina Yusuf, director of the port, said that the line is full.",
+        "Amina Yusuf, director of the port, said that next year we expect more.",
+        "Amina Yusuf said that traffic doubled in every month of the year.",
+    ]
+
+
+def test_a_quote_from_a_pronoun_or_across_a_paragraph_break_has_no_speaker():
+    text = "“It works well for everyone,” she said.\n\n“The trains are always on time.”\n\nOfficials said nothing."
+    assert statements(text, "speech") == []
+
+
 def test_an_organisation_before_a_comma_is_no_person():
     assert statements("The Port Authority, one of the largest employers, grew.", "role") == []
 
@@ -129,12 +158,15 @@ def test_every_derived_fact_of_the_bundled_article_is_checkable():
     (article,) = builtin_sources()
     facts = derive_facts(article)
     kinds = {f.extra["derived"] for f in facts}
-    assert kinds == {"respectively", "role", "acronym", "clause", "expanded"}
+    assert kinds == {"respectively", "role", "acronym", "clause", "expanded", "speech"}
     definitions = " ".join(f.quote for f in facts if f.extra["derived"] == "acronym")
+    quoted = " ".join(f.quote for f in facts if f.extra["derived"] == "speech")
     for fact in facts:
         assert fact.quote in article.text  # verbatim
-        # an expanded sentence's extra words come from the definition of its acronym
-        checked = fact.quote + (" " + definitions if fact.extra["derived"] == "expanded" else "")
+        # an expanded sentence's extra words come from the definition of its acronym, a speaker's
+        # full name ("said Feng." -> "Feng Jianfeng") from another quote of theirs
+        extra = {"expanded": definitions, "speech": quoted}.get(fact.extra["derived"], "")
+        checked = f"{fact.quote} {extra}"
         for token in re.findall(r"\d[\d,.]*\d|\d|[A-Z][\w'’-]*", fact.statement):
             assert token in checked, (fact.statement, token)
         assert fact.as_of == article.published
@@ -163,3 +195,20 @@ def test_an_ingested_document_is_answered_from_its_derived_facts(tmp_path):
     assert restated.citations[0].quote == "In 2023 the SLC carried 2,400,000 tonnes of freight."
     born = asst.ask("When was Amadou Diallo born?")
     assert not born.abstained and "12 March 1931" in born.text and "2004" not in born.text, born.text
+
+
+def test_who_said_a_quote_is_answered_from_the_derived_statement(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "Harbour news",
+        "The harbour handled more ships this spring.\n\n"
+        "“Without the new rail spur, the expansion would never have paid off,” said Ines Duarte, "
+        "chief executive of the Lisbon Harbour Company, at the opening.\n\n"
+        "The spur runs for 14 km.\n",
+        published="2024-03-02",
+    )
+    ans = asst.ask("Who said that the expansion would never have paid off without the rail spur?")
+    assert not ans.abstained and "Ines Duarte" in ans.text, ans.text
+    (citation,) = ans.citations
+    assert asst.source_text(citation.source)[citation.start : citation.end] == citation.quote
+    assert citation.quote.startswith("“Without the new rail spur")
