@@ -10,6 +10,8 @@
 - a person's dates after their name: "Jane Roe (4 May 1890 – 2 June 1960)" -> "Jane Roe was born
   on 4 May 1890." and "Jane Roe died on 2 June 1960.";
 - a sentence of two independent clauses, one statement per clause (each a verbatim span);
+- a span of months named as the part of the year it is: "from January to June this year" -> "in
+  the first half of this year (January to June)";
 - who said what: "“We grew,” said Amina Yusuf, director of X." -> "Amina Yusuf, director of X, said
   that we grew." (also a quote that goes on in the next sentence, and "..., said Yusuf.");
 - a sentence that uses an acronym the source defines elsewhere, restated with the expansion:
@@ -451,6 +453,55 @@ def speech_facts(source: Source) -> list[Fact]:
     return facts
 
 
+_MONTH_LIST = _MONTHS.split("|")
+# the named parts of a year a span of months makes (first and last month, 1-based)
+_PERIODS = {
+    (1, 3): "first quarter",
+    (4, 6): "second quarter",
+    (7, 9): "third quarter",
+    (10, 12): "fourth quarter",
+    (1, 6): "first half",
+    (7, 12): "second half",
+    (1, 9): "first three quarters",
+}
+_MONTH_SPAN = re.compile(
+    rf"\b(?P<from>from\s+)?(?P<first>{_MONTHS})\s*(?:to|through|until|-|–)\s*(?P<last>{_MONTHS})"
+    rf"(?:\s+(?P<year>this year|last year|\d{{4}}))?\b"
+)
+# a sentence, with decimals ("66.29") and closing quotation marks kept inside it
+_WHOLE_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s\"”’)]|$))+(?:[.!?][\"”’)]*|\n|$)")
+
+
+def period_facts(source: Source) -> list[Fact]:
+    """A span of months restated as the part of the year it is: "from January to June this
+    year, trade totaled 66.29 billion yuan" -> "in the first half of this year (January to June),
+    trade totaled ...". People ask about "the first half" or "the first quarter"; the sentence
+    names the months. The quote stays the verbatim sentence."""
+    facts = []
+    text = source.text
+    for match in _WHOLE_SENTENCE.finditer(text):
+        sentence = match.group().strip()
+        spans = [
+            m
+            for m in _MONTH_SPAN.finditer(sentence)
+            if (_MONTH_LIST.index(m.group("first")) + 1, _MONTH_LIST.index(m.group("last")) + 1) in _PERIODS
+        ]
+        if not spans or len(sentence.split()) < 4:
+            continue
+        statement = sentence
+        for m in reversed(spans):
+            months = (_MONTH_LIST.index(m.group("first")) + 1, _MONTH_LIST.index(m.group("last")) + 1)
+            year = m.group("year") or "the year"
+            said = f"the {_PERIODS[months]} of {year} ({m.group('first')} to {m.group('last')})"
+            if m.group("from"):  # "from January to June" -> "in the first half ... (January to June)"
+                said = f"in {said}"
+            statement = statement[: m.start()] + said + statement[m.end() :]
+        statement = statement[:1].upper() + statement[1:]
+        if _grounded(statement, sentence):
+            facts.append(_fact(source, "period", statement, sentence))
+    return facts
+
+
 def derived_chunks(source: Source) -> list:
     """The derived facts of one source as searchable fact chunks (quote offsets into its text)."""
     from index.chunking import fact_chunks
@@ -470,6 +521,7 @@ def derive_facts(source: Source) -> list[Fact]:
         + clause_facts(source)
         + expanded_facts(source, definitions)
         + speech_facts(source)
+        + period_facts(source)
     )
     unique = {f.statement: f for f in found}
     return sorted(unique.values(), key=lambda f: source.text.find(f.quote))

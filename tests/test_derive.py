@@ -59,6 +59,19 @@ def test_a_quote_that_goes_on_is_the_same_speakers_and_a_surname_is_the_full_nam
     ]
 
 
+def test_a_span_of_months_is_named_as_the_part_of_the_year_it_is():
+    text = (
+        "Statistics show that from January to June this year, trade totaled 66.29 billion yuan. "
+        "Exports rose 4% from July to September 2023. Imports fell from March to May."
+    )
+    assert statements(text, "period") == [
+        "Statistics show that in the first half of this year (January to June), trade totaled 66.29 billion yuan.",
+        "Exports rose 4% in the third quarter of 2023 (July to September).",
+    ]  # March to May is no named part of a year
+    (fact, _) = [f for f in derive_facts(source(text)) if f.extra["derived"] == "period"]
+    assert fact.quote == "Statistics show that from January to June this year, trade totaled 66.29 billion yuan."
+
+
 def test_a_quote_from_a_pronoun_or_across_a_paragraph_break_has_no_speaker():
     text = "“It works well for everyone,” she said.\n\n“The trains are always on time.”\n\nOfficials said nothing."
     assert statements(text, "speech") == []
@@ -158,7 +171,7 @@ def test_every_derived_fact_of_the_bundled_article_is_checkable():
     (article,) = builtin_sources()
     facts = derive_facts(article)
     kinds = {f.extra["derived"] for f in facts}
-    assert kinds == {"respectively", "role", "acronym", "clause", "expanded", "speech"}
+    assert kinds == {"respectively", "role", "acronym", "clause", "expanded", "speech", "period"}
     definitions = " ".join(f.quote for f in facts if f.extra["derived"] == "acronym")
     quoted = " ".join(f.quote for f in facts if f.extra["derived"] == "speech")
     for fact in facts:
