@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from index.lexical import STOPWORDS, stem, words
+from index.lexical import STOPWORDS, fold, stem, words
 
 # Words that shape a question but carry no topic.
 FILLER = frozenset(
@@ -226,7 +226,10 @@ _SLOTS = {
     "org": _EVIDENCE["org"],
     "place": re.compile(rf"\b(?:in|at|near|from|to)\s+(?:the\s+)?[{_CAP}][\w’'\-]+(?:\s+[{_CAP}][\w’'\-]+)*"),
     "reason": _EVIDENCE["reason"],
-    "expansion": re.compile(rf"[{_CAP}][\w-]*(?:\s+[\w-]+){{1,9}}\s+\([A-Z]{{2,}}\)"),
+    # "Full Name (ABC)" or "ABC (Full Name, ...)"
+    "expansion": re.compile(
+        rf"[{_CAP}][\w-]*(?:\s+[\w-]+){{1,9}}\s+\([{_CAP}]{{2,}}\)|\b[{_CAP}]{{2,}}\s+\([{_CAP}][\w-]*(?:\s+[\w-]+){{1,9}}"
+    ),
     "describe": re.compile(r",\s+(?:the\s+|an?\s+)?[a-z][\w-]*|\b(?:is|was)\s+(?:the|an?)\b"),
 }
 _WH_NOUN = re.compile(
@@ -279,9 +282,8 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
         said = role and word_match(role.group(1).lower(), set(words(text)))
         return type_evidence("person", text, asked) if said else 0.0
     if answer_type == "expansion":
-        acronyms = re.findall(r"\b[A-Z]{2,}\b", question)
-        found = any(re.search(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(" + re.escape(a) + r"\)", text) for a in acronyms)
-        return 1.0 if found else 0.0
+        acronyms = re.findall(rf"\b[{_CAP}]{{2,}}\b", question)
+        return 1.0 if any(_spelled_out(a, text) for a in acronyms) else 0.0
     for match in _EVIDENCE[answer_type].finditer(text):
         found = set(words(match.group()))
         if answer_type in ("person", "role") and found & ORG_WORDS:
@@ -291,6 +293,13 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
     if answer_type == "person":
         return 0.5 * type_evidence("org", text, asked)
     return 0.0
+
+
+def _spelled_out(acronym: str, text: str) -> bool:
+    """The text gives the acronym's full name beside it, "Full Name (ABC)" or "ABC (Full Name, ...)",
+    accents aside: "OBB" typed for "ÖBB (Österreichische Bundesbahnen, ...)"."""
+    short, folded = re.escape(fold(acronym)), fold(text)
+    return bool(re.search(rf"\w[\w-]*(?:\s+[\w-]+){{1,9}}\s+\({short}\)|\b{short}\s+\(\w[\w-]*\s+\w", folded))
 
 
 # "Who chairs X?" wants a person; "Who built X?" may be answered by an organisation.

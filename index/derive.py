@@ -56,7 +56,7 @@ _APPOSITION = re.compile(
     + r",\s+(?P<role>(?:the\s+|a\s+|an\s+)?[a-z][\w\-]*(?:\s+(?!said\b)[\w\-’'&]+){0,14}?)(?=\s*[,.;)]|\s+said\b)"
 )
 _ACRONYM = re.compile(
-    rf"(?P<long>{_NAME_WORD}(?:\s+(?:(?:of|and|for|the|de|on|in|&)\s+)*{_NAME_WORD}){{1,9}})\s+\((?P<short>[A-Z][A-Za-z&]{{1,9}})\)"
+    rf"(?P<long>{_NAME_WORD}(?:\s+(?:(?:of|and|for|the|de|on|in|&)\s+)*{_NAME_WORD}){{1,9}})\s+\((?P<short>[{_CAP}][{_CAP}a-z&]{{1,9}})\)"
 )
 _OPENERS = frozenset("the a an in on at this that these those of for with from by".split())
 _NOT_PERSON = frozenset(
@@ -263,7 +263,7 @@ def _abbreviates(short: str, long: str) -> bool:
 
 
 # "the ECU (European Currency Unit)", "LPP (Ljubljanski potniški promet, ...)": the expansion in brackets
-_ACRONYM_FIRST = re.compile(r"\b(?P<short>[A-Z][A-Za-z&]{1,9})\s+\((?P<long>[^()\[\]]{3,160}?)\)")
+_ACRONYM_FIRST = re.compile(rf"\b(?P<short>[{_CAP}][{_CAP}a-z&]{{1,9}})\s+\((?P<long>[^()\[\]]{{3,160}}?)\)")
 _CONNECTORS = frozenset("of and for the on in de del la le des du et para y".split())
 
 

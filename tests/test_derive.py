@@ -102,6 +102,25 @@ def test_an_acronym_before_its_expansion_or_after_one_in_lower_case():
         assert fact.quote in text
 
 
+def test_an_acronym_with_an_accented_capital():
+    text = "The line is run by ÖBB (Österreichische Bundesbahnen, Austrian Federal Railways). Calls go to the Český Telekom (ČT)."
+    assert statements(text, "acronym") == [
+        "ÖBB stands for Österreichische Bundesbahnen.",
+        "ČT stands for Český Telekom.",
+    ]
+
+
+def test_an_acronym_typed_without_its_accent_is_answered(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "Mountain railway",
+        "The railway climbs the pass in long loops.\n\n"
+        "It is now operated by ÖBB (Österreichische Bundesbahnen, Austrian Federal Railways).\n",
+    )
+    ans = asst.ask("What does OBB stand for?")
+    assert not ans.abstained and "Österreichische Bundesbahnen" in ans.text, ans.text
+
+
 def test_words_in_brackets_that_do_not_abbreviate_are_not_acronyms():
     assert statements("Trade with the United Kingdom (UAE) grew.", "acronym") == []
 
