@@ -24,9 +24,11 @@ its quote, and is dropped unless every number and capitalised word it holds occu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
+from index.lexical import STOPWORDS
 from knowledge import Fact, Source
 
 _CAP = "A-ZÀ-ÖØ-ÞĀ-Ž"
@@ -502,6 +504,61 @@ def period_facts(source: Source) -> list[Fact]:
     return facts
 
 
+# "the Vltava (German: Moldau)", "Mercosur (Spanish: Mercado Común del Sur; ...)", "The Tatras (Slovak and
+# Polish: Tatry)"; "Chùa Cầu ("Pagoda Bridge")", "Heimsljós ("World Light")"
+_GLOSS = re.compile(
+    rf"(?P<name>{_LIFE_NAME})\s+\((?:(?P<lang>[A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?)\s*:\s*(?P<native>[^;:,()\[\]]{{1,80}}?)"
+    rf"|[\"“](?P<gloss>[^\"“”()]{{2,80}})[\"”])\s*[;,)]"
+)
+
+
+@functools.cache
+def _language_names() -> frozenset[str]:
+    """English names of languages ("German", "Slovak", "Greek" of "Modern Greek (1453-)")."""
+    import pycountry
+
+    names = set()
+    for language in pycountry.languages:
+        name = language.name.split(" (")[0]
+        names |= {name, name.split()[-1]}
+    return frozenset(names)
+
+
+def gloss_facts(source: Source) -> list[Fact]:
+    """A name with its form in another language or its meaning in brackets: "the Vltava (German:
+    Moldau)" -> "The German name of the Vltava is Moldau."; "Chùa Cầu ("Pagoda Bridge")" ->
+    "Chùa Cầu means "Pagoda Bridge"." People ask "What is the Vltava called in German?" or "What
+    is the Chua Cau?"; the sentence holds the answer inside brackets that search and the answer
+    scoring read as an aside."""
+    facts = []
+    text = source.text
+    for match in _GLOSS.finditer(text):
+        spans = list(re.finditer(r"\S+", match.group("name")))
+        ends = [i for i, w in enumerate(spans[:-1]) if w.group().endswith(".")]
+        spans = spans[ends[-1] + 1 :] if ends else spans  # "... Iceland. Heimsljós": the name starts after
+        opener = spans[0] if len(spans) > 1 and spans[0].group().lower() == "the" else None
+        while len(spans) > 1 and spans[0].group().lower() in _OPENERS:
+            spans = spans[1:]  # a capitalised sentence opener ("In", "The") is no part of the name
+        first = match.start() + (opener or spans[0]).start()
+        before = re.search(r"(\S+)\s+$", text[max(0, first - 40) : first])
+        if before and before.group(1)[-1:].isalpha() and before.group(1).lower() not in STOPWORDS:
+            continue  # the name goes on before its first capital ("Vefarinn mikli frá Kasmír")
+        name = ("the " if opener else "") + " ".join(w.group() for w in spans)
+        quote = text[first : match.end()].rstrip(";,")
+        if "\n" in quote:
+            continue
+        if match.group("lang"):
+            langs = match.group("lang").split(" and ")
+            if not all(lang in _language_names() for lang in langs):
+                continue
+            statement = f"{match.group('native').strip()} is the {' and '.join(langs)} name of {name}."
+        else:
+            statement = f'{name[:1].upper()}{name[1:]} means "{match.group("gloss").strip()}".'
+        if _grounded(statement, quote if not opener else f"The {quote}"):
+            facts.append(_fact(source, "gloss", statement, quote))
+    return facts
+
+
 def derived_chunks(source: Source) -> list:
     """The derived facts of one source as searchable fact chunks (quote offsets into its text)."""
     from index.chunking import fact_chunks
@@ -522,6 +579,7 @@ def derive_facts(source: Source) -> list[Fact]:
         + expanded_facts(source, definitions)
         + speech_facts(source)
         + period_facts(source)
+        + gloss_facts(source)
     )
     unique = {f.statement: f for f in found}
     return sorted(unique.values(), key=lambda f: source.text.find(f.quote))

@@ -121,6 +121,19 @@ def test_an_acronym_typed_without_its_accent_is_answered(tmp_path):
     assert not ans.abstained and "Österreichische Bundesbahnen" in ans.text, ans.text
 
 
+def test_a_name_in_another_language_or_its_meaning_in_brackets():
+    text = (
+        'The Vltava (German: Moldau) joins the Elbe (Czech: Labe; 1,094 km). The Teplá Vltava ("Warm Vltava") '
+        'rises in the forest. His novel Vefarinn mikli frá Kasmír ("The Great Weaver from Kashmir") came out. '
+        "The bridge (Note: rebuilt) stands."
+    )
+    assert statements(text, "gloss") == [
+        "Moldau is the German name of the Vltava.",
+        "Labe is the Czech name of Elbe.",
+        'The Teplá Vltava means "Warm Vltava".',
+    ]  # no name that goes on before its first capital, no "Note:" for a language
+
+
 def test_words_in_brackets_that_do_not_abbreviate_are_not_acronyms():
     assert statements("Trade with the United Kingdom (UAE) grew.", "acronym") == []
 
@@ -190,7 +203,7 @@ def test_every_derived_fact_of_the_bundled_article_is_checkable():
     (article,) = builtin_sources()
     facts = derive_facts(article)
     kinds = {f.extra["derived"] for f in facts}
-    assert kinds == {"respectively", "role", "acronym", "clause", "expanded", "speech", "period"}
+    assert kinds == {"respectively", "role", "acronym", "clause", "expanded", "speech", "period"}  # no glosses
     definitions = " ".join(f.quote for f in facts if f.extra["derived"] == "acronym")
     quoted = " ".join(f.quote for f in facts if f.extra["derived"] == "speech")
     for fact in facts:
