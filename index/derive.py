@@ -33,12 +33,21 @@ from knowledge import Fact, Source
 
 _CAP = "A-ZÀ-ÖØ-ÞĀ-Ž"
 _NAME_WORD = rf"[{_CAP}][\w'’\-.]*"
-_CAPS_ITEM = rf"(?:the\s+)?{_NAME_WORD}(?:\s+(?:of\s+|de\s+|von\s+|van\s+|the\s+)?(?:{_NAME_WORD}|[IVX]+\b|\d+\b))*"
+# Names run to at most 9 words: an unbounded run made every match try every longer one (minutes for
+# one long paragraph of capitalised words).
+_CAPS_ITEM = (
+    rf"(?:the\s+)?{_NAME_WORD}(?:\s+(?:of\s+|de\s+|von\s+|van\s+|the\s+)?(?:{_NAME_WORD}|[IVX]+\b|\d+\b)){{0,8}}"
+)
 _VALUE_ITEM = r"[+\-−]?\d[\d,.]*(?:\s*(?:%|per ?cent\b|[a-zA-Z°²³/]+\b))?"
 _WORD_ITEM = r"[a-z][\w\-]*"
+# A list of names or of figures, "Vietnam, Indonesia, and Thailand", or of lower-case words joined
+# by "and" to a list of two or more ("a, b and c, d": a lone word after "and" is as often a clause).
+# At most 25 items a side: an unbounded run made each start try every shorter one, and the word
+# list once written as a list of lists let a long comma-separated run without "and" be split
+# every possible way (a 40-word one took minutes).
 _ENUMS = [
-    re.compile(rf"{item}(?:,\s+{item})*,?\s+and\s+{item}")
-    for item in (_CAPS_ITEM, _VALUE_ITEM, rf"{_WORD_ITEM}(?:,\s+{_WORD_ITEM})+")
+    *(re.compile(rf"{item}(?:,\s+{item}){{0,24}},?\s+and\s+{item}") for item in (_CAPS_ITEM, _VALUE_ITEM)),
+    re.compile(rf"{_WORD_ITEM}(?:,\s+{_WORD_ITEM}){{1,24}},?\s+and\s+{_WORD_ITEM}(?:,\s+{_WORD_ITEM}){{1,24}}"),
 ]
 _ITEM_SPLIT = re.compile(r",\s+and\s+|,\s+|\s+and\s+")
 _RESPECTIVELY = re.compile(r",?\s+respectively\b")
@@ -58,7 +67,7 @@ _APPOSITION = re.compile(
     + r",\s+(?P<role>(?:the\s+|a\s+|an\s+)?[a-z][\w\-]*(?:\s+(?!said\b)[\w\-’'&]+){0,14}?)(?=\s*[,.;)]|\s+said\b)"
 )
 _ACRONYM = re.compile(
-    rf"(?P<long>{_NAME_WORD}(?:\s+(?:(?:of|and|for|the|de|on|in|&)\s+)*{_NAME_WORD}){{1,9}})\s+\((?P<short>[{_CAP}][{_CAP}a-z&]{{1,9}})\)"
+    rf"(?P<long>{_NAME_WORD}(?:\s+(?:(?:of|and|for|the|de|on|in|&)\s+){{0,2}}{_NAME_WORD}){{1,9}})\s+\((?P<short>[{_CAP}][{_CAP}a-z&]{{1,9}})\)"
 )
 _OPENERS = frozenset("the a an in on at this that these those of for with from by".split())
 _NOT_PERSON = frozenset(
@@ -208,7 +217,9 @@ def role_facts(source: Source) -> list[Fact]:
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _FULL_DATE = rf"(?:\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{3,4}}|(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{3,4}})"
 _ANY_DATE = rf"(?:{_FULL_DATE}|\d{{3,4}})"
-_LIFE_NAME = rf"{_NAME_WORD}(?:\s+(?:(?:of|de|von|van|der|da|di|du|del|la|le|the)\s+)*(?:{_NAME_WORD}|[IVX]+\b))*"
+_LIFE_NAME = (
+    rf"{_NAME_WORD}(?:\s+(?:(?:of|de|von|van|der|da|di|du|del|la|le|the)\s+){{0,2}}(?:{_NAME_WORD}|[IVX]+\b)){{0,8}}"
+)
 # "Casimir III the Great (Polish: Kazimierz III Wielki; 30 April 1310 – 5 November 1370)",
 # "Halldór Laxness (born Halldór Guðjónsson; 23 April 1902 – 8 February 1998)", "Jane Roe (born 4 May 1960)".
 # A range of full dates only: "(1914–1918)" after a name is as often a war or a reign as a life.

@@ -2,6 +2,7 @@
 words, keeps that sentence as its verbatim quote, and is dropped when it cannot be checked."""
 
 import re
+from pathlib import Path
 
 from index.derive import derive_facts
 from knowledge import Source, builtin_sources
@@ -257,3 +258,25 @@ def test_who_said_a_quote_is_answered_from_the_derived_statement(tmp_path):
     (citation,) = ans.citations
     assert asst.source_text(citation.source)[citation.start : citation.end] == citation.quote
     assert citation.quote.startswith("“Without the new rail spur")
+
+
+def test_long_runs_of_names_or_comma_separated_words_are_derived_in_linear_time():
+    """A keyword list or a title-cased table dump in one sentence once made the list and name
+    patterns try every split: 40 comma-separated words took minutes, a long capitalised run hours.
+    Each text here is ~100 KB and takes about a second now; a separate process, killed after 60 s
+    (a regular expression holds the interpreter: a thread could not be timed out)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from index.derive import derive_facts\n"
+        "from knowledge import Source\n"
+        "for words in (['rail', 'sea', 'port', 'freight'], ['Alpha', 'Beta', 'Gamma', 'Delta']):\n"
+        "    for joint in (', ', ' '):\n"
+        "        text = 'Tags: ' + joint.join(words * 5000) + '.'\n"
+        "        derive_facts(Source(id='d', title='D', text=text, published='2024-05-01', origin='user'))\n"
+        "print('done')\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "done", run.stderr
