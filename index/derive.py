@@ -13,13 +13,18 @@
 - a span of months named as the part of the year it is: "from January to June this year" -> "in
   the first half of this year (January to June)";
 - who said what: "“We grew,” said Amina Yusuf, director of X." -> "Amina Yusuf, director of X, said
-  that we grew." (also a quote that goes on in the next sentence, and "..., said Yusuf.");
+  that we grew." (also a quote that goes on in the next sentence, and "..., said Yusuf." with the
+  full name the source gives that speaker elsewhere);
+- a name's form in another language or its meaning in brackets: "the Vltava (German: Moldau)" ->
+  "Moldau is the German name of the Vltava."; "Chùa Cầu ("Pagoda Bridge")" -> "Chùa Cầu means
+  "Pagoda Bridge".";
 - a sentence that uses an acronym the source defines elsewhere, restated with the expansion:
   "So far, the ILSTC has expanded to 335 ports." -> "So far, the New International Land-sea
   Trade Corridor (ILSTC) has expanded to 335 ports." (its words: the sentence's and the definition's).
 
 Each statement is built only from words of its sentence, keeps the verbatim span it came from as
-its quote, and is dropped unless every number and capitalised word it holds occurs in that span.
+its quote, and is dropped unless every number and capitalised word it holds occurs in that span
+(or, for an expanded acronym or a speaker's full name, where the same source spells it out).
 """
 
 from __future__ import annotations
@@ -565,7 +570,7 @@ def gloss_facts(source: Source) -> list[Fact]:
             statement = f"{match.group('native').strip()} is the {' and '.join(langs)} name of {name}."
         else:
             statement = f'{name[:1].upper()}{name[1:]} means "{match.group("gloss").strip()}".'
-        if _grounded(statement, quote if not opener else f"The {quote}"):
+        if _grounded(statement, f"The {quote}" if opener else quote):  # a kept "the" may open the statement
             facts.append(_fact(source, "gloss", statement, quote))
     return facts
 
