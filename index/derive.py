@@ -234,13 +234,18 @@ _LIFE = re.compile(
 )
 
 
+def _without_openers(spans: list[re.Match]) -> list[re.Match]:
+    """A name's words without the capitalised sentence openers before it ("In", "The")."""
+    while len(spans) > 1 and spans[0].group().lower() in _OPENERS:
+        spans = spans[1:]
+    return spans
+
+
 def life_facts(source: Source) -> list[Fact]:
     """A person's dates of birth and death from the parenthesis after their name."""
     facts = []
     for match in _LIFE.finditer(source.text):
-        spans = list(re.finditer(r"\S+", match.group("name")))  # the name's words may be split by a line break
-        while len(spans) > 1 and spans[0].group().lower() in _OPENERS:
-            spans = spans[1:]  # a capitalised sentence opener ("In", "The") is no part of the name
+        spans = _without_openers(list(re.finditer(r"\S+", match.group("name"))))  # words, maybe across a line break
         words = [w.group() for w in spans]
         if len(words) < 2 and not match.group("only"):
             continue
@@ -417,7 +422,7 @@ _SPEECH = [
     ),
 ]
 _CONTINUATION = re.compile(rf"[ \t]*{_OPEN}(?P<said>{_QUOTED}{{12,600}}?)[.!?]?{_CLOSE}")
-_PRONOUNS = frozenset("he she they it we i you someone one this that there".split())
+_NOT_SPEAKER = frozenset("he she they it we i you someone one this that there".split()) | _NOT_PERSON
 
 
 _FUNCTION_WORDS = frozenset(
@@ -448,7 +453,7 @@ def speech_facts(source: Source) -> list[Fact]:
     half of a sentence split for search holds alone."""
     text = source.text
     matches = [m for pattern in _SPEECH for m in pattern.finditer(text)]
-    matches = [m for m in matches if m.group("name").split()[0].lower() not in _PRONOUNS | _NOT_PERSON]
+    matches = [m for m in matches if m.group("name").split()[0].lower() not in _NOT_SPEAKER]
     full_names = {m.group("name") for m in matches if len(m.group("name").split()) > 1}
     facts = []
     for match in matches:
@@ -490,6 +495,11 @@ _MONTH_SPAN = re.compile(
 _WHOLE_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s\"”’)]|$))+(?:[.!?][\"”’)]*|\n|$)")
 
 
+def _period(span: re.Match) -> str | None:
+    """The part of the year a span of months makes ("first half"), or None."""
+    return _PERIODS.get((_MONTH_LIST.index(span.group("first")) + 1, _MONTH_LIST.index(span.group("last")) + 1))
+
+
 def period_facts(source: Source) -> list[Fact]:
     """A span of months restated as the part of the year it is: "from January to June this
     year, trade totaled 66.29 billion yuan" -> "in the first half of this year (January to June),
@@ -499,18 +509,14 @@ def period_facts(source: Source) -> list[Fact]:
     text = source.text
     for match in _WHOLE_SENTENCE.finditer(text):
         sentence = match.group().strip()
-        spans = [
-            m
-            for m in _MONTH_SPAN.finditer(sentence)
-            if (_MONTH_LIST.index(m.group("first")) + 1, _MONTH_LIST.index(m.group("last")) + 1) in _PERIODS
-        ]
+        spans = [(m, _period(m)) for m in _MONTH_SPAN.finditer(sentence)]
+        spans = [(m, period) for m, period in spans if period]
         if not spans or len(sentence.split()) < 4:
             continue
         statement = sentence
-        for m in reversed(spans):
-            months = (_MONTH_LIST.index(m.group("first")) + 1, _MONTH_LIST.index(m.group("last")) + 1)
+        for m, period in reversed(spans):
             year = m.group("year") or "the year"
-            said = f"the {_PERIODS[months]} of {year} ({m.group('first')} to {m.group('last')})"
+            said = f"the {period} of {year} ({m.group('first')} to {m.group('last')})"
             if m.group("from"):  # "from January to June" -> "in the first half ... (January to June)"
                 said = f"in {said}"
             statement = statement[: m.start()] + said + statement[m.end() :]
@@ -553,8 +559,7 @@ def gloss_facts(source: Source) -> list[Fact]:
         ends = [i for i, w in enumerate(spans[:-1]) if w.group().endswith(".")]
         spans = spans[ends[-1] + 1 :] if ends else spans  # "... Iceland. Heimsljós": the name starts after
         opener = spans[0] if len(spans) > 1 and spans[0].group().lower() == "the" else None
-        while len(spans) > 1 and spans[0].group().lower() in _OPENERS:
-            spans = spans[1:]  # a capitalised sentence opener ("In", "The") is no part of the name
+        spans = _without_openers(spans)
         first = match.start() + (opener or spans[0]).start()
         before = re.search(r"(\S+)\s+$", text[max(0, first - 40) : first])
         if before and before.group(1)[-1:].isalpha() and before.group(1).lower() not in STOPWORDS:
