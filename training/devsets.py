@@ -23,6 +23,7 @@ SEALED3 = Path(os.environ.get("CORRIDOR_SEALED3_DIR", ROOT.parent / "sealed3")) 
 SEALED4 = Path(os.environ.get("CORRIDOR_SEALED4_DIR", ROOT.parent / "sealed4"))  # written for the fourth round
 SEALED5 = Path(os.environ.get("CORRIDOR_SEALED5_DIR", ROOT.parent / "sealed5"))  # written for the fifth round
 SEALED6 = Path(os.environ.get("CORRIDOR_SEALED6_DIR", ROOT.parent / "sealed6"))  # written for the sixth round
+SEALED7 = Path(os.environ.get("CORRIDOR_SEALED7_DIR", ROOT.parent / "sealed7"))  # written for the seventh round
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,22 @@ SETS = {
     "encyclopedia2": DevSet(
         "encyclopedia2", (DATA / "encyclopedia-dev2" / "questions.yaml",), DATA / "encyclopedia-dev2" / "docs"
     ),
+    # written for the seventh round by helpers, as training data for the confidence model
+    "article4": DevSet("article4", (DATA / "article-dev4.yaml",)),
+    "article5": DevSet("article5", (DATA / "article-dev5.yaml",)),
+    **{
+        f"encyclopedia{n}": DevSet(
+            f"encyclopedia{n}",
+            (DATA / f"encyclopedia-dev{n}" / "questions.yaml",),
+            DATA / f"encyclopedia-dev{n}" / "docs",
+        )
+        for n in range(3, 11)
+    },
+    # news reports about other trade routes and ports, in the register of the bundled article
+    **{
+        f"news{n}": DevSet(f"news{n}", (DATA / f"news-dev{n}" / "questions.yaml",), DATA / f"news-dev{n}" / "docs")
+        for n in range(1, 5)
+    },
     "squad": DevSet(
         "squad",
         (DATA / "squad-dev" / "questions.yaml", DATA / "squad-dev" / "adversarial.yaml"),
@@ -67,6 +84,8 @@ SETS = {
     "sealed5-encyclopedia": DevSet("sealed5-encyclopedia", (SEALED5 / "docs_questions.yaml",), SEALED5 / "docs"),
     "sealed6-article": DevSet("sealed6-article", (SEALED6 / "article.yaml",)),
     "sealed6-encyclopedia": DevSet("sealed6-encyclopedia", (SEALED6 / "docs_questions.yaml",), SEALED6 / "docs"),
+    "sealed7-article": DevSet("sealed7-article", (SEALED7 / "article.yaml",)),
+    "sealed7-encyclopedia": DevSet("sealed7-encyclopedia", (SEALED7 / "docs_questions.yaml",), SEALED7 / "docs"),
     "sealed-squad": DevSet(
         "sealed-squad", (SEALED / "squad-converted" / "questions.yaml",), SEALED / "squad-converted" / "docs"
     ),
