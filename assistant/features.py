@@ -71,6 +71,7 @@ FEATURES = (
     "type_name",
     "type_definition",
     "type_time",
+    "type_reason",
     "figure_unanchored",
 )
 # The same evidence counts differently by what is asked: a figure for "how many" is nearly proof,
@@ -80,6 +81,7 @@ _TYPE_GROUPS = {
     "type_name": ("person", "role", "org", "place"),
     "type_definition": ("expansion", "describe"),
     "type_time": ("date",),
+    "type_reason": ("reason",),
 }
 # Measured against the question's other candidates: the best-covering sentence is more likely
 # the answer than its absolute coverage alone says.

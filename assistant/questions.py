@@ -200,12 +200,21 @@ _EVIDENCE = {
     "role": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
     "org": re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w-]*)+|\b[A-Z]{2,}\b"),
     "place": re.compile(r"\b(?:in|at|near|from)\s+(?:the\s+)?(?:(?!which\b|whom\b|that\b|what\b)[a-z]+\s+)?[A-Z][a-z]"),
+    # English's closed class of causal and purpose connectives: a cause ("because of its religious
+    # subject", "led to"), a purpose ("intended to secure", "in a bid to"), a consequence ("and
+    # were therefore impractical", ", so"), or where a name comes from ("named after")
     "reason": re.compile(
-        r"\b(?:because|reason|due to|since|thanks to|as a result|related to|so that|in order to|owing to|thus|"
-        r"therefore)\b",
+        r"\b(?:because|reasons?|due to|since|thanks to|as an? (?:result|consequence|response|reward|punishment)|"
+        r"related to|so that|so as to|in order to|owing to|on account of|in response to|for fear|thus|therefore|"
+        r"hence|consequently|caus(?:e|ed|es|ing)|led to|leading to|prompt(?:ed|ing)|result(?:ed|ing)? (?:in|from)|"
+        r"(?:intended|designed|meant|aim(?:ed|ing|s)?|sought|seeking|trying|tried|hoping) (?:to|at)|"
+        r"in an? (?:bid|effort|attempt|move) to|purpose|motive|named (?:after|for)|, so)\b",
         re.I,
     ),
 }
+# Connectives of time that often give a cause in answer to "why" ("abandoned after heavy rains",
+# "declined after 1635, when the shogunate forbade ..."): half the evidence of a causal one.
+_TEMPORAL_CAUSE = re.compile(r"\b(?:after|when|following|considering|once)\b", re.I)
 
 
 _ORDINAL_WORDS = (
@@ -292,6 +301,8 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
             return 1.0
     if answer_type == "person":
         return 0.5 * type_evidence("org", text, asked)
+    if answer_type == "reason" and _TEMPORAL_CAUSE.search(text):
+        return 0.5
     return 0.0
 
 

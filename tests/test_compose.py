@@ -120,6 +120,25 @@ def test_the_form_of_a_question(question, form):
     assert question_form(question) == form
 
 
+@pytest.mark.parametrize(
+    ("sentence", "evidence"),
+    [
+        ("In 1325 he married Aldona Ona, in a match intended to secure Lithuanian support.", 1.0),  # purpose
+        ("The play was rejected by Parisian theatres because of its religious subject.", 1.0),  # cause
+        ("The plates weighed nearly 20 kg and were therefore impractical for trade.", 1.0),  # consequence
+        ("The treaty was named after the capital of Paraguay, where it was concluded.", 1.0),  # a name's origin
+        ("The siege was abandoned in October after heavy rains and the approach of winter.", 0.5),  # time, often cause
+        ("The siege of Vienna lasted from September to October 1529.", 0.0),  # no cause at all
+    ],
+)
+def test_a_why_question_is_answered_by_a_cause_or_a_purpose(sentence, evidence):
+    from assistant.questions import analyze, type_evidence
+
+    q = analyze("Why did the siege end?", "", frozenset())
+    assert q.answer_type == "reason"
+    assert type_evidence(q.answer_type, sentence, q.asked, q.text) == evidence
+
+
 def test_yes_no_without_evidence_says_the_sources_do_not_say(assistant):
     ans = assistant.ask("Did Osell open an office in Peru?")
     assert ans.abstained and ans.text.startswith("The sources don't say.")
