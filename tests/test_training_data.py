@@ -13,8 +13,8 @@ from assistant.evaluation import contains
 from training.devsets import ROOT, SETS, cases_for
 from training.train_confidence import TRAIN_SETS
 
-# sets written as labelled examples of every kind; older sets keep a few composed answers ("80%" as
-# the sum of three shares) that their own tests expect
+# sets written as labelled examples of every kind (the first article sets and SQuAD keep a few
+# expectations no single sentence holds, such as "80%" as the sum of three shares)
 WRITTEN_SETS = ["encyclopedia", "encyclopedia2", "article4", "article5", *(f"encyclopedia{n}" for n in range(3, 11))]
 # news reports about other trade routes: scored, not trained on (fitted on, they raised wrong answers
 # on the retired sealed sets)
