@@ -1,4 +1,4 @@
-"""The question sets the confidence model is fitted on (training/data) are sound labels.
+"""The question sets in training/data, fitted on or held out, are sound labels.
 
 A candidate is labelled right when it holds a case's expected strings, so an expected string that
 no sentence of the documents holds (a paraphrase, a sum, a word cut in half) labels every
