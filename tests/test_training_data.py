@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluation import contains
-from training.devsets import ROOT, SETS, cases_for
+from index.loaders import load_file
+from knowledge import builtin_sources
+from training.devsets import SETS, cases_for
 from training.train_confidence import TRAIN_SETS
 
 # sets written as labelled examples of every kind (the first article sets and SQuAD keep a few
@@ -22,13 +24,13 @@ HELD_OUT_SETS = [f"news{n}" for n in range(1, 5)] + [f"encyclopedia{n}" for n in
 
 
 def _documents(name: str) -> str:
-    texts = [
-        p.read_text(encoding="utf-8") for p in sorted((ROOT / "knowledge").rglob("*")) if p.suffix in (".txt", ".md")
-    ]
+    """What the set's questions are answered from, as it is indexed: each source's text and the
+    metadata a question about the source is answered with (its title, publisher and date)."""
+    sources = builtin_sources()
     docs = SETS[name].docs
     if docs is not None:
-        texts += [p.read_text(encoding="utf-8") for p in sorted(Path(docs).rglob("*.md"))]
-    return "\n".join(texts)
+        sources += [load_file(path) for path in sorted(Path(docs).rglob("*.md"))]
+    return "\n".join(f"{s.title}\n{s.publisher}\n{s.published}\n{s.text}" for s in sources)
 
 
 def test_every_written_set_trains_the_model_and_the_held_out_sets_stay_out():
