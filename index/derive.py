@@ -548,7 +548,7 @@ def _language_names() -> frozenset[str]:
 
 def gloss_facts(source: Source) -> list[Fact]:
     """A name with its form in another language or its meaning in brackets: "the Vltava (German:
-    Moldau)" -> "The German name of the Vltava is Moldau."; "Chùa Cầu ("Pagoda Bridge")" ->
+    Moldau)" -> "Moldau is the German name of the Vltava."; "Chùa Cầu ("Pagoda Bridge")" ->
     "Chùa Cầu means "Pagoda Bridge"." People ask "What is the Vltava called in German?" or "What
     is the Chua Cau?"; the sentence holds the answer inside brackets that search and the answer
     scoring read as an aside."""
