@@ -24,6 +24,7 @@ SEALED4 = Path(os.environ.get("CORRIDOR_SEALED4_DIR", ROOT.parent / "sealed4")) 
 SEALED5 = Path(os.environ.get("CORRIDOR_SEALED5_DIR", ROOT.parent / "sealed5"))  # written for the fifth round
 SEALED6 = Path(os.environ.get("CORRIDOR_SEALED6_DIR", ROOT.parent / "sealed6"))  # written for the sixth round
 SEALED7 = Path(os.environ.get("CORRIDOR_SEALED7_DIR", ROOT.parent / "sealed7"))  # written for the seventh round
+SEALED8 = Path(os.environ.get("CORRIDOR_SEALED8_DIR", ROOT.parent / "sealed8"))  # written for the eighth round
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ SETS = {
     "sealed6-encyclopedia": DevSet("sealed6-encyclopedia", (SEALED6 / "docs_questions.yaml",), SEALED6 / "docs"),
     "sealed7-article": DevSet("sealed7-article", (SEALED7 / "article.yaml",)),
     "sealed7-encyclopedia": DevSet("sealed7-encyclopedia", (SEALED7 / "docs_questions.yaml",), SEALED7 / "docs"),
+    "sealed8-article": DevSet("sealed8-article", (SEALED8 / "article.yaml",)),
+    "sealed8-encyclopedia": DevSet("sealed8-encyclopedia", (SEALED8 / "docs_questions.yaml",), SEALED8 / "docs"),
     "sealed-squad": DevSet(
         "sealed-squad", (SEALED / "squad-converted" / "questions.yaml",), SEALED / "squad-converted" / "docs"
     ),

@@ -51,7 +51,9 @@ TRAIN_SETS = (
 # Sealed sets of earlier rounds, reported and retired: never trained on, so a second opinion on
 # questions the model never saw (`--cv --retired`). Leave-one-set-out over the development sets
 # alone was too noisy a guide: a feature that improved it raised wrong answers on these.
-RETIRED_SETS = tuple(f"sealed{n}-{part}" for n in ("", "2", "3", "4", "5", "6") for part in ("article", "encyclopedia"))
+RETIRED_SETS = tuple(
+    f"sealed{n}-{part}" for n in ("", "2", "3", "4", "5", "6", "7") for part in ("article", "encyclopedia")
+)
 COMPOSED_KINDS = {"list", "comparison", "overview", "two-sentence", "metadata", "non-english", "clarify"}
 VERSION = "1"
 
@@ -325,7 +327,7 @@ def _score_retired(args, model: Model) -> None:
 
     found = [n for n in RETIRED_SETS if all(p.exists() for p in SETS[n].questions)]
     if not found:
-        print("retired sealed sets: none found (set CORRIDOR_SEALED_DIR ... CORRIDOR_SEALED6_DIR)")
+        print("retired sealed sets: none found (set CORRIDOR_SEALED_DIR ... CORRIDOR_SEALED7_DIR)")
         return
     rows = cached_rows(args.refresh, tuple(found), "retired-rows")
     rows = [r for r in rows if not r[1].endswith("~twin")]
