@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.questions import ENTITY, ORG_WORDS, country_names
+from assistant.questions import ACRONYM, ENTITY, ORG_WORDS, country_names
 from index.lexical import STOPWORDS
 
 _ELLIPSIS_START = re.compile(r"^\s*(?:and|also|then|what about|how about|what of|and what about|same for)\b", re.I)
@@ -243,7 +243,7 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
         person = next((n for n in ranked if _is_person(n)), person)
         if thing is None:  # the question's own one thing stays the referent ("his company" -> Osell)
             thing = next((n for n in ranked if _is_thing(n)), thing)
-    acronyms = re.findall(r"\b[A-Z]{2,}\b", f"{prev_text} {prev_answer}")
+    acronyms = ACRONYM.findall(f"{prev_text} {prev_answer}")
     if acronyms and re.search(r"\bstands? for\b|\babbreviat|\bacronym\b|\bshort for\b", question, re.I):
         thing = acronyms[-1]  # "What does it stand for?" asks about the abbreviation just named
     rewritten = question

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
-from assistant.questions import ORG_WORDS, anchor_found, initials
+from assistant.questions import ACRONYM, CAPITALS, ORG_WORDS, anchor_found, initials
 from index.chunking import IndexedChunk
 from index.lexical import STOPWORDS, stem, tokenize, words
 from index.store import IndexStore, SourceRecord
 
-_DEFINITION = re.compile(r"[A-Z][\w-]*(?:\s+[\w-]+){1,9}\s+\(([A-Z]{2,})\)")
+_DEFINITION = re.compile(rf"[{CAPITALS}][\w-]*(?:\s+[\w-]+){{1,9}}\s+\(([{CAPITALS}]{{2,}})\)")
 _MONTH_NAMES = frozenset(
     "january february march april may june july august september october november december".split()
 )
@@ -149,7 +149,7 @@ class Corpus:
         A definition is rarely the most similar passage to the question, yet it is the answer to
         "what does X stand for"; these are added after the fused top-k, never instead of it.
         """
-        found = (self.definitions.get(a) for a in dict.fromkeys(re.findall(r"\b[A-Z]{2,}\b", query)))
+        found = (self.definitions.get(a) for a in dict.fromkeys(ACRONYM.findall(query)))
         return [id_ for id_ in found if id_]
 
     def source_text(self, source_id: str) -> str:

@@ -109,6 +109,11 @@ def test_what_does_it_stand_for_takes_the_abbreviation_just_named():
     assert resolve("What does it stand for?", history).query == "What does CIFIT stand for?"
 
 
+def test_an_abbreviation_with_an_accented_capital_is_one_too():
+    history = [("Which airline flew the route?", "The route was flown by ČSA, the Czechoslovak airline. [1]")]
+    assert resolve("What does it stand for?", history).query == "What does ČSA stand for?"
+
+
 def test_no_stale_context_after_an_abstention():
     history = [
         ("Who founded Osell?", "Feng Jianfeng is the founder and chairman of Osell. [1]"),
