@@ -43,6 +43,36 @@ ACRONYM = re.compile(rf"\b[{_CAP}]{{2,}}\b")  # "ILSTC", "ČSA", "ÖBB"
 ENTITY = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[{_CAP}][\w’'\-]*)*|\d[\d,.]*%?")
 _UNITS = r"(?:hours?|minutes?|days?|weeks?|months?|years?|nights?)"
 
+# What a figure measures ("What is the population of ...?", "At what temperature ...?")
+_MEASURES = (
+    r"(?:value|number|amount|total|size|score|figure|index|capacity|volume|price|cost|rate|distance|length|"
+    r"weight|revenue|investment|count|population|area|height|depth|width|diameter|elevation|altitude|"
+    r"temperature|speed|budget|density|mass|salary|concentration|energy|frequency|magnitude|growth|radius|"
+    r"thickness|rainfall|half-life|coefficient)"
+)
+# Nouns for people and for places, asked with "which"/"what": "Which Dutch explorer ...?", "In which
+# village ...?". The words between must not be a verb: "Which university did the physicist attend?"
+# asks for a place, not a person.
+_NOT_A_VERB = r"(?:(?!(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could)\b)[\w’'-]+ )"
+_PEOPLE = (
+    r"person|people|man|men|woman|women|king|queen|emperor|empress|prince|princess|khan|sultan|pope|saint|"
+    r"bishop|archbishop|priest|monk|god|goddess|ruler|official|officer|general|admiral|commander|captain|"
+    r"soldier|leader|president|minister|governor|mayor|chairman|founder|director|explorer|navigator|"
+    r"traveller|traveler|scientist|[a-z]{3,}ist|analyst|engineer|architect|painter|composer|writer|author|"
+    r"poet|playwright|novelist|singer|conductor|musician|actor|actress|player|athlete|teacher|professor|"
+    r"student|pupil|mentor|inventor|pilot|merchant|trader|diplomat|ambassador|envoy|missionary|doctor|"
+    r"physician|surgeon|lawyer|judge|politician|successor|predecessor|heir|rival|wife|husband|son|sons|"
+    r"daughter|daughters|brother|sister|father|mother|children|child|uncle|nephew|grandson|member|monarch|"
+    r"businessman|businesswoman|executive|exporter|importer|lecturer|miner|mediator|aristocrat|corsair|pirate"
+)
+_PLACES = (
+    r"city|cities|country|countries|province|region|place|town|location|venue|port|district|village|river|"
+    r"lake|island|hill|mountain|volcano|park|building|hall|hospital|observatory|museum|church|cathedral|"
+    r"monastery|castle|palace|street|square|bridge|station|airport|harbour|harbor|bay|sea|ocean|state|"
+    r"county|municipality|capital|site|settlement|valley|peninsula|coast|neighbourhood|neighborhood|"
+    r"suburb|quarter|border crossing|crossing|continent|territory|kingdom|colony|destination|terminal|school|"
+    r"university|college|garden|cemetery|forest|atoll|reef"
+)
 # First matching pattern wins; order matters ("what share" before "what is the value").
 ANSWER_TYPES = [
     (  # "Who is Jane Smith?" wants a description, not a name
@@ -62,16 +92,30 @@ ANSWER_TYPES = [
     (
         "number",
         re.compile(
-            r"\bhow (?:many|much|large|big|high|far|old|fast)\b"
-            r"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’']+ ){0,2}(?:value|number|amount|total|size|score|figure|index|"
-            r"capacity|volume|price|cost|rate|distance|length|weight|revenue|investment|count)\b"
+            r"\bhow (?:many|much|large|big|high|far|old|fast|deep|wide|tall|heavy|hot|cold|strong|often|thick)\b"
+            rf"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’']+ ){{0,3}}{_MEASURES}\b"
+            rf"|\b(?:at|to|by) what (?:[\w’']+ )?{_MEASURES}\b|\bwhat {_NOT_A_VERB}{{0,2}}{_MEASURES}\b|\bworth\s*\??\s*$"
             r"|\b(?:value|number|amount|total|capacity|volume|figure|count)\b(?:\s+in\s+\w+)?\s+of\b",
             re.I,
         ),
     ),
-    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month)\b|\bon what (?:day|date)\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"^\s*when\b|\b(?:what|which) (?:years?|dates?|days?|months?|period|decade|century|season)\b"
+            r"|\bon what (?:day|date)\b|\bdates? of\b|\b(?:which|what) (?:[\w’']+ )?anniversary\b",
+            re.I,
+        ),
+    ),
     ("role", None),  # "Who chairs X?": see _ROLE, checked before "person"
-    ("person", re.compile(r"^\s*(?:who|whom)\b|\bwhose\b|\bwhich person\b", re.I)),
+    (
+        "person",
+        re.compile(
+            rf"^\s*(?:who|whom)\b|\b(?:by|under|after|with|to|for|from|of) whom\b|\bwhose\b"
+            rf"|\b(?:which|what) {_NOT_A_VERB}{{0,3}}(?:{_PEOPLE})s?\b",
+            re.I,
+        ),
+    ),
     (
         "org",
         re.compile(
@@ -84,8 +128,7 @@ ANSWER_TYPES = [
     (
         "place",
         re.compile(
-            r"^\s*where\b|\b(?:which|what) (?:city|cities|country|countries|province|region|place|town|location|"
-            r"venue|port|district)(?:'s|’s)?\b",
+            rf"^\s*where\b|\b(?:which|what) {_NOT_A_VERB}{{0,2}}(?:{_PLACES})(?:e?s)?(?:'s|’s)?\b",
             re.I,
         ),
     ),

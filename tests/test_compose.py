@@ -139,6 +139,29 @@ def test_a_why_question_is_answered_by_a_cause_or_a_purpose(sentence, evidence):
     assert type_evidence(q.answer_type, sentence, q.asked, q.text) == evidence
 
 
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("What is the population of Tampere?", "number"),  # what a figure measures
+        ("At what temperature does gallium melt?", "number"),
+        ("How deep is the lake?", "number"),
+        ("What did the index measure?", None),  # "index" as the subject, not the figure asked
+        ("Which Dutch explorer sighted the archipelago in 1596?", "person"),  # a noun for a person
+        ("Which of his students worked out the equation?", "person"),
+        ("Under whom was Halifax founded?", "person"),
+        ("In which village was Ignacy Łukasiewicz born?", "place"),  # a noun for a place
+        ("Which university did the physicist attend?", "place"),  # the person noun comes after a verb
+        ("Which Chinese region is linked to ASEAN by land and sea?", "place"),
+        ("What was Heyrovský's date of birth?", "date"),
+        ("During which years did Velasco travel to Oaxaca?", "date"),
+    ],
+)
+def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
+    from assistant.questions import analyze
+
+    assert analyze(question, "", frozenset()).answer_type == answer_type
+
+
 def test_yes_no_without_evidence_says_the_sources_do_not_say(assistant):
     ans = assistant.ask("Did Osell open an office in Peru?")
     assert ans.abstained and ans.text.startswith("The sources don't say.")
