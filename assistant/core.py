@@ -408,11 +408,12 @@ class Assistant:
         """The extractive answerer, or the grounded LLM answerer when `settings.llm` names a model."""
         from assistant.answerer import ExtractiveAnswerer
 
+        extractive = ExtractiveAnswerer(min_confidence=self.settings.min_confidence)
         if not self.settings.llm:
-            return ExtractiveAnswerer()
+            return extractive
         from assistant.llm import answerer_from_spec  # the LLM extra loads only when asked for
 
-        return answerer_from_spec(self.settings.llm, float(self.settings.llm_timeout))
+        return answerer_from_spec(self.settings.llm, float(self.settings.llm_timeout), fallback=extractive)
 
     # -- asking ----------------------------------------------------------------------------
     def validate(self, question: object) -> str:

@@ -38,6 +38,9 @@ class Settings:
     max_question_chars: int = 2000
     llm: str | None = None  # "ollama:MODEL" or "openai:MODEL"; unset = the offline extractive answerer
     llm_timeout: int = 30  # seconds before an LLM call gives up (the extractive answer is shown)
+    # below this probability of being right the answerer abstains: higher means fewer wrong
+    # answers and more abstentions (BENCHMARKS.md has both rates at 0.5, 0.55 and 0.6)
+    min_confidence: float = 0.55
 
     _ENV = {
         "data_dir": "CORRIDOR_DATA_DIR",
@@ -50,6 +53,7 @@ class Settings:
         "max_question_chars": "CORRIDOR_MAX_QUESTION_CHARS",
         "llm": "CORRIDOR_LLM",
         "llm_timeout": "CORRIDOR_LLM_TIMEOUT",
+        "min_confidence": "CORRIDOR_MIN_CONFIDENCE",
     }
 
     @classmethod
@@ -62,11 +66,13 @@ class Settings:
                 values[name] = overrides[name]
             elif os.environ.get(var):
                 raw = os.environ[var]
-                if types[name] == "int":
+                if types[name] in ("int", "float"):
+                    kind = int if types[name] == "int" else float
                     try:
-                        values[name] = int(raw)
+                        values[name] = kind(raw)
                     except ValueError:
-                        raise CorridorError(f"{var} must be an integer. Currently, {var} is {raw!r}") from None
+                        article = "an integer" if kind is int else "a number"
+                        raise CorridorError(f"{var} must be {article}. Currently, {var} is {raw!r}") from None
                 else:
                     values[name] = raw
         settings = cls(**values)
@@ -77,6 +83,10 @@ class Settings:
             value = getattr(self, name)
             if value <= 0:
                 raise CorridorError(f"{name} must be greater than 0. Currently, {name} is {value}")
+        if not 0 < self.min_confidence < 1:
+            raise CorridorError(
+                f"min_confidence must be between 0 and 1. Currently, min_confidence is {self.min_confidence}"
+            )
         if not 0 <= self.chunk_overlap < self.chunk_size:
             raise CorridorError(
                 f"chunk_overlap must be between 0 and chunk_size. Currently, chunk_overlap is {self.chunk_overlap}"

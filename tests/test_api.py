@@ -55,6 +55,23 @@ def test_bad_setting_is_a_clear_error(monkeypatch):
         assistant.Settings.from_env()
 
 
+def test_the_abstention_threshold_is_a_setting(monkeypatch, tmp_path):
+    """Stricter means fewer answers: an answer given at a high threshold is given at a lower one."""
+    data = tmp_path / "d"
+    question = "What share of the corridor's trade value comes from Vietnam?"
+    monkeypatch.setenv("CORRIDOR_MIN_CONFIDENCE", "0.99")
+    strict = assistant.Assistant(data_dir=data)
+    monkeypatch.setenv("CORRIDOR_MIN_CONFIDENCE", "0.2")
+    lenient = assistant.Assistant(data_dir=data)
+    assert strict.settings.min_confidence == 0.99 and lenient.settings.min_confidence == 0.2
+    answered = lenient.ask(question)
+    assert not answered.abstained and "62%" in answered.text
+    assert strict.ask(question).abstained  # not one candidate is that sure
+    monkeypatch.setenv("CORRIDOR_MIN_CONFIDENCE", "1.5")
+    with pytest.raises(assistant.CorridorError, match="min_confidence must be between 0 and 1"):
+        assistant.Settings.from_env()
+
+
 @pytest.mark.parametrize("question", ["Who founded \ud800 Osell?", "\udcff"])
 def test_a_lone_surrogate_is_a_typed_error(assistant, question):
     with pytest.raises(InvalidQuestionError, match="lone surrogate"):
