@@ -56,7 +56,7 @@ def test_bad_setting_is_a_clear_error(monkeypatch):
 
 
 def test_the_abstention_threshold_is_a_setting(monkeypatch, tmp_path):
-    """Stricter means fewer answers: an answer given at a high threshold is given at a lower one."""
+    """CORRIDOR_MIN_CONFIDENCE sets it: a lenient threshold answers what a strict one abstains on."""
     data = tmp_path / "d"
     question = "What share of the corridor's trade value comes from Vietnam?"
     monkeypatch.setenv("CORRIDOR_MIN_CONFIDENCE", "0.99")
