@@ -302,24 +302,34 @@ def scale(asst_factory, sizes=(10_000,), rounds: int = 5, cold_runs: int = 1, pr
             cold, cold_rss = _median_child(ask, env, cold_runs)
             shutil.rmtree(data / FOLDER)  # the first process after a change without a prepared view
             rebuild, rebuild_rss = _child(ask, env)[:2]
+            row = {
+                "chunks": asst.store.count(),
+                "synthetic_write_chunks_per_s": round(write_rate, 1),
+                "grow_s": round(grow_s, 1),
+                "cold_ask_s": round(cold, 2),
+                "cold_ask_peak_rss_mb": round(cold_rss, 1),
+                "cold_ask_rebuild_s": round(rebuild, 2),
+                "cold_ask_rebuild_peak_rss_mb": round(rebuild_rss, 1),
+                "disk_mb": round(_disk_mb(data / "chroma"), 1),
+                "corpus_view_mb": round(_disk_mb(data / FOLDER), 1),
+                **warm,
+            }
+            progress(f"  {json.dumps(row)}")  # kept in the log should a later step or size fail
             progress("  a running assistant vs another process's ingest ...")
-            seen = reader_sees_writer(asst_factory(data), data, Path(tmp) / f"new-{n}")
-            rows.append(
-                {
-                    "chunks": asst.store.count(),
-                    "synthetic_write_chunks_per_s": round(write_rate, 1),
-                    "grow_s": round(grow_s, 1),
-                    "cold_ask_s": round(cold, 2),
-                    "cold_ask_peak_rss_mb": round(cold_rss, 1),
-                    "cold_ask_rebuild_s": round(rebuild, 2),
-                    "cold_ask_rebuild_peak_rss_mb": round(rebuild_rss, 1),
-                    "disk_mb": round(_disk_mb(data / "chroma"), 1),
-                    "corpus_view_mb": round(_disk_mb(data / FOLDER), 1),
-                    **warm,
-                    **seen,
-                }
-            )
+            row |= _reader_step(asst_factory(data), data, Path(tmp) / f"new-{n}", progress)
+            rows.append(row)
     return rows
+
+
+def _reader_step(reader, data_dir: Path, folder: Path, progress) -> dict:
+    """`reader_sees_writer`, or its failure recorded (the ingest process's last line of output):
+    after an hour of growing an index, one failed step must not lose the other figures."""
+    try:
+        return reader_sees_writer(reader, data_dir, folder)
+    except subprocess.CalledProcessError as exc:
+        output = (exc.stderr or b"").decode(errors="replace").strip().splitlines() or ["no output"]
+        progress(f"  the ingest beside a running assistant failed: {output[-1]}")
+        return {"ingest_one_document_s": None, "reader_sees_writer_s": None, "reader_sees_writer_error": output[-1]}
 
 
 _NEW_DOCUMENT = """# Zorvath dry port bulletin
@@ -567,7 +577,8 @@ def markdown(results: dict) -> str:
             lines.append(
                 f"| {row['chunks']:,} | {row['cold_ask_s']} s | {row['cold_ask_rebuild_s']} s | {row['p95_ratio']}x "
                 f"| {row['cold_ask_peak_rss_mb']:.0f} MB | {row['corpus_view_mb']:.0f} MB "
-                f"| {row['ingest_one_document_s']} s | {'not seen' if seen is None else f'{seen} s'} |"
+                f"| {row.get('reader_sees_writer_error') or str(row['ingest_one_document_s']) + ' s'} "
+                f"| {'not seen' if seen is None else f'{seen} s'} |"
             )
     rest = results.get("rest")
     if rest:

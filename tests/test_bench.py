@@ -10,7 +10,7 @@ import random
 import pytest
 
 from assistant import Assistant
-from assistant.bench import grow_synthetic, markdown, scale
+from assistant.bench import _reader_step, grow_synthetic, markdown, scale
 from index.store import IndexStore, open_client
 from tests.test_store import NoEmbedder
 
@@ -96,6 +96,18 @@ def test_the_report_shows_every_figure_against_its_floor():
     assert "Embeddings: onnx." in text
 
 
+def test_a_failed_ingest_beside_a_reader_is_recorded_not_raised(assistant, tmp_path):
+    """At 1M chunks `corridor ingest` beside a running assistant once failed after 90 minutes of
+    growing the index; the figures measured before it must survive."""
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file where the data dir should be")
+    messages = []
+    got = _reader_step(assistant, not_a_folder, tmp_path / "new", messages.append)
+    assert got["reader_sees_writer_s"] is None and got["ingest_one_document_s"] is None
+    assert got["reader_sees_writer_error"] and "Traceback" not in got["reader_sees_writer_error"]
+    assert any(got["reader_sees_writer_error"] in m for m in messages)
+
+
 @pytest.mark.slow
 def test_scale_measures_a_grown_index_from_fresh_processes():
     messages = []
@@ -106,3 +118,4 @@ def test_scale_measures_a_grown_index_from_fresh_processes():
     assert 100 < row["rss_mb"] <= row["peak_rss_mb"] and row["cold_ask_peak_rss_mb"] > 100
     assert row["disk_mb"] > 1
     assert any("1,000 chunks" in m for m in messages)
+    assert any('"cold_ask_s"' in m for m in messages)  # each size's figures are logged as soon as measured
