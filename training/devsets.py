@@ -17,14 +17,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = ROOT / "tests" / "fixtures"
-SEALED = Path(os.environ.get("CORRIDOR_SEALED_DIR", ROOT.parent / "sealed"))
-SEALED2 = Path(os.environ.get("CORRIDOR_SEALED2_DIR", ROOT.parent / "sealed2"))  # written for the second round
-SEALED3 = Path(os.environ.get("CORRIDOR_SEALED3_DIR", ROOT.parent / "sealed3"))  # written for the third round
-SEALED4 = Path(os.environ.get("CORRIDOR_SEALED4_DIR", ROOT.parent / "sealed4"))  # written for the fourth round
-SEALED5 = Path(os.environ.get("CORRIDOR_SEALED5_DIR", ROOT.parent / "sealed5"))  # written for the fifth round
-SEALED6 = Path(os.environ.get("CORRIDOR_SEALED6_DIR", ROOT.parent / "sealed6"))  # written for the sixth round
-SEALED7 = Path(os.environ.get("CORRIDOR_SEALED7_DIR", ROOT.parent / "sealed7"))  # written for the seventh round
-SEALED8 = Path(os.environ.get("CORRIDOR_SEALED8_DIR", ROOT.parent / "sealed8"))  # written for the eighth round
+# Each round's sealed set, written before its work began and kept outside the repository
+# (CORRIDOR_SEALED_DIR for the first round, CORRIDOR_SEALED2_DIR ... for the later ones); the last
+# is the current round's, the earlier ones are retired (training/train_confidence.py)
+SEALED_ROUNDS = ("", "2", "3", "4", "5", "6", "7", "8")
+
+
+def sealed_dir(n: str) -> Path:
+    return Path(os.environ.get(f"CORRIDOR_SEALED{n}_DIR", ROOT.parent / f"sealed{n}"))
+
+
+SEALED = sealed_dir("")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,18 @@ class DevSet:
     name: str
     questions: tuple[Path, ...]
     docs: Path | None = None
+
+
+def _sealed_sets(n: str) -> dict[str, DevSet]:
+    """A round's sealed set: questions about the bundled article, and encyclopedia-style documents
+    with their questions."""
+    folder = sealed_dir(n)
+    return {
+        f"sealed{n}-article": DevSet(f"sealed{n}-article", (folder / "article.yaml",)),
+        f"sealed{n}-encyclopedia": DevSet(
+            f"sealed{n}-encyclopedia", (folder / "docs_questions.yaml",), folder / "docs"
+        ),
+    }
 
 
 SETS = {
@@ -74,22 +89,7 @@ SETS = {
         DATA / "squad-dev" / "docs",
     ),
     # sealed sets: looked at only at the end of a piece of work (their failures are never read)
-    "sealed-article": DevSet("sealed-article", (SEALED / "article.yaml",)),
-    "sealed-encyclopedia": DevSet("sealed-encyclopedia", (SEALED / "docs_questions.yaml",), SEALED / "docs"),
-    "sealed2-article": DevSet("sealed2-article", (SEALED2 / "article.yaml",)),
-    "sealed2-encyclopedia": DevSet("sealed2-encyclopedia", (SEALED2 / "docs_questions.yaml",), SEALED2 / "docs"),
-    "sealed3-article": DevSet("sealed3-article", (SEALED3 / "article.yaml",)),
-    "sealed3-encyclopedia": DevSet("sealed3-encyclopedia", (SEALED3 / "docs_questions.yaml",), SEALED3 / "docs"),
-    "sealed4-article": DevSet("sealed4-article", (SEALED4 / "article.yaml",)),
-    "sealed4-encyclopedia": DevSet("sealed4-encyclopedia", (SEALED4 / "docs_questions.yaml",), SEALED4 / "docs"),
-    "sealed5-article": DevSet("sealed5-article", (SEALED5 / "article.yaml",)),
-    "sealed5-encyclopedia": DevSet("sealed5-encyclopedia", (SEALED5 / "docs_questions.yaml",), SEALED5 / "docs"),
-    "sealed6-article": DevSet("sealed6-article", (SEALED6 / "article.yaml",)),
-    "sealed6-encyclopedia": DevSet("sealed6-encyclopedia", (SEALED6 / "docs_questions.yaml",), SEALED6 / "docs"),
-    "sealed7-article": DevSet("sealed7-article", (SEALED7 / "article.yaml",)),
-    "sealed7-encyclopedia": DevSet("sealed7-encyclopedia", (SEALED7 / "docs_questions.yaml",), SEALED7 / "docs"),
-    "sealed8-article": DevSet("sealed8-article", (SEALED8 / "article.yaml",)),
-    "sealed8-encyclopedia": DevSet("sealed8-encyclopedia", (SEALED8 / "docs_questions.yaml",), SEALED8 / "docs"),
+    **{name: dev for n in SEALED_ROUNDS for name, dev in _sealed_sets(n).items()},
     "sealed-squad": DevSet(
         "sealed-squad", (SEALED / "squad-converted" / "questions.yaml",), SEALED / "squad-converted" / "docs"
     ),
