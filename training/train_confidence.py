@@ -328,7 +328,7 @@ def _score_retired(args, model: Model) -> None:
 
     found = [n for n in RETIRED_SETS if all(p.exists() for p in SETS[n].questions)]
     if not found:
-        print("retired sealed sets: none found (set CORRIDOR_SEALED_DIR ... CORRIDOR_SEALED7_DIR)")
+        print("retired sealed sets: none found (set CORRIDOR_SEALED_DIR, CORRIDOR_SEALED2_DIR, ...)")
         return
     rows = cached_rows(args.refresh, tuple(found), "retired-rows")
     rows = [r for r in rows if not r[1].endswith("~twin")]
