@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.confidence import Model, load_model
 from assistant.features import NEGATION_SUFFIX, Candidate, QuestionEvidence, add_relative, measure
-from assistant.questions import COMPARATOR, QUANTITIES, Question
+from assistant.questions import COMPARATOR, FORMS, QUANTITIES, Question
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
 from index.lexical import stem, words
@@ -328,7 +328,11 @@ class ExtractiveAnswerer:
         return Composed(_join(chosen), chosen, "overview", confident[0].prob)
 
     def _yes_no(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
-        """ "Yes." or "No." with the sentence that decides it; None ("the sources don't say") otherwise."""
+        """ "Yes." or "No." with the sentence that decides it, or with the figures that do ("Does
+        Thailand have the largest share?"); None ("the sources don't say") otherwise."""
+        ranked = self._ranked_verdict(q, scored, corpus)
+        if ranked is not None:
+            return ranked
         best = scored[0]
         if best.prob < self.min_confidence:
             return None
@@ -337,8 +341,29 @@ class ExtractiveAnswerer:
             return None
         return Composed(f"{verdict}. {best.text.strip()} [1]", [best], "yes-no", best.prob)
 
-    def _compare(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
-        """Name the winner among figures of the same measure, date and source, citing them."""
+    def _ranked_verdict(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
+        """A polar question about a comparison of figures: "Yes" when the name it asks about is the
+        one the figures of the same measure rank first, "No" otherwise, with the comparison."""
+        form = next((name for name, pattern in FORMS if name in _RANKINGS and pattern.search(q.text)), None)
+        if form is None:
+            return None
+        ranking = self._ranking(replace(q, form=form), scored, corpus)
+        if ranking is None:
+            return None
+        ordered, _ = ranking
+        asked = [name for name, *_ in ordered if any(set(a) & set(words(name)) for a in q.anchors)]
+        if not asked:
+            return None
+        subject = min(asked, key=lambda name: q.text.lower().find(words(name)[0]))
+        verdict = "Yes" if subject == ordered[0][0] else "No"
+        compared = self._compare(replace(q, form=form), scored, corpus)
+        return replace(compared, text=f"{verdict}. {compared.text}", kind="yes-no")
+
+    def _ranking(
+        self, q: Question, scored: list[Candidate], corpus: Corpus
+    ) -> tuple[list[tuple[str, float, str, Candidate]], bool] | None:
+        """Figures of the same measure, date and source, the winner first, and whether the question
+        asks for the smallest; None when there is nothing to compare or the first two tie."""
         figures = _figures(q, scored, self.extra_confidence, corpus)
         if len(figures) < 2:
             return None
@@ -347,9 +372,17 @@ class ExtractiveAnswerer:
             figures = named
         smallest = bool((_SUPERLATIVE_MIN if q.form == "superlative" else _COMPARATIVE_MIN).search(q.text))
         ordered = sorted(figures, key=lambda f: f[1], reverse=not smallest)
-        winner, value, label, cand = ordered[0]
-        if len(ordered) > 1 and ordered[1][1] == value:
+        if len(ordered) > 1 and ordered[1][1] == ordered[0][1]:
             return None  # a tie: nothing to name
+        return ordered, smallest
+
+    def _compare(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
+        """Name the winner among figures of the same measure, date and source, citing them."""
+        ranking = self._ranking(q, scored, corpus)
+        if ranking is None:
+            return None
+        ordered, smallest = ranking
+        winner, _, label, _ = ordered[0]
         word = "smallest" if smallest else "largest"
         others = ", ".join(f"{name} {lab}" for name, _, lab, _ in ordered[1:])
         cited = list({(c.source_id, c.start, c.end): c for *_, c in ordered}.values())  # one per quoted span
@@ -614,6 +647,7 @@ def _figures(
 
 
 _COMPARE_DEPTH = 3  # candidates searched for the figures a comparison compares
+_RANKINGS = ("superlative", "comparative")
 _OPENERS = frozenset({"Data", "The", "It", "In", "This", "These", "Statistics", "According"})
 
 
@@ -627,10 +661,11 @@ def _item_name(statement: str, names: list[str], lead: Candidate, corpus: Corpus
 def _verdict(q: Question, cand: Candidate) -> str | None:
     """ "Yes", "No", or None when the sentence does not decide the question.
 
-    The sentence must be about what is asked (its names, and most of its words); then it decides
-    by what it contradicts: a figure on the other side of the question's threshold, the opposite
-    direction or comparison ("longer" for "shorter"), the opposite polarity ("was not", "failed
-    to", "rejected"), or another name where the question has one."""
+    The sentence must be about what is asked (its names, or a pronoun for them, and most of its
+    words); then it decides by what it contradicts: a figure on the other side of the question's
+    threshold, the opposite direction or comparison ("longer" for "shorter"), another rank ("the
+    second-largest" for "the largest"), the opposite polarity ("was not", "failed to",
+    "rejected"), or another name where the question has one."""
     sentence_stems = {stem(w) for w in words(cand.text)}
     asked = {stem(w) for w in words(q.text)}
     f = cand.features
@@ -659,7 +694,13 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
                 else (value > limit if above else value < limit)
             )
             return "Yes" if holds else "No"
-    about = f.get("cov", 0) >= 0.5 and f.get("anchors_para", 0) >= 1
+    # the sentence is about the question's names when it names them, or refers back with a pronoun
+    # to a sentence before it that does ("It was the first treaty ..."); a question without names
+    # is about what its words say
+    named = f.get("no_anchors", 0) >= 1 or f.get("anchors", 0) >= 1
+    in_paragraph = named or f.get("anchors_para", 0) >= 1
+    named_near = named or (in_paragraph and bool(sentence_stems & _REFERS_BACK))
+    about = f.get("cov", 0) >= 0.5 and in_paragraph
     # a direction: "Did trade shrink?" against "an increase of 5.2%"
     up_q, down_q = asked & _DIRECTION_UP, asked & _DIRECTION_DOWN
     up_s, down_s = sentence_stems & _DIRECTION_UP, sentence_stems & _DIRECTION_DOWN
@@ -669,14 +710,40 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
     for word, opposite in _OPPOSITES:
         if word in asked and opposite in sentence_stems and word not in sentence_stems and about:
             return "No"
+    # another rank: "the first Indian" against "the second Indian", "the largest" against "the seventh-largest"
+    if about and _other_rank(q.text, cand.text):
+        return "No"
     if about and _negated(q.text) != _negated(cand.text):
         return "No"
-    if f.get("anchors", 0) >= 1 and f.get("cov", 0) >= 0.6:
+    if named_near and f.get("cov", 0) >= 0.6:
         return "Yes"
     # a name swapped for another: "with a Vietnamese company?" against "with Laos Economic and Trade Group"
-    if f.get("anchors", 0) < 1 and f.get("cov", 0) >= 0.6 and f.get("anchors_para", 0) < 1:
+    if not in_paragraph and f.get("cov", 0) >= 0.6:
         return "No"
     return None
+
+
+# Ranks in words: "the 19th CAEXPO" names an edition, not a rank.
+_ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b", re.I)
+_RANKED_SUPERLATIVE = re.compile(
+    r"\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)[- ](?:\w+est|most|least)\b", re.I
+)
+_REFERS_BACK = frozenset("he she it they his her its their him them".split())
+_SUPERLATIVE = re.compile(
+    r"\bthe\s+(?:largest|biggest|greatest|longest|highest|tallest|deepest|oldest|busiest|richest|most|"
+    r"smallest|lowest|shortest|least|fewest|youngest|newest|earliest|fastest|heaviest|widest|strongest)\b",
+    re.I,
+)
+
+
+def _other_rank(question: str, sentence: str) -> bool:
+    """The sentence gives another rank than the question asks about: "the first Indian" against
+    "the second Indian", or an unranked "the largest" against "the second-largest"."""
+    asked = {m.lower().replace(" ", "") for m in _ORDINAL.findall(question)}
+    given = {m.lower().replace(" ", "") for m in _ORDINAL.findall(sentence)}
+    if asked:
+        return bool(given) and not asked & given
+    return bool(_SUPERLATIVE.search(question)) and bool(_RANKED_SUPERLATIVE.search(sentence))
 
 
 def _negated(text: str) -> bool:

@@ -44,6 +44,9 @@ def test_a_sentence_that_says_the_superlative_answers_it_directly(assistant):
         ("Was the 19th CAEXPO held in Nanning?", "Yes."),
         ("Was the ILSTC's 2021 development index below 100?", "No."),
         ("Did Chongqing's trade with ASEAN shrink in the first half of the year?", "No."),
+        # a comparison of figures decides, and the answer cites them
+        ("Does Thailand have the largest share of the channel's trade value?", "No. Vietnam, with 62%"),
+        ("Is Thailand's share of the channel's trade value smaller than Indonesia's?", "Yes. Thailand, with 6%"),
     ],
 )
 def test_yes_no_starts_with_the_verdict_then_the_evidence(assistant, question, verdict):
@@ -68,6 +71,26 @@ def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_p
         ("Did Ilse Varga win the Lindqvist Prize?", "No."),
         ("Was the Harlow Reserve Bank founded after 1900?", "No."),  # a year on the other side
         ("According to the sources, was the Harlow Reserve Bank founded in Kettleford?", "Yes."),
+    ]:
+        ans = asst.ask(question)
+        assert ans.kind == "yes-no" and ans.text.startswith(verdict), (question, ans.text)
+        assert_grounded(asst, ans)
+
+
+def test_yes_no_reads_ranks_pronouns_and_questions_without_names(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "Notes from the Harlow coast",
+        "Kettleford is the second-largest port of the Harlow coast, after Saltmere.\n\n"
+        "Ilse Varga studied painting in Vienna and Prague. In 1968 she became the first woman to chair "
+        "the Harlow Academy.\n\n"
+        "Young marsh terns leave the nest after about four weeks and can fly before their first winter.\n",
+    )
+    for question, verdict in [
+        ("Is Kettleford the largest port of the Harlow coast?", "No."),  # another rank
+        ("Was Ilse Varga the first woman to chair the Harlow Academy?", "Yes."),  # "she" refers back
+        ("Was Ilse Varga the second woman to chair the Harlow Academy?", "No."),
+        ("Can young marsh terns fly before their first winter?", "Yes."),  # no name to look for
     ]:
         ans = asst.ask(question)
         assert ans.kind == "yes-no" and ans.text.startswith(verdict), (question, ans.text)
