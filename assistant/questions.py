@@ -152,8 +152,10 @@ FORMS = [
         "metadata",
         re.compile(
             rf"\b(?:when|what date|which date|what day|what year)\b.*\b(?:published|written|posted|released|dated)\b"
-            rf".*\b(?:this|the|that|it)\b(?:\s+{_DOC_NOUN})?"
-            rf"|\b(?:when|what date|which date)\b\W+(?:was|were|is)\s+(?:this|the|that|it)\s*(?:{_DOC_NOUN}s?)?\s*"
+            # "... published in this article?", not "... when he published the venom study?"
+            rf".*\b(?:(?:this|that|it)\b(?:\s+{_DOC_NOUN})?|the\s+{_DOC_NOUN}\b)"
+            rf"|\b(?:when|what date|which date|what year|which year)\b\W+(?:was|were|is)\s+(?:this|the|that|it)\s*"
+            rf"(?:{_DOC_NOUN}s?)?\s*"
             rf"(?:published|written|posted|released|dated)\b"
             rf"|\bwho\s+(?:published|wrote|authored|is the (?:author|publisher)|was the (?:author|publisher))\b"
             rf"(?:\s+(?:this|the|that|it)(?:\s+{_DOC_NOUN})?)?\s*\??\s*$"

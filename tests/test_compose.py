@@ -135,6 +135,8 @@ def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_
         ("Which sources do you have available?", "metadata"),
         ("How many documents are indexed?", "metadata"),
         ("Which documents did the bank issue in 1661?", "list"),  # documents in the text
+        ("What year was it published?", "metadata"),
+        ("At which university was Fry working when he published the venom study?", None),  # a study in the text
     ],
 )
 def test_the_form_of_a_question(question, form):
