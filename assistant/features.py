@@ -73,6 +73,7 @@ FEATURES = (
     "type_time",
     "type_reason",
     "figure_unanchored",
+    "cov_rest",
 )
 # The same evidence counts differently by what is asked: a figure for "how many" is nearly proof,
 # a capitalised name for "who" much less so.
@@ -137,6 +138,7 @@ class QuestionEvidence:
     stems: frozenset[str]
     wh_noun: str | None
     generic: frozenset[str]  # "the corridor": a subject named by its kind only
+    rest: frozenset[str]  # the question's own terms outside its names: what it asks about them
     corpus: object = field(repr=False, compare=False)
     _by_source: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -156,6 +158,7 @@ class QuestionEvidence:
             stems=frozenset(stem(w) for w in q.asked),
             wh_noun=wh_noun(q.text),
             generic=corpus.generic_heads(q.text),
+            rest=frozenset(own) - {stem(w) for anchor in q.anchors for w in anchor},
             corpus=corpus,
         )
 
@@ -340,6 +343,9 @@ def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) ->
         "fused": 1.0 / (1.0 + cand.rank),
         "lexical": float(cand.lexical),
         "cov": ev.coverage(sentence_stems, cand.source_id),
+        # what is asked about the names, each word alike: "When did Lenard die?" is not answered by
+        # a sentence about Lenard that never says "die", however rare his name makes the rest
+        "cov_rest": len(ev.rest & sentence_stems) / len(ev.rest) if ev.rest else 1.0,
         "cov_ctx": ev.coverage(context_stems, cand.source_id),
         "cov_para": ev.coverage(paragraph_stems, cand.source_id),
         "bigram": len(ev.bigrams & bigrams) / len(ev.bigrams) if ev.bigrams else 0.0,

@@ -322,6 +322,30 @@ def test_what_a_sentence_covers_of_a_question_does_not_move_when_other_corridors
     assert abs(crowded[1] - alone[1]) < 0.05
 
 
+def test_what_a_question_asks_about_its_names_is_measured_apart_from_them(assistant):
+    from assistant.features import Candidate, QuestionEvidence, measure
+    from assistant.questions import analyze
+    from index.lexical import stem
+
+    OSELL_ONLY = "founder and chairman of Osell, one of the world’s leading cross-border e-commerce platforms"
+    AGREEMENT = "Osell and Laos Economic and Trade Group signed a cooperation agreement"
+    corpus = assistant.corpus()
+    ev = QuestionEvidence.of(
+        analyze("In which city was Osell's cooperation agreement signed?", "", corpus.names), corpus
+    )
+    assert ev.rest == {stem(w) for w in ("city", "cooperation", "agreement", "signed")}  # not "Osell"
+    # a span naming Osell that says nothing of an agreement covers none of what is asked
+    text = corpus.source_text(ARTICLE)
+    by_rest = {}
+    for sentence in (OSELL_ONLY, AGREEMENT):
+        start = text.index(sentence)
+        chunk = next(c for c in corpus.source_chunks(ARTICLE) if c.start <= start < c.end)
+        cand = Candidate(chunk, text[start : start + len(sentence)], start, start + len(sentence), 0.5)
+        by_rest[sentence] = measure(ev, cand, corpus, 0.5)["cov_rest"]
+    assert by_rest[OSELL_ONLY] == 0.0
+    assert by_rest[AGREEMENT] == 0.75  # all but the city
+
+
 def test_a_newer_figure_about_another_named_corridor_is_not_a_newer_figure_of_the_same_measure(tmp_path):
     from training.distractors import write
 

@@ -19,6 +19,7 @@ sets: 0.735 against 0.698, with fewer wrong answers on the article sets).
     python -m training.train_confidence            # fit on every set, write the model
     python -m training.train_confidence --cv       # leave-one-set-out figures, write nothing
     python -m training.train_confidence --cv --retired  # and on the retired sealed sets
+    python -m training.train_confidence --cv --held-out  # and on the held-out sets
 """
 
 from __future__ import annotations
@@ -290,6 +291,11 @@ def main() -> None:
         action="store_true",
         help="with --cv: also score a model fitted on every set on the retired sealed sets",
     )
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="with --cv: also score a model fitted on every set on the held-out sets (news, encyclopedia11-14)",
+    )
     parser.add_argument("--without", default="", help="with --cv: comma-separated features held constant (ablation)")
     args = parser.parse_args()
     rows = cached_rows(args.refresh)
@@ -307,8 +313,12 @@ def main() -> None:
             reports.append(top1_report(model, [r for r in rows if r[0] == held]))
             print(reports[-1])
         _print_mean_at_half("mean", reports)
-        if args.retired:
-            _score_retired(args, _fit(args, x, y, _weights(sets)))
+        if args.retired or args.held_out:
+            full = _fit(args, x, y, _weights(sets))
+            if args.retired:
+                _score_unseen(args, full, RETIRED_SETS, "retired")
+            if args.held_out:
+                _score_unseen(args, full, HELD_OUT_SETS, "held-out")
         return
     model = _fit(args, x, y, _weights(sets))
     indent = 1 if args.model == "logistic" else None  # trees: one line of numbers, not 20,000
@@ -321,23 +331,23 @@ def main() -> None:
             print(f"  {f:16} {w:+.3f}")
 
 
-def _score_retired(args, model: Model) -> None:
-    """Top-1 figures of `model` on each retired sealed set found (their folders live outside the
-    repository: `CORRIDOR_SEALED*_DIR`), and their mean at 0.5."""
+def _score_unseen(args, model: Model, names: tuple[str, ...], label: str) -> None:
+    """Top-1 figures of `model` on each set of `names` found that it was never fitted on (the
+    retired sealed sets live outside the repository: `CORRIDOR_SEALED*_DIR`), and their mean at 0.5."""
     from training.devsets import SETS
 
-    found = [n for n in RETIRED_SETS if all(p.exists() for p in SETS[n].questions)]
+    found = [n for n in names if all(p.exists() for p in SETS[n].questions)]
     if not found:
-        print("retired sealed sets: none found (set CORRIDOR_SEALED_DIR, CORRIDOR_SEALED2_DIR, ...)")
+        print(f"{label} sets: none found (set CORRIDOR_SEALED_DIR, CORRIDOR_SEALED2_DIR, ...)")
         return
-    rows = cached_rows(args.refresh, tuple(found), "retired-rows")
+    rows = cached_rows(args.refresh, tuple(found), f"{label}-rows")
     rows = [r for r in rows if not r[1].endswith("~twin")]
     reports = []
     for name in found:
         print(name, "(never trained on)")
         reports.append(top1_report(model, [r for r in rows if r[0] == name]))
         print(reports[-1])
-    _print_mean_at_half("retired mean", reports)
+    _print_mean_at_half(f"{label} mean", reports)
 
 
 def _print_mean_at_half(label: str, reports: list[str]) -> None:
