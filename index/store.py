@@ -318,8 +318,14 @@ def restore_index(data_dir: Path, aside: Path) -> None:
 
 
 def _one_line_error(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}"[:300]
+    """The error, and the one it was raised while handling: chromadb's cleanup after a client that
+    failed to start raises its own ("'RustBindingsAPI' object has no attribute 'bindings'") over
+    the error that says why."""
+    text = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+    under = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    if under is not None:
+        text += f", raised while handling {type(under).__name__}: {' '.join(str(under).split())}"[:300]
+    return text
 
 
 @contextlib.contextmanager

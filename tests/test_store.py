@@ -178,3 +178,18 @@ def test_a_failed_write_stops_the_reading_thread(tmp_path, monkeypatch):
         assert not any(t.name == "corridor-prepare" and t.is_alive() for t in threading.enumerate())
     else:
         pytest.fail("the write error was swallowed")
+
+
+def test_a_chroma_failure_names_the_error_it_was_raised_over():
+    # chromadb's cleanup after a client that failed to start raises its own AttributeError, which
+    # alone says nothing of the cause
+    from index.store import DataDirError, _chroma_errors
+
+    with pytest.raises(DataDirError) as raised, _chroma_errors("the data dir", writing=False):
+        try:
+            raise OSError("database is locked")
+        except OSError:
+            raise AttributeError("'RustBindingsAPI' object has no attribute 'bindings'")  # noqa: B904
+    message = str(raised.value)
+    assert "AttributeError" in message and "raised while handling OSError: database is locked" in message
+    assert "\n" not in message
