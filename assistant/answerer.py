@@ -10,7 +10,7 @@ statement (checked against its quote), or a composition of those with a few fixe
    evidence `assistant.features` measures; none of that evidence is a veto on its own.
 3. The question's form decides the composition: one sentence (plus a second one when it covers
    what the first leaves out), a list of items from several sentences, a comparison of figures of
-   the same measure, yes/no with its evidence, a summary of the most relevant sentences, or facts
+   the same measure (or of two named options, each by its own sentence), yes/no with its evidence, a summary of the most relevant sentences, or facts
    about the sources themselves.
 4. Below `min_confidence` it abstains, names a name the sources never mention exactly as the user
    typed it, and shows the closest passages as related passages, not as an answer.
@@ -231,6 +231,9 @@ class ExtractiveAnswerer:
         """The answer for the question's form, or None to abstain."""
         if not scored:
             return None
+        chosen = self._choice(q, scored)
+        if chosen is not None:
+            return chosen
         if q.form in ("superlative", "comparative"):
             best = scored[0]
             # "Who is Chongqing's largest trading partner?" is answered by a sentence saying so
@@ -389,6 +392,48 @@ class ExtractiveAnswerer:
         marks = " ".join(f"[{i}]" for i in range(1, len(cited) + 1))
         text = f"{winner}, with {label}: the {word} of the figures the sources give ({others}). {marks}"
         return Composed(text, cited, "comparison", min(c.prob for c in cited))
+
+    def _choice(self, q: Question, scored: list[Candidate]) -> Composed | None:
+        """ "Which is older, A or B?": each option's own sentence gives its figure (a year, or a
+        figure with the same unit for both), the winner is named, and both sentences are quoted.
+        A sentence naming both options is not used: it does not say which figure is whose."""
+        asked = _CHOICE.search(q.text)
+        if asked is None:
+            return None
+        earlier, later = _EARLIER.search(q.text), _LATER.search(q.text)
+        larger, smaller = _LARGER.search(q.text), _SMALLER.search(q.text)
+        if (earlier or later) and not (larger or smaller):
+            figure_of, smallest_wins = _year_of, bool(earlier)
+        elif (larger or smaller) and not (earlier or later):
+            figure_of, smallest_wins = _measure_of, bool(smaller)
+        else:
+            return None
+        options = [_option_stems(asked.group("a")), _option_stems(asked.group("b"))]
+        if not all(options) or options[0] == options[1]:
+            return None
+        found: list[tuple[float, str, Candidate] | None] = [None, None]
+        for cand in scored[:_CHOICE_DEPTH]:
+            if cand.prob < self.conflict_floor:
+                break
+            if cand.pair or "\n" in cand.text.strip():
+                continue  # the figure must be in the sentence that names the option
+            stems = {stem(w) for w in words(cand.text)}
+            named = [i for i, option in enumerate(options) if option <= stems]
+            if len(named) != 1 or found[named[0]] is not None:
+                continue
+            figure = figure_of(cand.text)
+            if figure is not None:
+                found[named[0]] = (*figure, cand)
+        if found[0] is None or found[1] is None:
+            return None
+        (value_a, unit_a, cand_a), (value_b, unit_b, cand_b) = found
+        if unit_a != unit_b or value_a == value_b:
+            return None
+        a_wins = (value_a < value_b) == smallest_wins
+        winner = asked.group("a") if a_wins else asked.group("b")
+        cited = sorted([cand_a, cand_b], key=lambda c: (c.source_id, c.start))
+        text = f"{winner.strip()}. " + " ".join(f"{c.text.strip()} [{n}]" for n, c in enumerate(cited, start=1))
+        return Composed(text, cited, "comparison", min(cand_a.prob, cand_b.prob))
 
     def _dated(self, chosen: list[Candidate], corpus: Corpus) -> Composed:
         date = lambda c: c.chunk.as_of or corpus.sources[c.source_id].source.published or ""  # noqa: E731
@@ -647,6 +692,45 @@ def _figures(
 
 
 _COMPARE_DEPTH = 3  # candidates searched for the figures a comparison compares
+_CHOICE_DEPTH = 12  # candidates searched for each option's sentence in a choice between two
+# A choice between two named options, after the question's comparison: "Which is older, A or B?"
+_CHOICE = re.compile(
+    r"^\s*(?:which|who|what)\b[^,:?]*[,:]\s*(?:the\s+)?(?P<a>[^,:?]+?)\s+or\s+(?:the\s+)?(?P<b>[^,:?]+?)\s*\??\s*$",
+    re.I,
+)
+_EARLIER = re.compile(r"\b(?:earlier|earliest|first|older|oldest|sooner|before)\b", re.I)
+_LATER = re.compile(r"\b(?:later|latest|last|newer|newest|younger|youngest|more recent|after)\b", re.I)
+_LARGER = re.compile(
+    r"\b(?:more|larger|largest|bigger|biggest|higher|highest|greater|longer|longest|wider|heavier|taller|deeper)\b",
+    re.I,
+)
+_SMALLER = re.compile(
+    r"\b(?:less|fewer|smaller|smallest|lower|lowest|shorter|shortest|narrower|lighter|shallower)\b", re.I
+)
+
+
+def _option_stems(option: str) -> frozenset[str]:
+    """The words that name one option of a choice ("the Peltier effect" -> peltier, effect)."""
+    return frozenset(stem(w) for w in words(option) if w not in _OPTION_FILLER and not w.isdigit())
+
+
+_OPTION_FILLER = frozenset("the a an of his her its their one ones".split())
+
+
+def _year_of(text: str) -> tuple[float, str] | None:
+    years = _YEAR_IN.findall(text)
+    return (float(years[0]), "year") if years else None
+
+
+def _measure_of(text: str) -> tuple[float, str] | None:
+    measures = _MEASURE.findall(text)
+    if len(measures) != 1:  # several figures: which one is the option's is not said
+        return None
+    number, unit = measures[0]
+    value = _number(number)
+    return (value, unit.lower().rstrip("s")) if value is not None else None
+
+
 _RANKINGS = ("superlative", "comparative")
 _OPENERS = frozenset({"Data", "The", "It", "In", "This", "These", "Statistics", "According"})
 

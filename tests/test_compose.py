@@ -97,6 +97,34 @@ def test_yes_no_reads_ranks_pronouns_and_questions_without_names(tmp_path):
         assert_grounded(asst, ans)
 
 
+def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "Kettleford landmarks",
+        "The Old Mill on the Amberwash was built in 1712 by a family of weavers.\n\n"
+        "Kettleford's stone bridge over the Greyrun was opened in 1788 after six years of work.\n\n"
+        "The northern rail tunnel under the Grey Hills is 4.2 km long.\n\n"
+        "The southern rail tunnel, dug later through harder rock, is 6.8 km long.\n",
+    )
+    for question, winner, quoted in [
+        ("Which is older, the Old Mill or the stone bridge?", "Old Mill.", ("1712", "1788")),
+        (
+            "Which is longer, the northern rail tunnel or the southern rail tunnel?",
+            "southern rail tunnel.",
+            ("4.2 km", "6.8 km"),
+        ),
+        (
+            "Which is shorter, the northern rail tunnel or the southern rail tunnel?",
+            "northern rail tunnel.",
+            ("4.2 km", "6.8 km"),
+        ),
+    ]:
+        ans = asst.ask(question)
+        assert ans.kind == "comparison" and ans.text.startswith(winner), (question, ans.text)
+        assert all(figure in ans.text for figure in quoted) and len(ans.citations) == 2
+        assert_grounded(asst, ans)
+
+
 def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_path):
     asst = assistant_with_document(
         tmp_path,
