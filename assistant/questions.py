@@ -517,15 +517,18 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
 _DEMONYM = re.compile(r"(?:ians?|ese|ish|ans?|is|s)$")
 
 
-def word_match(needle: str, haystack: set[str]) -> bool:
-    """Exact, or the same word in another form ("Canadian"/"Canada", "Chinese"/"China")."""
+def word_match(needle: str, haystack: set[str], by_head: dict[str, list[str]] | None = None) -> bool:
+    """Exact, or the same word in another form ("Canadian"/"Canada", "Chinese"/"China").
+
+    `by_head`: the haystack's words by their first three letters (`heads_of`), for a large
+    haystack such as a corpus's vocabulary, so that only the words sharing them are read."""
     if needle in haystack:
         return True
     if needle[:1].isdigit():
         return False
     needle_root = _DEMONYM.sub("", needle) if len(needle) > 5 else needle
     head = needle[:3]
-    for word in haystack:
+    for word in haystack if by_head is None else by_head.get(head, ()):
         if word[:3] != head:
             continue  # every form below shares the first three letters (a root of 3+ is a prefix)
         short, long_ = sorted((needle, word), key=len)
@@ -547,12 +550,25 @@ def word_match(needle: str, haystack: set[str]) -> bool:
     return False
 
 
-def anchor_found(anchor: tuple[str, ...], vocab: set[str], initials: set[str] | frozenset[str] = frozenset()) -> bool:
+def heads_of(words_: set[str] | frozenset[str]) -> dict[str, list[str]]:
+    """Words by their first three letters: what `word_match` reads of a large haystack."""
+    by_head: dict[str, list[str]] = {}
+    for word in words_:
+        by_head.setdefault(word[:3], []).append(word)
+    return by_head
+
+
+def anchor_found(
+    anchor: tuple[str, ...],
+    vocab: set[str],
+    initials: set[str] | frozenset[str] = frozenset(),
+    by_head: dict[str, list[str]] | None = None,
+) -> bool:
     """Every distinctive word of a name must be there ("Laos Economic and Trade Group"), or the
     name is an abbreviation of one there: "WW I" / "WWI" for "World War I", "U.S." for "United
     States" (`initials` holds the initials of the text's capitalised names)."""
     distinctive = [w for w in anchor if w not in GENERIC_CAPS]
-    if all(word_match(w, vocab) for w in (distinctive or anchor)):
+    if all(word_match(w, vocab, by_head) for w in (distinctive or anchor)):
         return True
     letters = "".join(anchor)
     return 2 <= len(letters) <= 6 and letters.isalpha() and letters in initials

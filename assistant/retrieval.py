@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
-from assistant.questions import ACRONYM, CAPITALS, ORG_WORDS, anchor_found, initials
+from assistant.questions import ACRONYM, CAPITALS, ORG_WORDS, anchor_found, heads_of, initials
 from index.chunking import IndexedChunk
 from index.lexical import STOPWORDS, stem, tokenize, words
 from index.store import IndexStore, SourceRecord
@@ -66,6 +66,7 @@ class Corpus:
     vectors: object = field(init=False, default=None, repr=False)
     _spans: dict = field(init=False, default_factory=dict, repr=False)  # (source, start, end) -> word sets
     _known: dict = field(init=False, default_factory=dict, repr=False)  # anchor -> in the corpus?
+    _by_head: dict = field(init=False, default_factory=dict, repr=False)  # `vocabulary` by first letters
 
     def __post_init__(self) -> None:
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
@@ -282,7 +283,9 @@ class Corpus:
         """Does any source hold this name (or number), in any form `anchor_found` accepts?"""
         got = self._known.get(anchor)
         if got is None:
-            got = self._known[anchor] = anchor_found(anchor, self.vocabulary, self.initials)
+            if not self._by_head:  # once (whole, then assigned): a name not in the vocabulary as
+                self._by_head = heads_of(self.vocabulary)  # typed is looked up among a few words, not all
+            got = self._known[anchor] = anchor_found(anchor, self.vocabulary, self.initials, self._by_head)
         return got
 
 

@@ -93,6 +93,17 @@ def test_names_what_the_sources_never_mention(assistant):
     assert "Malaysia" in ans.text
 
 
+def test_a_name_in_another_form_is_found_among_the_vocabularys_words_that_share_its_start(assistant):
+    from assistant.questions import heads_of, word_match
+
+    corpus = assistant.corpus()
+    assert corpus.knows(("laotian",)) and corpus.knows(("vietnamese",))  # "Laos", "Vietnam"
+    assert not corpus.knows(("malaysian",))
+    by_head = heads_of(corpus.vocabulary)  # the same answer as reading every word, from a few
+    for needle in ("laotian", "vietnamese", "chongqinger", "indonesians", "malaysian", "zorvath", "thai"):
+        assert word_match(needle, corpus.vocabulary, by_head) == word_match(needle, corpus.vocabulary)
+
+
 def test_answers_are_deterministic(assistant, shared_data_dir):
     question = "Who heads the corridor's operation organization center?"
     first = assistant.ask(question)
