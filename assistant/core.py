@@ -54,6 +54,7 @@ class Assistant:
         self._corpus_checked = 0.0
         self._answerings: dict[tuple, object] = {}
         self._answerer = None
+        self._long_running = False  # set by `warm_up`: what is loaded stays, so it is frozen
         self.last_build = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -330,6 +331,8 @@ class Assistant:
         self.corpus()
         _ = self.store
         self.embedder.embed_query("warm up")
+        self._long_running = True
+        _freeze_what_is_loaded()
         return self
 
     def corpus(self):
@@ -358,6 +361,8 @@ class Assistant:
 
                     self._reopen_store()
                     self._corpus = corpus_cache.load(Corpus, self.store, previous=self._corpus)
+                    if self._long_running:
+                        _freeze_what_is_loaded()
             return self._corpus
 
     def search(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
@@ -561,6 +566,18 @@ class Assistant:
     def source_text(self, source_id: str) -> str:
         """The full text a citation's `start`/`end` offsets point into."""
         return self.corpus().source_text(source_id)
+
+
+def _freeze_what_is_loaded() -> None:
+    """Take what a long-running process has loaded (the corpus view: millions of objects at a
+    million chunks) out of the garbage collector's rounds, which would otherwise walk all of it
+    now and then, a pause in whichever question triggers it. What an earlier freeze kept (a
+    previous view, replaced) is handed back first, so it can be collected."""
+    import gc
+
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _joined(first: Answer, second: Answer) -> Answer:

@@ -104,6 +104,15 @@ def test_a_name_in_another_form_is_found_among_the_vocabularys_words_that_share_
         assert word_match(needle, corpus.vocabulary, by_head) == word_match(needle, corpus.vocabulary)
 
 
+def test_a_warmed_up_assistant_keeps_what_it_loaded_out_of_the_collectors_rounds(assistant):
+    import gc
+
+    assistant.warm_up()
+    frozen = gc.get_freeze_count()
+    assert frozen > 10_000  # the corpus view's objects among them: no full collection walks them again
+    assert assistant.ask("Who founded Osell?").citations  # and answers go on as before
+
+
 def test_answers_are_deterministic(assistant, shared_data_dir):
     question = "Who heads the corridor's operation organization center?"
     first = assistant.ask(question)
