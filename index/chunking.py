@@ -46,7 +46,7 @@ class ChunkingParams:
         return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v11"  # v4: derived life dates; v5: acronyms before their expansion; v6: clause facts; v7: sentences with acronyms expanded; v8: who said what; v9: months as the part of the year; v10: acronyms with accented capitals; v11: names in another language
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexedChunk:
     """One searchable unit: a passage or caption of a source, or a fact derived from one.
 
