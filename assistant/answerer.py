@@ -408,7 +408,8 @@ class ExtractiveAnswerer:
             figure_of, smallest_wins = _measure_of, bool(smaller)
         else:
             return None
-        options = [_option_stems(asked.group("a")), _option_stems(asked.group("b"))]
+        names = [asked.group("a") or asked.group("a2"), asked.group("b") or asked.group("b2")]
+        options = [_option_stems(names[0]), _option_stems(names[1])]
         if not all(options) or options[0] == options[1]:
             return None
         found: list[tuple[float, str, Candidate] | None] = [None, None]
@@ -430,7 +431,7 @@ class ExtractiveAnswerer:
         if unit_a != unit_b or value_a == value_b:
             return None
         a_wins = (value_a < value_b) == smallest_wins
-        winner = asked.group("a") if a_wins else asked.group("b")
+        winner = names[0] if a_wins else names[1]
         cited = sorted([cand_a, cand_b], key=lambda c: (c.source_id, c.start))
         text = f"{winner.strip()}. " + " ".join(f"{c.text.strip()} [{n}]" for n, c in enumerate(cited, start=1))
         return Composed(text, cited, "comparison", min(cand_a.prob, cand_b.prob))
@@ -695,7 +696,9 @@ _COMPARE_DEPTH = 3  # candidates searched for the figures a comparison compares
 _CHOICE_DEPTH = 12  # candidates searched for each option's sentence in a choice between two
 # A choice between two named options, after the question's comparison: "Which is older, A or B?"
 _CHOICE = re.compile(
-    r"^\s*(?:which|who|what)\b[^,:?]*[,:]\s*(?:the\s+)?(?P<a>[^,:?]+?)\s+or\s+(?:the\s+)?(?P<b>[^,:?]+?)\s*\??\s*$",
+    r"^\s*(?:which|who|whose|what)\b[^,:?]*[,:]\s*(?:the\s+)?(?P<a>[^,:?]+?)\s+or\s+(?:the\s+)?(?P<b>[^,:?]+?)\s*\??\s*$"
+    # or before it: "Between Vietnam and Thailand, whose trade makes up more of the channel's value?"
+    r"|^\s*between\s+(?:the\s+)?(?P<a2>[^,:?]+?)\s+and\s+(?:the\s+)?(?P<b2>[^,:?]+?)\s*,\s*(?:which|who|whose|what)\b",
     re.I,
 )
 _EARLIER = re.compile(r"\b(?:earlier|earliest|first|older|oldest|sooner|before)\b", re.I)

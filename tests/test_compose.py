@@ -118,6 +118,11 @@ def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_p
             "northern rail tunnel.",
             ("4.2 km", "6.8 km"),
         ),
+        (
+            "Between the northern rail tunnel and the southern rail tunnel, which is longer?",
+            "southern rail tunnel.",
+            ("4.2 km", "6.8 km"),
+        ),
     ]:
         ans = asst.ask(question)
         assert ans.kind == "comparison" and ans.text.startswith(winner), (question, ans.text)
