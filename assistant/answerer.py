@@ -405,7 +405,8 @@ class ExtractiveAnswerer:
         if (earlier or later) and not (larger or smaller):
             figure_of, smallest_wins = _year_of, bool(earlier)
         elif (larger or smaller) and not (earlier or later):
-            figure_of, smallest_wins = _measure_of, bool(smaller)
+            asked_stems = {stem(w) for w in words(q.text)}
+            figure_of, smallest_wins = (lambda text: _measure_of(text, asked_stems)), bool(smaller)
         else:
             return None
         names = [asked.group("a") or asked.group("a2"), asked.group("b") or asked.group("b2")]
@@ -414,7 +415,7 @@ class ExtractiveAnswerer:
             return None
         found: list[tuple[float, str, Candidate] | None] = [None, None]
         for cand in scored[:_CHOICE_DEPTH]:
-            if cand.prob < self.conflict_floor:
+            if cand.prob < _CHOICE_FLOOR:
                 break
             if cand.pair or "\n" in cand.text.strip():
                 continue  # the figure must be in the sentence that names the option
@@ -423,8 +424,10 @@ class ExtractiveAnswerer:
             if len(named) != 1 or found[named[0]] is not None:
                 continue
             figure = figure_of(cand.text)
-            if figure is not None:
-                found[named[0]] = (*figure, cand)
+            # a sentence about one option covers half the question and scores low: enough when its
+            # figure is in the unit the question asks about ("more ports"), else it must score more
+            if figure is not None and (figure[2] or cand.prob >= self.conflict_floor):
+                found[named[0]] = (figure[0], figure[1], cand)
         if found[0] is None or found[1] is None:
             return None
         (value_a, unit_a, cand_a), (value_b, unit_b, cand_b) = found
@@ -694,6 +697,7 @@ def _figures(
 
 _COMPARE_DEPTH = 3  # candidates searched for the figures a comparison compares
 _CHOICE_DEPTH = 12  # candidates searched for each option's sentence in a choice between two
+_CHOICE_FLOOR = 0.01
 # A choice between two named options, after the question's comparison: "Which is older, A or B?"
 _CHOICE = re.compile(
     r"^\s*(?:which|who|whose|what)\b[^,:?]*[,:]\s*(?:the\s+)?(?P<a>[^,:?]+?)\s+or\s+(?:the\s+)?(?P<b>[^,:?]+?)\s*\??\s*$"
@@ -713,25 +717,39 @@ _SMALLER = re.compile(
 
 
 def _option_stems(option: str) -> frozenset[str]:
-    """The words that name one option of a choice ("the Peltier effect" -> peltier, effect)."""
-    return frozenset(stem(w) for w in words(option) if w not in _OPTION_FILLER and not w.isdigit())
+    """The words that name one option of a choice: its capitalised words when it has some ("the
+    Beibu Gulf Port's network" -> beibu, gulf, port; "the ILSTC as a whole" -> ilstc), else all
+    but fillers ("the anti-Stokes lines")."""
+    option = _POSSESSIVE.sub("", option)
+    names = [w for w in re.findall(r"[\w'’-]+", option) if w[:1].isupper()]
+    chosen = words(" ".join(names)) if names else words(option)
+    return frozenset(stem(w) for w in chosen if w not in _OPTION_FILLER and not w.isdigit())
+
+
+_POSSESSIVE = re.compile(r"['’]s\b")
 
 
 _OPTION_FILLER = frozenset("the a an of his her its their one ones".split())
 
 
-def _year_of(text: str) -> tuple[float, str] | None:
+def _year_of(text: str) -> tuple[float, str, bool] | None:
+    """The sentence's first year (value, unit, whether the question names the unit: never)."""
     years = _YEAR_IN.findall(text)
-    return (float(years[0]), "year") if years else None
+    return (float(years[0]), "year", False) if years else None
 
 
-def _measure_of(text: str) -> tuple[float, str] | None:
+def _measure_of(text: str, asked: set[str]) -> tuple[float, str, bool] | None:
+    """The sentence's one figure, or its one figure in a unit the question names ("200 ports" in
+    "more than 200 ports in over 100 countries" for "Which reaches more ports ...?"): value, unit,
+    and whether the question names the unit."""
     measures = _MEASURE.findall(text)
+    if len(measures) > 1:
+        measures = [m for m in measures if stem(m[1].lower()) in asked]
     if len(measures) != 1:  # several figures: which one is the option's is not said
         return None
     number, unit = measures[0]
     value = _number(number)
-    return (value, unit.lower().rstrip("s")) if value is not None else None
+    return (value, unit.lower().rstrip("s"), stem(unit.lower()) in asked) if value is not None else None
 
 
 _RANKINGS = ("superlative", "comparative")

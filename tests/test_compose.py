@@ -104,7 +104,9 @@ def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_p
         "The Old Mill on the Amberwash was built in 1712 by a family of weavers.\n\n"
         "Kettleford's stone bridge over the Greyrun was opened in 1788 after six years of work.\n\n"
         "The northern rail tunnel under the Grey Hills is 4.2 km long.\n\n"
-        "The southern rail tunnel, dug later through harder rock, is 6.8 km long.\n",
+        "The southern rail tunnel, dug later through harder rock, is 6.8 km long.\n\n"
+        "The Kettleford tram line serves 40 stations in 6 districts.\n\n"
+        "The Saltmere tram line serves 25 stations in 9 districts.\n",
     )
     for question, winner, quoted in [
         ("Which is older, the Old Mill or the stone bridge?", "Old Mill.", ("1712", "1788")),
@@ -123,6 +125,13 @@ def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_p
             "southern rail tunnel.",
             ("4.2 km", "6.8 km"),
         ),
+        # the figure in the unit asked about, and an option named by its capitalised words
+        (
+            "Which serves more stations: the Kettleford network or the Saltmere one?",
+            "Kettleford network.",
+            ("40", "25"),
+        ),
+        ("Which covers more districts: the Kettleford network or the Saltmere one?", "Saltmere one.", ("6", "9")),
     ]:
         ans = asst.ask(question)
         assert ans.kind == "comparison" and ans.text.startswith(winner), (question, ans.text)
