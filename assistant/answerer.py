@@ -729,7 +729,7 @@ def _option_stems(option: str) -> frozenset[str]:
 _POSSESSIVE = re.compile(r"['’]s\b")
 
 
-_OPTION_FILLER = frozenset("the a an of his her its their one ones".split())
+_OPTION_FILLER = frozenset("the a an of his her its their one ones as whole entire alone itself overall".split())
 
 
 def _year_of(text: str) -> tuple[float, str, bool] | None:

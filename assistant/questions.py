@@ -177,7 +177,8 @@ FORMS = [
     (
         "overview",
         re.compile(
-            rf"\b(?:summar(?:y|ize|ise)|overview|gist|main (?:points?|idea)|key (?:points?|takeaways?)|in a nutshell)\b"
+            rf"\b(?:summar(?:y|ize|ise)|(?<!the )sum (?:up|it up)|overview|gist|main (?:points?|idea)|key (?:points?|takeaways?)"
+            rf"|in a nutshell)\b"
             rf"|\bwhat (?:is|was) (?:this|the) {_DOC_NOUN} (?:mainly |mostly )?about\b"
             rf"|\bwhat (?:has|have|did) (?:the |this )?[\w-]+(?: [\w-]+){{0,3}} achieved?\b"
             rf"|\b(?:tell me|what do you know) about\b",
@@ -222,7 +223,7 @@ def question_form(question: str) -> str | None:
 
 _REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+)?"
-    r"(?=(?:tell|list|name|give|show|explain|describe|summar|say|find|provide|enumerate)\w*\b)",
+    r"(?=(?:tell|list|name|give|show|explain|describe|summar|sum up|say|find|provide|enumerate)\w*\b)",
     re.I,
 )
 

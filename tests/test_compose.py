@@ -132,6 +132,11 @@ def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_p
             ("40", "25"),
         ),
         ("Which covers more districts: the Kettleford network or the Saltmere one?", "Saltmere one.", ("6", "9")),
+        (
+            "Which serves more stations: the Kettleford network as a whole or Saltmere's alone?",
+            "Kettleford",
+            ("40", "25"),
+        ),
     ]:
         ans = asst.ask(question)
         assert ans.kind == "comparison" and ans.text.startswith(winner), (question, ans.text)
@@ -178,6 +183,8 @@ def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_
         ("How many documents are indexed?", "metadata"),
         ("Which documents did the bank issue in 1661?", "list"),  # documents in the text
         ("What year was it published?", "metadata"),
+        ("Can you sum up how the corridor has developed?", "overview"),  # a request, not yes or no
+        ("What does the sum up to?", None),
         ("At which university was Fry working when he published the venom study?", None),  # a study in the text
     ],
 )
