@@ -10,8 +10,8 @@ statement (checked against its quote), or a composition of those with a few fixe
    evidence `assistant.features` measures; none of that evidence is a veto on its own.
 3. The question's form decides the composition: one sentence (plus a second one when it covers
    what the first leaves out), a list of items from several sentences, a comparison of figures of
-   the same measure (or of two named options, each by its own sentence), yes/no with its evidence, a summary of the most relevant sentences, or facts
-   about the sources themselves.
+   the same measure (or of two named options, each by its own sentence), yes/no with its
+   evidence, a summary of the most relevant sentences, or facts about the sources themselves.
 4. Below `min_confidence` it abstains, names a name the sources never mention exactly as the user
    typed it, and shows the closest passages as related passages, not as an answer.
 """
@@ -353,13 +353,13 @@ class ExtractiveAnswerer:
         ranking = self._ranking(replace(q, form=form), scored, corpus)
         if ranking is None:
             return None
-        ordered, _ = ranking
+        ordered, smallest = ranking
         asked = [name for name, *_ in ordered if any(set(a) & set(words(name)) for a in q.anchors)]
         if not asked:
             return None
         subject = min(asked, key=lambda name: q.text.lower().find(words(name)[0]))
         verdict = "Yes" if subject == ordered[0][0] else "No"
-        compared = self._compare(replace(q, form=form), scored, corpus)
+        compared = _comparison(ordered, smallest)
         return replace(compared, text=f"{verdict}. {compared.text}", kind="yes-no")
 
     def _ranking(
@@ -382,16 +382,7 @@ class ExtractiveAnswerer:
     def _compare(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
         """Name the winner among figures of the same measure, date and source, citing them."""
         ranking = self._ranking(q, scored, corpus)
-        if ranking is None:
-            return None
-        ordered, smallest = ranking
-        winner, _, label, _ = ordered[0]
-        word = "smallest" if smallest else "largest"
-        others = ", ".join(f"{name} {lab}" for name, _, lab, _ in ordered[1:])
-        cited = list({(c.source_id, c.start, c.end): c for *_, c in ordered}.values())  # one per quoted span
-        marks = " ".join(f"[{i}]" for i in range(1, len(cited) + 1))
-        text = f"{winner}, with {label}: the {word} of the figures the sources give ({others}). {marks}"
-        return Composed(text, cited, "comparison", min(c.prob for c in cited))
+        return None if ranking is None else _comparison(*ranking)
 
     def _choice(self, q: Question, scored: list[Candidate]) -> Composed | None:
         """ "Which is older, A or B?": each option's own sentence gives its figure (a year, or a
@@ -716,6 +707,17 @@ _SMALLER = re.compile(
 )
 
 
+def _comparison(ordered: list[tuple[str, float, str, Candidate]], smallest: bool) -> Composed:
+    """The winner of ranked figures named, with the others, each figure's sentence cited once."""
+    winner, _, label, _ = ordered[0]
+    word = "smallest" if smallest else "largest"
+    others = ", ".join(f"{name} {lab}" for name, _, lab, _ in ordered[1:])
+    cited = list({(c.source_id, c.start, c.end): c for *_, c in ordered}.values())  # one per quoted span
+    marks = " ".join(f"[{i}]" for i in range(1, len(cited) + 1))
+    text = f"{winner}, with {label}: the {word} of the figures the sources give ({others}). {marks}"
+    return Composed(text, cited, "comparison", min(c.prob for c in cited))
+
+
 def _option_stems(option: str) -> frozenset[str]:
     """The words that name one option of a choice: its capitalised words when it has some ("the
     Beibu Gulf Port's network" -> beibu, gulf, port; "the ILSTC as a whole" -> ilstc), else all
@@ -727,8 +729,6 @@ def _option_stems(option: str) -> frozenset[str]:
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
-
-
 _OPTION_FILLER = frozenset("the a an of his her its their one ones as whole entire alone itself overall".split())
 
 
@@ -844,8 +844,8 @@ _SUPERLATIVE = re.compile(
 def _other_rank(question: str, sentence: str) -> bool:
     """The sentence gives another rank than the question asks about: "the first Indian" against
     "the second Indian", or an unranked "the largest" against "the second-largest"."""
-    asked = {m.lower().replace(" ", "") for m in _ORDINAL.findall(question)}
-    given = {m.lower().replace(" ", "") for m in _ORDINAL.findall(sentence)}
+    asked = {m.lower() for m in _ORDINAL.findall(question)}
+    given = {m.lower() for m in _ORDINAL.findall(sentence)}
     if asked:
         return bool(given) and not asked & given
     return bool(_SUPERLATIVE.search(question)) and bool(_RANKED_SUPERLATIVE.search(sentence))

@@ -283,8 +283,8 @@ class Corpus:
         """Does any source hold this name (or number), in any form `anchor_found` accepts?"""
         got = self._known.get(anchor)
         if got is None:
-            if not self._by_head:  # once (whole, then assigned): a name not in the vocabulary as
-                self._by_head = heads_of(self.vocabulary)  # typed is looked up among a few words, not all
+            if not self._by_head:  # built whole, then assigned: another thread never sees half of it
+                self._by_head = heads_of(self.vocabulary)
             got = self._known[anchor] = anchor_found(anchor, self.vocabulary, self.initials, self._by_head)
         return got
 
