@@ -90,9 +90,28 @@ def page(chromium, server):
 
 
 def ask(page, question: str, n: int) -> str:
-    """Type and send a question; wait for the n-th assistant message to be complete; return its text."""
+    """Type and send a question; wait for the n-th assistant message to be complete; return its text.
+
+    Gradio ignores a submit while the previous one's steps (the answer, then saving the
+    conversation) still run, and the question stays in the box: a user presses Enter again, and
+    so does this (seen once in CI, on a machine loaded well beyond its two cores)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.fill("#question textarea", question)
+    # taken: the question shows in the chat, or a reply does (a refused question shows only that)
+    user, bot = page.locator("#chat [data-testid='user']"), page.locator("#chat [data-testid='bot']")
+    sent = user.nth(n - 1).or_(bot.nth(n - 1)).first
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
     page.keyboard.press("Enter")
+    while True:
+        try:
+            sent.wait_for(timeout=5000)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+            if page.input_value("#question textarea") == question:  # still in the box: ignored
+                page.keyboard.press("Enter")
     return wait_reply(page, n)
 
 
