@@ -338,7 +338,8 @@ def _score_unseen(args, model: Model, names: tuple[str, ...], label: str) -> Non
 
     found = [n for n in names if all(p.exists() for p in SETS[n].questions)]
     if not found:
-        print(f"{label} sets: none found (set CORRIDOR_SEALED_DIR, CORRIDOR_SEALED2_DIR, ...)")
+        where = " (set CORRIDOR_SEALED_DIR, CORRIDOR_SEALED2_DIR, ...)" if names == RETIRED_SETS else ""
+        print(f"{label} sets: none found{where}")
         return
     rows = cached_rows(args.refresh, tuple(found), f"{label}-rows")
     rows = [r for r in rows if not r[1].endswith("~twin")]
