@@ -21,6 +21,13 @@ def assert_grounded(asst, ans):
         assert number in quotes, (number, ans.text)
 
 
+def assert_verdict(asst, question: str, verdict: str) -> None:
+    """A yes/no answer that starts with `verdict`, then its grounded evidence."""
+    ans = asst.ask(question)
+    assert ans.kind == "yes-no" and ans.text.startswith(verdict), (question, ans.text)
+    assert_grounded(asst, ans)
+
+
 def test_a_superlative_names_the_winner_and_cites_every_figure(assistant):
     ans = assistant.ask("Which country accounts for the largest share of the corridor's trade value?")
     assert ans.kind == "comparison" and ans.text.startswith("Vietnam, with 62%")
@@ -50,9 +57,7 @@ def test_a_sentence_that_says_the_superlative_answers_it_directly(assistant):
     ],
 )
 def test_yes_no_starts_with_the_verdict_then_the_evidence(assistant, question, verdict):
-    ans = assistant.ask(question)
-    assert ans.kind == "yes-no" and ans.text.startswith(verdict), ans.text
-    assert_grounded(assistant, ans)
+    assert_verdict(assistant, question, verdict)
 
 
 def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_path):
@@ -72,9 +77,7 @@ def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_p
         ("Was the Harlow Reserve Bank founded after 1900?", "No."),  # a year on the other side
         ("According to the sources, was the Harlow Reserve Bank founded in Kettleford?", "Yes."),
     ]:
-        ans = asst.ask(question)
-        assert ans.kind == "yes-no" and ans.text.startswith(verdict), (question, ans.text)
-        assert_grounded(asst, ans)
+        assert_verdict(asst, question, verdict)
 
 
 def test_yes_no_reads_ranks_pronouns_and_questions_without_names(tmp_path):
@@ -92,9 +95,7 @@ def test_yes_no_reads_ranks_pronouns_and_questions_without_names(tmp_path):
         ("Was Ilse Varga the second woman to chair the Harlow Academy?", "No."),
         ("Can young marsh terns fly before their first winter?", "Yes."),  # no name to look for
     ]:
-        ans = asst.ask(question)
-        assert ans.kind == "yes-no" and ans.text.startswith(verdict), (question, ans.text)
-        assert_grounded(asst, ans)
+        assert_verdict(asst, question, verdict)
 
 
 def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_path):
