@@ -42,6 +42,7 @@ CAPITALS = _CAP  # for patterns built in other modules
 ACRONYM = re.compile(rf"\b[{_CAP}]{{2,}}\b")  # "ILSTC", "ČSA", "ÖBB"
 ENTITY = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[{_CAP}][\w’'\-]*)*|\d[\d,.]*%?")
 _UNITS = r"(?:hours?|minutes?|days?|weeks?|months?|years?|nights?)"
+_LENGTH_UNITS = r"(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|feet|foot|yards?|inches|inch|cm|centimet(?:re|er)s?)"
 
 # What a figure measures ("What is the population of ...?", "At what temperature ...?")
 _MEASURES = (
@@ -73,11 +74,18 @@ _PLACES = (
     r"suburb|quarter|border crossing|crossing|continent|territory|kingdom|colony|destination|terminal|school|"
     r"university|college|garden|cemetery|forest|atoll|reef"
 )
+# "What is the Trans-Siberian Railway?", "What was CAEXPO?": a name alone, asking what it is
+_WHAT_IS_NAME = (
+    r"^\s*(?i:what (?:is|was|are|were))\s+(?:(?i:the|an?)\s+)?[A-Z][\w’'–-]*"
+    r"(?:\s+(?:(?:of|de|la|the|and|for|on)\s+)?[A-Z0-9][\w’'–-]*){0,6}\s*\??\s*$"
+)
 # First matching pattern wins; order matters ("what share" before "what is the value").
 ANSWER_TYPES = [
     (  # "Who is Jane Smith?" wants a description, not a name
         "describe",
-        re.compile(r"^\s*(?i:who (?:is|was|are|were)) (?!(?i:the|a|an)\b)[\w-]+(?:\s+[\w-]+){0,2}\s*\??\s*$"),
+        re.compile(
+            r"^\s*(?i:who (?:is|was|are|were)) (?!(?i:the|a|an)\b)[\w-]+(?:\s+[\w-]+){0,2}\s*\??\s*$|" + _WHAT_IS_NAME
+        ),
     ),
     (
         "expansion",
@@ -88,11 +96,17 @@ ANSWER_TYPES = [
         ),
     ),
     ("percent", re.compile(r"\b(?:share|percent(?:age)?|proportion|fraction|portion|slice)\b|%", re.I)),
-    ("duration", re.compile(r"\bhow long\b|\bhow many (?:hours|days|weeks|months|years|minutes)\b", re.I)),
+    (  # "How long is the canal (in kilometres)?" may ask for a length: any figure, see "number"
+        "duration",
+        re.compile(
+            rf"\bhow long\b(?!\s+(?:is|was|are|were)\b)(?!.*\b{_LENGTH_UNITS}\b)|\bhow many (?:hours|days|weeks|months|years|minutes)\b",
+            re.I,
+        ),
+    ),
     (
         "number",
         re.compile(
-            r"\bhow (?:many|much|large|big|high|far|old|fast|deep|wide|tall|heavy|hot|cold|strong|often|thick)\b"
+            r"\bhow (?:many|much|large|big|high|far|old|fast|deep|wide|tall|heavy|hot|cold|strong|often|thick|long)\b"
             rf"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’']+ ){{0,3}}{_MEASURES}\b"
             rf"|\b(?:at|to|by) what (?:[\w’']+ )?{_MEASURES}\b|\bwhat {_NOT_A_VERB}{{0,2}}{_MEASURES}\b|\bworth\s*\??\s*$"
             r"|\b(?:value|number|amount|total|capacity|volume|figure|count)\b(?:\s+in\s+\w+)?\s+of\b",
@@ -185,6 +199,7 @@ FORMS = [
             re.I,
         ),
     ),
+    ("overview", re.compile(_WHAT_IS_NAME)),
     # A polar question, even about a comparison ("Is the river shorter than ...?", "According to
     # X, does ...?"): its answer is yes or no. "Is A or B larger?" offers a choice instead.
     (
@@ -287,7 +302,9 @@ _SLOTS = {
     "expansion": re.compile(
         rf"[{_CAP}][\w-]*(?:\s+[\w-]+){{1,9}}\s+\([{_CAP}]{{2,}}\)|\b[{_CAP}]{{2,}}\s+\([{_CAP}][\w-]*(?:\s+[\w-]+){{1,9}}"
     ),
-    "describe": re.compile(r",\s+(?:the\s+|an?\s+)?[a-z][\w-]*|\b(?:is|was)\s+(?:the|an?)\b"),
+    "describe": re.compile(
+        r",\s+(?:the\s+|an?\s+)?[a-z][\w-]*|\b(?:is|was)\s+(?:the|an?)\b|\b(?:stands? for|short for)\b"
+    ),
 }
 _WH_NOUN = re.compile(
     r"^\s*(?:(?:in|on|at|for|from|to|by|of|with|during|under|after|before)\s+)?(?:what|which)\s+"
@@ -370,7 +387,7 @@ _ROLE = re.compile(
 # Units a figure is asked in: an answer must give the figure in that unit.
 UNITS = re.compile(
     r"\b(?:yuan|rmb|renminbi|dollars?|usd|euros?|teus?|tons?|tonnes?|kilometers?|kilometres?|km|miles?|hours?|"
-    r"minutes?)\b",
+    r"minutes?|met(?:re|er)s?|feet|foot)\b",
     re.I,
 )
 
@@ -380,9 +397,27 @@ CURRENCY = "<currency>"
 _MONEY = re.compile(r"[$¥€£]|\b(?:yuan|rmb|renminbi|dollars?|usd|euros?|eur|cny|pounds?)\b", re.I)
 
 
+# One name per unit however it is spelled or abbreviated: "kilometers" is "kilometres" is "km"
+_UNIT_NAMES = {
+    "kilomet": "km",
+    "kilometr": "km",
+    "metr": "m",
+    "meter": "m",
+    "foot": "feet",
+    "tonn": "ton",
+    "teus": "teu",
+}
+
+
+def unit_name(word: str) -> str:
+    """A unit word's one name (`_UNIT_NAMES`), from its stem."""
+    stemmed = stem(word.lower())
+    return _UNIT_NAMES.get(stemmed, stemmed)
+
+
 def has_units(units: tuple[str, ...], text: str) -> bool:
     """Does `text` give a figure in every unit asked for (a currency for prices)?"""
-    stems = {stem(w) for w in words(text)}
+    stems = {unit_name(w) for w in words(text)}
     return all(_MONEY.search(text) if u == CURRENCY else u in stems for u in units)
 
 
@@ -499,7 +534,7 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
     answer_type = next((name for name, pattern in ANSWER_TYPES if (pattern or _ROLE).search(question)), None)
     units: tuple[str, ...] = ()
     if answer_type in QUANTITIES:
-        units = tuple(dict.fromkeys(stem(u.lower()) for u in UNITS.findall(question)))
+        units = tuple(dict.fromkeys(unit_name(u) for u in UNITS.findall(question)))
         if not units and _PRICE.search(question):
             units = (CURRENCY,)  # "How much does it cost?" is answered by an amount of money
     return Question(

@@ -187,6 +187,10 @@ def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_
         ("Can you sum up how the corridor has developed?", "overview"),  # a request, not yes or no
         ("What does the sum up to?", None),
         ("At which university was Fry working when he published the venom study?", None),  # a study in the text
+        ("What is the Trans-Siberian Railway?", "overview"),  # a name alone: what it is
+        ("What was CAEXPO?", "overview"),
+        ("What is the capital of France?", None),  # not a name alone
+        ("What is ASEAN's share?", None),
     ],
 )
 def test_the_form_of_a_question(question, form):
@@ -229,12 +233,33 @@ def test_a_why_question_is_answered_by_a_cause_or_a_purpose(sentence, evidence):
         ("Which Chinese region is linked to ASEAN by land and sea?", "place"),
         ("What was Heyrovský's date of birth?", "date"),
         ("During which years did Velasco travel to Oaxaca?", "date"),
+        ("How long did the siege last?", "duration"),
+        ("How long is the Erie Canal?", "number"),  # a length or a duration: any figure
+        ("How long, in kilometres, is the corridor?", "number"),  # a length in a named unit
+        ("What is the Bank of England?", "describe"),
     ],
 )
 def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
     from assistant.questions import analyze
 
     assert analyze(question, "", frozenset()).answer_type == answer_type
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "holds"),
+    [
+        ("How long, in kilometers, is the canal?", "The canal is 584 km long.", True),  # spelled or abbreviated
+        ("How long, in kilometers, is the canal?", "The line runs 9,289 kilometres.", True),
+        ("How long, in kilometers, is the canal?", "It runs 363 miles.", False),
+        ("How many TEUs did the port handle?", "The port handled 1,000 TEU.", True),
+        ("How many tonnes were shipped?", "About 12 tons were shipped.", True),
+    ],
+)
+def test_a_figure_asked_in_a_unit_is_found_however_the_unit_is_written(question, sentence, holds):
+    from assistant.questions import analyze, has_units
+
+    q = analyze(question, "", frozenset())
+    assert q.units and has_units(q.units, sentence) == holds
 
 
 def test_yes_no_without_evidence_says_the_sources_do_not_say(assistant):
