@@ -22,7 +22,15 @@ import re
 from dataclasses import dataclass, field, replace
 
 from assistant.confidence import Model, load_model
-from assistant.features import NEGATION_SUFFIX, Candidate, QuestionEvidence, add_relative, measure
+from assistant.features import (
+    NEGATION_SUFFIX,
+    Candidate,
+    QuestionEvidence,
+    add_relative,
+    measure_dense,
+    measure_text,
+    text_key,
+)
 from assistant.questions import COMPARATOR, FORMS, QUANTITIES, Question
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
@@ -111,6 +119,16 @@ class Composed:
     confidence: float
 
 
+@dataclass(frozen=True)
+class Premeasured:
+    """Text features measured ahead of the answer (`ExtractiveAnswerer.premeasure`), valid for
+    one question over one corpus generation."""
+
+    corpus: Corpus
+    evidence: QuestionEvidence
+    features: dict  # text_key(candidate) -> measure_text(...)
+
+
 @dataclass
 class ExtractiveAnswerer:
     """Answers from the retrieved chunks with a calibrated confidence; abstains below `min_confidence`.
@@ -192,15 +210,33 @@ class ExtractiveAnswerer:
             )
         return pairs
 
-    def scored(self, q: Question, docs: list, corpus: Corpus) -> list[Candidate]:
+    def premeasure(self, q: Question, docs: list, corpus: Corpus) -> Premeasured:
+        """The text features (`measure_text`) of the candidates in `docs`: run on the BM25 hits
+        while the query's embedding is computed (`HybridSearch.search`'s `meanwhile`), so that
+        `scored` measures only the candidates dense search adds."""
+        ev = QuestionEvidence.of(q, corpus)
+        return Premeasured(
+            corpus, ev, {text_key(c): measure_text(ev, c, corpus) for c in self.candidates(docs, corpus)}
+        )
+
+    def scored(
+        self, q: Question, docs: list, corpus: Corpus, premeasured: Premeasured | None = None
+    ) -> list[Candidate]:
         """Candidates with their features and probability, most probable first."""
         cands = self.candidates(docs, corpus)
         if not cands:
             return []
-        ev = QuestionEvidence.of(q, corpus)
+        known: dict = {}
+        if premeasured is not None and premeasured.corpus is corpus and premeasured.evidence.q is q:
+            ev, known = premeasured.evidence, premeasured.features
+        else:
+            ev = QuestionEvidence.of(q, corpus)
         best_dense = max(c.dense for c in cands)
         for cand in cands:
-            cand.features = measure(ev, cand, corpus, best_dense)
+            text = known.get(text_key(cand))
+            cand.features = (dict(text) if text is not None else measure_text(ev, cand, corpus)) | measure_dense(
+                cand, best_dense
+            )
         add_relative([c.features for c in cands])
         for cand, prob in zip(cands, self.model.probabilities([c.features for c in cands]), strict=True):
             cand.prob = float(prob)
@@ -208,11 +244,13 @@ class ExtractiveAnswerer:
         return cands
 
     # -- answer ----------------------------------------------------------------------------
-    def answer(self, question: str, q: Question, docs: list, corpus: Corpus) -> Answer:
+    def answer(
+        self, question: str, q: Question, docs: list, corpus: Corpus, premeasured: Premeasured | None = None
+    ) -> Answer:
         retrieved = _retrieved(docs, corpus)
         if q.form == "metadata":
             return self._metadata(question, q, docs, corpus, retrieved)
-        scored = self.scored(q, docs, corpus)
+        scored = self.scored(q, docs, corpus, premeasured)
         composed = self.compose(q, scored, corpus)
         if composed is None:
             return self._abstain(question, q, scored, corpus, retrieved)

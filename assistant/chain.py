@@ -29,13 +29,21 @@ def search_text(input: dict) -> str:
 
 @dataclass(frozen=True)
 class Answering:
-    """{"question", "query", "context"} -> `Answer`: search, then `answer(input, documents)`."""
+    """{"question", "query", "context"} -> `Answer`: search, then `answer(input, documents)`.
+
+    With `prepare`, the answer's work on the BM25 hits (`prepare(input, hits)`) runs while the
+    query is embedded, and what it returns is handed to `answer` as a third argument."""
 
     search: HybridSearch
-    answer: Callable[[dict, list], Answer]
+    answer: Callable[..., Answer]
+    prepare: Callable[[dict, list], object] | None = None
 
     def invoke(self, input: dict) -> Answer:
-        return self.answer(input, self.search.search(search_text(input)))
+        if self.prepare is None:
+            return self.answer(input, self.search.search(search_text(input)))
+        prepared = []
+        docs = self.search.search(search_text(input), meanwhile=lambda hits: prepared.append(self.prepare(input, hits)))
+        return self.answer(input, docs, *prepared)
 
 
 def retriever(search: HybridSearch):

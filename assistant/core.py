@@ -376,6 +376,7 @@ class Assistant:
             store_provider=lambda: self.store,
             corpus_provider=self.corpus,
             embed_query=self.embedder.embed_query,
+            embedder_ready=lambda: getattr(self.embedder, "ready", True),
             k=k or self.settings.top_k,
             depth=self.settings.retrieval_depth,
             mode=mode,
@@ -402,12 +403,21 @@ class Assistant:
 
         answerer = self._answerer_cached()
 
-        def answer(x: dict, docs: list) -> Answer:
+        def answer(x: dict, docs: list, prepared=None) -> Answer:
             corpus = self.corpus()
+            if prepared is not None and prepared.corpus is corpus:
+                return answerer.answer(x["question"], prepared.evidence.q, docs, corpus, prepared)
             question = analyze(x["query"], x.get("context", ""), corpus.names)
             return answerer.answer(x["question"], question, docs, corpus)
 
-        return Answering(self.search(mode, use_facts, k), answer)
+        def prepare(x: dict, hits: list):
+            corpus = self.corpus()
+            return answerer.premeasure(analyze(x["query"], x.get("context", ""), corpus.names), hits, corpus)
+
+        # the extractive answerer measures the BM25 hits while the query is embedded; an LLM answerer
+        # has nothing to do before the search ends
+        overlapped = hasattr(answerer, "premeasure")
+        return Answering(self.search(mode, use_facts, k), answer, prepare if overlapped else None)
 
     def answerer(self):
         """The extractive answerer, or the grounded LLM answerer when `settings.llm` names a model."""

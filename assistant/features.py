@@ -291,6 +291,24 @@ def _read_span(cand: Candidate, corpus) -> _SpanWords:
 
 def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) -> dict[str, float]:
     """All features of one candidate (see `FEATURES`)."""
+    return measure_text(ev, cand, corpus) | measure_dense(cand, best_dense)
+
+
+def measure_dense(cand: Candidate, best_dense: float) -> dict[str, float]:
+    """The features that need the query's embedding and the fused ranking: its similarity to the
+    candidate, against the best candidate's, and the candidate's rank."""
+    return {"dense": cand.dense, "dense_gap": cand.dense - best_dense, "fused": 1.0 / (1.0 + cand.rank)}
+
+
+def text_key(cand: Candidate) -> tuple:
+    """What `measure_text` reads of a candidate: the same key, the same features."""
+    return (cand.chunk.id, cand.start, cand.end, cand.pair, cand.lexical)
+
+
+def measure_text(ev: QuestionEvidence, cand: Candidate, corpus) -> dict[str, float]:
+    """Every feature but `measure_dense`'s: what the question's words, names and type find in the
+    candidate's text, its paragraph and its source. They do not need the query's embedding, so
+    they can be measured while it is computed (`ExtractiveAnswerer.premeasure`)."""
     q = ev.q
     source = corpus.sources.get(cand.source_id)
     title = source.source.title if source else ""
@@ -338,9 +356,6 @@ def measure(ev: QuestionEvidence, cand: Candidate, corpus, best_dense: float) ->
         "generic": float(bool(ev.generic)),
         "main_source": float(bool(ev.generic) and cand.source_id == corpus.main_source()),
         "other_subject": float(bool(ev.generic) and _other_subject(ev, claim, title, corpus)),
-        "dense": cand.dense,
-        "dense_gap": cand.dense - best_dense,
-        "fused": 1.0 / (1.0 + cand.rank),
         "lexical": float(cand.lexical),
         "cov": ev.coverage(sentence_stems, cand.source_id),
         # what is asked about the names, each word alike: "When did Lenard die?" is not answered by

@@ -8,8 +8,10 @@ the store only when no saved view matches its generation (another process ingest
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -367,6 +369,9 @@ class HybridSearch:
     store_provider: Callable[[], IndexStore]  # opened only when needed: a small index is searched in memory
     corpus_provider: Callable[[], Corpus]
     embed_query: Callable[[str], list[float]]
+    # a loaded embedder: only then is a query embedded on another thread (`search`'s `meanwhile`);
+    # loading it there would import numpy and onnxruntime beside the calling thread's imports
+    embedder_ready: Callable[[], bool] = lambda: True
     k: int = 6
     depth: int = 20
     mode: str = "hybrid"
@@ -429,34 +434,40 @@ class HybridSearch:
         stored = self.store_provider().embeddings_for(ids)
         return {i: float(np.dot(q, np.asarray(v, dtype=np.float32))) for i, v in stored.items()}
 
-    def search(self, query: str) -> list[Document]:
+    def search(self, query: str, meanwhile: Callable[[list[Document]], None] | None = None) -> list[Document]:
+        """The `k` best chunks for `query`. `meanwhile`, when given, is called with the best BM25
+        hits while the query is embedded on another thread (the forward pass releases the GIL):
+        the answerer measures their sentences then instead of after the search."""
         corpus = self.corpus_provider()
         if not corpus.chunks:
             return []
 
-        query_vector = self.embed_query(query)
-        dense_hits: list[tuple[str, float]] = []
+        overlap = meanwhile is not None and self.embedder_ready()
+        pending = _embed_in_background(self.embed_query, query) if overlap else None
+        query_vector = self.embed_query(query) if pending is None else None
+        depth = self.depth if self.use_facts and self.hand_facts else self.depth * 2
+        hidden = (
+            corpus.hidden_facts(derived_too=not self.use_facts) if not self.use_facts or not self.hand_facts else ()
+        )
         lexical_hits: list[tuple[str, float]] = []
-        if self.mode in ("hybrid", "dense"):
-            depth = self.depth if self.use_facts and self.hand_facts else self.depth * 2
-            dense_hits = self._dense_hits(corpus, query_vector, depth)
         if self.mode in ("hybrid", "lexical"):
-            lexical_hits = corpus.lexical_search(
-                query, self.depth if self.use_facts and self.hand_facts else self.depth * 2
-            )
+            lexical_hits = [h for h in corpus.lexical_search(query, depth) if h[0] not in hidden]
+        lexical_rank = {id_: r for r, (id_, _) in enumerate(lexical_hits)}
+        if meanwhile is not None and pending is not None:
+            early = dict.fromkeys([i for i, _ in lexical_hits[: self.k]] + corpus.definitions_of(query))
+            meanwhile(self._documents(corpus, list(early), {}, {}, {}, lexical_rank))
+            query_vector = pending.result()
+        dense_hits: list[tuple[str, float]] = []
+        if self.mode in ("hybrid", "dense"):
+            dense_hits = [h for h in self._dense_hits(corpus, query_vector, depth) if h[0] not in hidden]
         main_hits: list[tuple[str, float]] = []
         if self.mode != "lexical" and corpus.main_share() < CROWDED_SHARE and corpus.generic_heads(query):
             # "the corridor" is the main source's: it is searched on its own as well, so that many
             # documents about other subjects of its kind cannot push its passages out
             main_hits = self._dense_hits(corpus, query_vector, self.depth, source_id=corpus.main_source())
-        if not self.use_facts or not self.hand_facts:
-            hidden = corpus.hidden_facts(derived_too=not self.use_facts)
-            dense_hits = [h for h in dense_hits if h[0] not in hidden]
-            lexical_hits = [h for h in lexical_hits if h[0] not in hidden]
             main_hits = [h for h in main_hits if h[0] not in hidden]
 
         dense_rank = {id_: r for r, (id_, _) in enumerate(dense_hits)}
-        lexical_rank = {id_: r for r, (id_, _) in enumerate(lexical_hits)}
         fused = reciprocal_rank_fusion([[i for i, _ in hits] for hits in (dense_hits, lexical_hits, main_hits)])
         top = _distinct(sorted(fused, key=lambda i: (-fused[i], i)), corpus, self.k)
 
@@ -465,8 +476,19 @@ class HybridSearch:
         missing = [i for i in top if i not in dense_sim]
         if missing:  # BM25-only hits: their cosine similarity still matters to the answerer
             dense_sim |= self._similarities(corpus, query_vector, missing)
+        return self._documents(corpus, top, dense_sim, fused, dense_rank, lexical_rank)
+
+    @staticmethod
+    def _documents(
+        corpus: Corpus,
+        ids: list[str],
+        dense_sim: dict[str, float],
+        fused: dict[str, float],
+        dense_rank: dict[str, int],
+        lexical_rank: dict[str, int],
+    ) -> list[Document]:
         docs = []
-        for id_ in top:
+        for id_ in ids:
             chunk = corpus.chunks[corpus.by_id[id_]]
             docs.append(
                 Document(
@@ -482,3 +504,26 @@ class HybridSearch:
                 )
             )
         return docs
+
+
+def _embed_in_background(embed_query: Callable[[str], list[float]], query: str):
+    """A future of the query's vector, returned once the embedding thread runs: until it does, a
+    busy calling thread would keep the GIL for up to the interpreter's 5 ms switch interval."""
+    started = threading.Event()
+
+    def embed() -> list[float]:
+        started.set()
+        return embed_query(query)
+
+    pending = _background().submit(embed)
+    started.wait()
+    return pending
+
+
+@functools.cache
+def _background():
+    """Threads that embed queries while the calling thread works on the BM25 hits; created on first
+    use, several so that concurrent questions do not queue behind one another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="corridor-embed")

@@ -170,6 +170,11 @@ class OnnxEmbeddings:
     def model_id(self) -> str:
         return f"{MODEL_NAME} int8" if self.quantized and self.backend == "onnx-int8" else MODEL_NAME
 
+    @property
+    def ready(self) -> bool:
+        """Loaded (or fallen back to torch): embedding no longer imports or loads anything."""
+        return self._runtime is not None or self._fallback is not None
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []

@@ -138,3 +138,27 @@ def test_dense_search_in_memory_ranks_what_chromas_query_ranks(assistant):
 
 def _by_score(hits):
     return [frozenset(i for i, s in hits if round(s, 4) == round(score, 4)) for _, score in hits]
+
+
+def test_measuring_the_bm25_hits_while_the_query_is_embedded_changes_no_answer(assistant):
+    """`ask` measures the BM25 hits' sentences while the query is embedded on another thread; the
+    answers are the ones measuring everything after the search gives."""
+    from assistant.chain import Answering
+
+    overlapped = assistant._answering("hybrid", True, None)
+    prepared = []
+
+    def counting(x, hits):
+        got = overlapped.prepare(x, hits)
+        prepared.append(len(got.features))
+        return got
+
+    counted = Answering(overlapped.search, overlapped.answer, counting)
+    sequential = Answering(overlapped.search, overlapped.answer)
+    questions = [c["question"] for c in load_fixture("core.yaml") if not c.get("history")]
+    for question in questions:
+        x = {"question": question, "query": question, "context": ""}
+        a, b = counted.invoke(x), sequential.invoke(x)
+        assert a.text == b.text and a.confidence == b.confidence, question
+        assert [c.quote for c in a.citations] == [c.quote for c in b.citations], question
+    assert len(prepared) == len(questions) and sum(n > 0 for n in prepared) >= 0.9 * len(questions)
