@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import threading
 from collections import Counter
@@ -527,3 +528,7 @@ def _background():
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="corridor-embed")
+
+
+# a forked child has none of the parent's threads: it starts a pool of its own
+os.register_at_fork(after_in_child=_background.cache_clear)
