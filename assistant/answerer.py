@@ -142,6 +142,10 @@ class ExtractiveAnswerer:
     extra_coverage: float = 0.2  # ... and must cover this much of the question the first one does not
     max_items: int = 4
     conflict_floor: float = 0.05  # an older figure of the same measure and subject needs this much
+    # a sentence that contradicts a yes/no question ("Did Hildegard die at Disibodenberg?" against
+    # "Hildegard died at Rupertsberg") needs this much: the probability is that of answering a
+    # question whose names it must hold, and another name in their place is what lowers it
+    contradiction_floor: float = 0.35
     max_older: int = 2
     related_passages: int = 3
     model: Model | None = field(default=None, repr=False)
@@ -375,10 +379,8 @@ class ExtractiveAnswerer:
         if ranked is not None:
             return ranked
         best = scored[0]
-        if best.prob < self.min_confidence:
-            return None
-        verdict = _verdict(q, best)
-        if verdict is None:
+        verdict = _verdict(q, best) if best.prob >= self.contradiction_floor else None
+        if verdict is None or (verdict == "Yes" and best.prob < self.min_confidence):
             return None
         return Composed(f"{verdict}. {best.text.strip()} [1]", [best], "yes-no", best.prob)
 
@@ -858,7 +860,7 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
         return "No"
     if about and _negated(q.text) != _negated(cand.text):
         return "No"
-    if named_near and f.get("cov", 0) >= 0.6:
+    if named_near and f.get("cov", 0) >= 0.6 and f.get("cov_rest", 1.0) >= 0.5:
         return "Yes"
     # a name swapped for another: "with a Vietnamese company?" against "with Laos Economic and Trade Group"
     if not in_paragraph and f.get("cov", 0) >= 0.6:

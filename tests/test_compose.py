@@ -6,7 +6,7 @@ import re
 import pytest
 
 from assistant import Assistant
-from tests.conftest import assistant_with_document
+from tests.conftest import FIXTURES, assistant_with_document
 
 ARTICLE = "ilstc-chongqing-asean"
 
@@ -96,6 +96,17 @@ def test_yes_no_reads_ranks_pronouns_and_questions_without_names(tmp_path):
         ("Can young marsh terns fly before their first winter?", "Yes."),  # no name to look for
     ]:
         assert_verdict(asst, question, verdict)
+
+
+def test_a_contradicting_sentence_answers_no_though_it_lacks_the_name_asked_about(tmp_path):
+    """Its probability of answering the question is low for the very reason it says "No": another
+    partition where the question names the first (`ExtractiveAnswerer.contradiction_floor`)."""
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([FIXTURES.parent.parent / "training" / "data" / "encyclopedia-dev3" / "docs" / "02-gdansk.md"])
+    assert_verdict(asst, "Did Prussia take the city in the First Partition of Poland?", "No.")
+    assert_verdict(asst, "Did Prussia take Gdańsk in the Second Partition of Poland?", "Yes.")
+    ans = asst.ask("Was Gdańsk taken by Prussia in the First Partition of Poland?")
+    assert not ans.text.startswith("Yes"), ans.text
 
 
 def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_path):
