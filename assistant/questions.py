@@ -76,8 +76,8 @@ _PLACES = (
 )
 # "What is the Trans-Siberian Railway?", "What was CAEXPO?": a name alone, asking what it is
 _WHAT_IS_NAME = (
-    r"^\s*(?i:what (?:is|was|are|were))\s+(?:(?i:the|an?)\s+)?[A-Z][\w’'–-]*"
-    r"(?:\s+(?:(?:of|de|la|the|and|for|on)\s+)?[A-Z0-9][\w’'–-]*){0,6}\s*\??\s*$"
+    rf"^\s*(?i:what (?:is|was|are|were))\s+(?:(?i:the|an?)\s+)?[{_CAP}][\w’'–-]*"
+    rf"(?:\s+(?:(?:of|de|la|the|and|for|on)\s+)?[{_CAP}0-9][\w’'–-]*){{0,6}}\s*\??\s*$"
 )
 # First matching pattern wins; order matters ("what share" before "what is the value").
 ANSWER_TYPES = [

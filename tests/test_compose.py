@@ -200,6 +200,7 @@ def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_
         ("At which university was Fry working when he published the venom study?", None),  # a study in the text
         ("What is the Trans-Siberian Railway?", "overview"),  # a name alone: what it is
         ("What was CAEXPO?", "overview"),
+        ("What is Łódź?", "overview"),  # a name with an accented capital
         ("What is the capital of France?", None),  # not a name alone
         ("What is ASEAN's share?", None),
     ],
