@@ -321,11 +321,16 @@ def _one_line_error(exc: Exception) -> str:
     """The error, and the one it was raised while handling: chromadb's cleanup after a client that
     failed to start raises its own ("'RustBindingsAPI' object has no attribute 'bindings'") over
     the error that says why."""
-    text = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+    text = _named(exc)
     under = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     if under is not None:
-        text += f", raised while handling {type(under).__name__}: {' '.join(str(under).split())}"[:300]
+        text += f", raised while handling {_named(under)}"[:300]
     return text
+
+
+def _named(exc: BaseException) -> str:
+    """ "Type: message" on one line, at most 300 characters."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
 
 
 @contextlib.contextmanager
