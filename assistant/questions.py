@@ -95,7 +95,8 @@ ANSWER_TYPES = [
             re.I,
         ),
     ),
-    ("percent", re.compile(r"\b(?:share|percent(?:age)?|proportion|fraction|portion|slice)\b|%", re.I)),
+    # a "%" after a figure is given, not asked: "How much did it receive for its 30% stake?"
+    ("percent", re.compile(r"\b(?:share|percent(?:age)?|proportion|fraction|portion|slice)\b|(?<!\d)%", re.I)),
     (  # "How long is the canal (in kilometres)?" may ask for a length: any figure, see "number"
         "duration",
         re.compile(
@@ -394,7 +395,49 @@ UNITS = re.compile(
 
 _PRICE = re.compile(r"\b(?:cost|costs|price|prices|priced|fee|fees|charge|charges|fare|fares|tariff|pay|paid)\b", re.I)
 CURRENCY = "<currency>"
-_MONEY = re.compile(r"[$¥€£]|\b(?:yuan|rmb|renminbi|dollars?|usd|euros?|eur|cny|pounds?)\b", re.I)
+_CURRENCY_WORDS = (
+    r"\b(?:yuan|rmb|renminbi|dollars?|usd|euros?|eur|cny|pounds?|pence|cents?|rupees?|yen|francs?|marks?|"
+    r"roubles?|rubles?|kronor|kroner|krona|krone|lira|lire|pesos?|shillings?|guilders?|ducats?|florins?|dong|kip|"
+    r"baht|ringgit|rupiah|won|dirhams?|riyals?|rand|naira|zloty|forints?|reais|lei)\b"
+)
+_MONEY = re.compile(r"[$¥€£₹₩₽]|" + _CURRENCY_WORDS, re.I)
+# "How much did it receive?" asks for money: nothing stands between "how much" and its verb
+_MONEY_ASKED = re.compile(
+    rf"\bhow much {_AUX}\b.*\b(?:receive[sd]?|spen(?:ds?|t)|earn(?:s|ed|t)?|invest(?:s|ed)?|raise[sd]?|"
+    r"sold|sell|fetch(?:es|ed)?|borrow(?:s|ed)?|lent|lend|owe[sd]?|donate[sd]?|worth)\b",
+    re.I,
+)
+# What "how many" counts ("How many *passengers* does the line carry?", "How many *bags* of coffee
+# did Brazil produce?"), marked among the units
+COUNTED = "~"
+_COUNTED = re.compile(rf"\bhow many ((?:[\w’'–-]+ ){{0,4}}?)(?:{_AUX})\b", re.I)
+_COUNTED_PLURAL = re.compile(r"\bhow many ([\w’'–-]+s)\b", re.I)  # "How many ships pass ...?"
+_NOT_COUNTED = frozenset({"times", "more", "fewer", "less", "people"})
+_PREPOSITIONS = frozenset("of in at on for from to by with during under over between".split())
+# A figure given in a unit of measure, time, a currency or a percentage ("212,000 tonnes", "$5
+# million", "seven months"), or a day of a month ("1 October")
+_MEASURE_UNITS = (
+    r"\b(?:kilo)?grams?\b|\bkg\b|\b(?:litres?|liters?|gallons?|barrels?|hectares?|acres?|degrees?|°|"
+    r"square|cubic|mm|millimet(?:re|er)s?|cm)\b"
+)
+_UNIT_AFTER = re.compile(
+    rf"[\d,.]*\s*(?:(?:million|billion|thousand|trillion|mn|bn)\s+)?(?:%|per ?cent\b|{UNITS.pattern}|"
+    rf"{_CURRENCY_WORDS}|{_UNITS}\b|{_LENGTH_UNITS}\b|{_MEASURE_UNITS}|{MONTHS})",
+    re.I,
+)
+_MONEY_BEFORE = re.compile(r"[$¥€£₹₩₽]\s*$")
+
+
+def _counted(question: str) -> list[str]:
+    """What "how many" counts (the word before its verb or a preposition), as a unit the figure must come in ("1.35 million tonnes" does not
+    count passengers); none when the count is of people (named in many ways) or of times."""
+    match = _COUNTED.search(question) or _COUNTED_PLURAL.search(question)
+    phrase = match.group(1).split() if match else []
+    cut = next((i for i, w in enumerate(phrase) if i and w.lower() in _PREPOSITIONS), len(phrase))
+    noun = phrase[cut - 1] if phrase else ""
+    if not noun or noun.lower() in _NOT_COUNTED or noun.lower() in STOPWORDS:
+        return []
+    return [unit_name(noun) if UNITS.fullmatch(noun) else COUNTED + unit_name(noun)]
 
 
 # One name per unit however it is spelled or abbreviated: "kilometers" is "kilometres" is "km"
@@ -416,9 +459,27 @@ def unit_name(word: str) -> str:
 
 
 def has_units(units: tuple[str, ...], text: str) -> bool:
-    """Does `text` give a figure in every unit asked for (a currency for prices)?"""
+    """Does `text` give a figure in every unit asked for (a currency for prices)? What "how many"
+    counts (`COUNTED`) is given by its word, or by a figure whose unit is not said otherwise: "5,000
+    e-commerce talents" may count the professionals asked about, "1.35 million tonnes" cannot count
+    passengers."""
     stems = {unit_name(w) for w in words(text)}
-    return all(_MONEY.search(text) if u == CURRENCY else u in stems for u in units)
+    return all(_unit_given(u, text, stems) for u in units)
+
+
+def _unit_given(unit: str, text: str, stems: set[str]) -> bool:
+    if unit == CURRENCY:
+        return bool(_MONEY.search(text))
+    if unit.startswith(COUNTED):
+        return unit[len(COUNTED) :] in stems or any(not _measured(text, m) for m in CARDINAL.finditer(text))
+    return unit in stems
+
+
+def _measured(text: str, figure: re.Match) -> bool:
+    """Is the figure given in a unit of measure, a currency or a percentage ("212,000 tonnes", "$5")?"""
+    return bool(
+        _UNIT_AFTER.match(text, figure.end()) or _MONEY_BEFORE.search(text[max(0, figure.start() - 4) : figure.start()])
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -534,8 +595,8 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
     answer_type = next((name for name, pattern in ANSWER_TYPES if (pattern or _ROLE).search(question)), None)
     units: tuple[str, ...] = ()
     if answer_type in QUANTITIES:
-        units = tuple(dict.fromkeys(unit_name(u) for u in UNITS.findall(question)))
-        if not units and _PRICE.search(question):
+        units = tuple(dict.fromkeys([unit_name(u) for u in UNITS.findall(question)] + _counted(question)))
+        if not units and (_PRICE.search(question) or _MONEY_ASKED.search(question)):
             units = (CURRENCY,)  # "How much does it cost?" is answered by an amount of money
     return Question(
         question,

@@ -265,6 +265,15 @@ def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
         ("How long, in kilometers, is the canal?", "It runs 363 miles.", False),
         ("How many TEUs did the port handle?", "The port handled 1,000 TEU.", True),
         ("How many tonnes were shipped?", "About 12 tons were shipped.", True),
+        # what "how many" counts: its word, or a figure that may count it, not one in another unit
+        ("How many passengers does the line carry?", "It carried 1.35 million tonnes, up 58%.", False),
+        ("How many passengers does the line carry?", "It carried 90,000 passengers in 2023.", True),
+        ("How many specialists will it train?", "It will train 5,000 e-commerce talents.", True),
+        ("How many bags of coffee did Brazil grow?", "It sold 1.46 million tonnes from 1 October.", False),
+        ("How many soldiers in total did she treat?", "She was born on 23 November 1805.", False),
+        # "how much" with a verb of money asks for an amount of money
+        ("How much did COSCO receive for its 30% stake?", "It sold its 30% stake back.", False),
+        ("How much did he earn as a clerk?", "He earned 30 rupees a month.", True),
     ],
 )
 def test_a_figure_asked_in_a_unit_is_found_however_the_unit_is_written(question, sentence, holds):
@@ -272,6 +281,13 @@ def test_a_figure_asked_in_a_unit_is_found_however_the_unit_is_written(question,
 
     q = analyze(question, "", frozenset())
     assert q.units and has_units(q.units, sentence) == holds
+
+
+def test_a_percentage_given_in_a_question_is_not_what_it_asks_for():
+    from assistant.questions import analyze
+
+    assert analyze("How much did COSCO receive for its 30% stake?", "", frozenset()).answer_type == "number"
+    assert analyze("What % of trade is by rail?", "", frozenset()).answer_type == "percent"
 
 
 def test_yes_no_without_evidence_says_the_sources_do_not_say(assistant):
