@@ -460,9 +460,9 @@ def unit_name(word: str) -> str:
 
 def has_units(units: tuple[str, ...], text: str) -> bool:
     """Does `text` give a figure in every unit asked for (a currency for prices)? What "how many"
-    counts (`COUNTED`) is given by its word, or by a figure whose unit is not said otherwise: "5,000
-    e-commerce talents" may count the professionals asked about, "1.35 million tonnes" cannot count
-    passengers."""
+    counts (`COUNTED`) is given by a figure followed by its word, or one whose unit is not said
+    otherwise: "5,000 e-commerce talents" may count the professionals asked about; "1.35 million
+    tonnes" cannot count passengers, nor can a sentence that names soldiers but counts none."""
     stems = {unit_name(w) for w in words(text)}
     return all(_unit_given(u, text, stems) for u in units)
 
@@ -471,8 +471,14 @@ def _unit_given(unit: str, text: str, stems: set[str]) -> bool:
     if unit == CURRENCY:
         return bool(_MONEY.search(text))
     if unit.startswith(COUNTED):
-        return unit[len(COUNTED) :] in stems or any(not _measured(text, m) for m in CARDINAL.finditer(text))
+        counted = unit[len(COUNTED) :]
+        return any(not _measured(text, m) or _counts(text, m, counted) for m in CARDINAL.finditer(text))
     return unit in stems
+
+
+def _counts(text: str, figure: re.Match, counted: str) -> bool:
+    """Is the counted word among the few after the figure ("four nights" counts nights)?"""
+    return counted in {unit_name(w) for w in words(text[figure.end() : figure.end() + 40])[:3]}
 
 
 def _measured(text: str, figure: re.Match) -> bool:
