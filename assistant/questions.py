@@ -426,6 +426,38 @@ _UNIT_AFTER = re.compile(
     re.I,
 )
 _MONEY_BEFORE = re.compile(r"[$¥€£₹₩₽]\s*$")
+# What a measure asked without a unit is given in: "How tall is the dome?" wants a length, "How
+# cold was the water?" a temperature, "the value of its exports" money (marked among the units)
+DIMENSION = "="
+_DIMENSIONS = {
+    "temperature": (
+        re.compile(
+            r"\b(?:[Tt]emperatures?|hot|hotter|hottest|cold|colder|coldest|warm|warmer|warmest)\b"
+        ),  # not "Warm Vltava"
+        re.compile(r"°|\bdegrees?\b|\bkelvin\b|\d\s*K\b|\bcelsius\b|\bfahrenheit\b", re.I),
+    ),
+    "length": (
+        re.compile(r"\bhow (?:tall|deep|wide|thick)\b|\b(?:height|depth|width|distance|elevation|altitude)\b", re.I),
+        re.compile(rf"\b{_LENGTH_UNITS}\b|\d\s*(?:m|ft)\b", re.I),
+    ),
+    "mass": (
+        re.compile(r"\bhow heavy\b|\b(?:weight|weigh|weighs|weighed)\b", re.I),
+        re.compile(r"\b(?:kg|kilograms?|grams?|tonnes?|tons?|pounds?|lbs?|ounces?)\b", re.I),
+    ),
+    "power": (
+        re.compile(r"\bhow much (?:\w+ )?power\b|\bpower output\b|\bwattage\b", re.I),
+        re.compile(r"\b\w*watts?\b|\d\s*[kMG]We?\b|\bhorsepower\b"),
+    ),
+    "money": (
+        re.compile(
+            r"\b(?:value|worth) of (?:the |its |their |[\w’'-]+['’]s? )?(?:[\w-]+ ){0,3}?(?:exports?|imports?|trade|goods|"
+            r"deals?|contracts?|sales|investments?|assets|shipments)\b|\b(?:revenue|revenues|budget|salary|wages?|"
+            r"income|profits?|loans?|compensation|turnover|fine)\b",
+            re.I,
+        ),
+        _MONEY,
+    ),
+}
 
 
 def _counted(question: str) -> list[str]:
@@ -470,6 +502,8 @@ def has_units(units: tuple[str, ...], text: str) -> bool:
 def _unit_given(unit: str, text: str, stems: set[str]) -> bool:
     if unit == CURRENCY:
         return bool(_MONEY.search(text))
+    if unit.startswith(DIMENSION):
+        return bool(_DIMENSIONS[unit[len(DIMENSION) :]][1].search(text))
     if unit.startswith(COUNTED):
         counted = unit[len(COUNTED) :]
         return any(not _measured(text, m) or _counts(text, m, counted) for m in CARDINAL.finditer(text))
@@ -604,6 +638,8 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
         units = tuple(dict.fromkeys([unit_name(u) for u in UNITS.findall(question)] + _counted(question)))
         if not units and (_PRICE.search(question) or _MONEY_ASKED.search(question)):
             units = (CURRENCY,)  # "How much does it cost?" is answered by an amount of money
+        if not units and answer_type == "number":
+            units = tuple(DIMENSION + name for name, (asked, _) in _DIMENSIONS.items() if asked.search(question))[:1]
     return Question(
         question,
         terms,

@@ -271,6 +271,11 @@ def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
         ("How many specialists will it train?", "It will train 5,000 e-commerce talents.", True),
         ("How many bags of coffee did Brazil grow?", "It sold 1.46 million tonnes from 1 October.", False),
         ("How many soldiers in total did she treat?", "She was born on 23 November 1805.", False),
+        # a measure asked without a unit is given in one of its kind
+        ("How tall is the dome?", "The dome rises to 39 metres.", True),
+        ("How tall is the dome?", "The dome was finished in 1404 by 300 workers.", False),
+        ("How cold was the water?", "The water was at 0 °C.", True),
+        ("What was the value of Thai durian exports?", "Thailand exported 812,000 tonnes.", False),
         # "how much" with a verb of money asks for an amount of money
         ("How much did COSCO receive for its 30% stake?", "It sold its 30% stake back.", False),
         ("How much did he earn as a clerk?", "He earned 30 rupees a month.", True),
@@ -288,6 +293,12 @@ def test_a_percentage_given_in_a_question_is_not_what_it_asks_for():
 
     assert analyze("How much did COSCO receive for its 30% stake?", "", frozenset()).answer_type == "number"
     assert analyze("What % of trade is by rail?", "", frozenset()).answer_type == "percent"
+
+
+def test_a_name_is_not_a_measure():
+    from assistant.questions import analyze
+
+    assert analyze("At what altitude does the Warm Vltava rise?", "", frozenset()).units == ("=length",)
 
 
 def test_yes_no_without_evidence_says_the_sources_do_not_say(assistant):
