@@ -79,7 +79,7 @@ FEATURES = (
 # a capitalised name for "who" much less so.
 _TYPE_GROUPS = {
     "type_figure": ("number", "percent", "duration"),
-    "type_name": ("person", "role", "org", "place"),
+    "type_name": ("person", "role", "org", "place", "name"),
     "type_definition": ("expansion", "describe"),
     "type_time": ("date",),
     "type_reason": ("reason",),

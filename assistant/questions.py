@@ -131,6 +131,8 @@ ANSWER_TYPES = [
             re.I,
         ),
     ),
+    # "What was the name of the ship?": some name, of whatever kind, that the question does not hold
+    ("name", re.compile(r"\bwhat(?:\s+(?:is|was|are|were)|['’]s) the names? of\b", re.I)),
     (
         "org",
         re.compile(
@@ -263,6 +265,8 @@ _EVIDENCE = {
     "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
     "role": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
     "org": re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w-]*)+|\b[A-Z]{2,}\b"),
+    # a capitalised word inside a sentence, not the one opening it
+    "name": re.compile(rf"(?<=[\w,;:)’'\"] )[{_CAP}][\w’'-]*"),
     "place": re.compile(r"\b(?:in|at|near|from)\s+(?:the\s+)?(?:(?!which\b|whom\b|that\b|what\b)[a-z]+\s+)?[A-Z][a-z]"),
     # English's closed class of causal and purpose connectives: a cause ("because of its religious
     # subject", "led to"), a purpose ("intended to secure", "in a bid to"), a consequence ("and
@@ -297,6 +301,7 @@ _SLOTS = {
     "person": re.compile(rf"\b[{_CAP}][\w’'\-]+(?:\s+(?:de\s+|von\s+|van\s+|da\s+)?[{_CAP}][\w’'\-]+){{1,3}}\b"),
     "role": re.compile(rf"\b[{_CAP}][\w’'\-]+(?:\s+[{_CAP}][\w’'\-]+){{1,3}}\b"),
     "org": _EVIDENCE["org"],
+    "name": _EVIDENCE["name"],
     "place": re.compile(rf"\b(?:in|at|near|from|to)\s+(?:the\s+)?[{_CAP}][\w’'\-]+(?:\s+[{_CAP}][\w’'\-]+)*"),
     "reason": _EVIDENCE["reason"],
     # "Full Name (ABC)" or "ABC (Full Name, ...)"

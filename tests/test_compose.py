@@ -249,6 +249,7 @@ def test_a_why_question_is_answered_by_a_cause_or_a_purpose(sentence, evidence):
         ("How long is the Erie Canal?", "number"),  # a length or a duration: any figure
         ("How long, in kilometres, is the corridor?", "number"),  # a length in a named unit
         ("What is the Bank of England?", "describe"),
+        ("What was the name of the dockworker who died?", "name"),  # a name of any kind
     ],
 )
 def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
@@ -293,6 +294,14 @@ def test_a_percentage_given_in_a_question_is_not_what_it_asks_for():
 
     assert analyze("How much did COSCO receive for its 30% stake?", "", frozenset()).answer_type == "number"
     assert analyze("What % of trade is by rail?", "", frozenset()).answer_type == "percent"
+
+
+def test_a_name_asked_for_is_one_the_question_does_not_hold():
+    from assistant.questions import analyze, type_evidence
+
+    q = analyze("What was the name of the dockworker who died in October 2021?", "", frozenset())
+    assert type_evidence(q.answer_type, "After a dockworker died in October 2021, the union struck.", q.asked) == 0
+    assert type_evidence(q.answer_type, "The dockworker, Dimitris Dagklis, died in October 2021.", q.asked) == 1
 
 
 def test_a_name_is_not_a_measure():
