@@ -509,3 +509,22 @@ def test_a_question_that_asks_two_things_gets_both_answers_each_cited(tmp_path):
     assert [c.n for c in ans.citations] == [1, 2] and "[1]" in ans.text and "[2]" in ans.text
     for c in ans.citations:
         assert asst.source_text(c.source)[c.start : c.end] == c.quote
+
+
+def test_a_date_asked_for_is_missing_from_a_sentence_without_one(assistant):
+    from assistant.features import Candidate, QuestionEvidence, measure
+    from assistant.questions import analyze
+
+    corpus = assistant.corpus()
+    text = corpus.source_text(ARTICLE)
+    missing = {}
+    for question in ("When did Osell and Laos Economic and Trade Group sign an agreement?", "Who signed an agreement?"):
+        ev = QuestionEvidence.of(analyze(question, "", corpus.names), corpus)
+        for sentence in ("On September 16, the opening day of the 19th CAEXPO", "Osell and Laos Economic"):
+            start = text.index(sentence)
+            end = text.index(".", start)
+            chunk = next(c for c in corpus.source_chunks(ARTICLE) if c.start <= start < c.end)
+            cand = Candidate(chunk, text[start:end], start, end, 0.5)
+            missing[question[:4], sentence[:4]] = measure(ev, cand, corpus, 0.5)["type_missing"]
+    assert missing["When", "On S"] == 0.0 and missing["When", "Osel"] == 1.0
+    assert missing["Who ", "Osel"] == 0.0  # only a date (or a figure) asked for can be missing
