@@ -38,6 +38,7 @@ NUMBER_WORDS = (  # not "one": "one of the world's leading platforms" is no figu
     r"thousand|million|billion|dozen)\b"
 )
 _CAP = "A-ZÀ-ÖØ-ÞĀ-ŽȘȚ"  # capital letters, accented ones included ("Öresund", "Łódź", "Šibenik")
+_LOWER = "a-zß-öø-ÿā-žșț"  # and small ones (Latin Extended-A alternates both cases)
 CAPITALS = _CAP  # for patterns built in other modules
 ACRONYM = re.compile(rf"\b[{_CAP}]{{2,}}\b")  # "ILSTC", "ČSA", "ÖBB"
 ENTITY = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[{_CAP}][\w’'\-]*)*|\d[\d,.]*%?")
@@ -262,8 +263,8 @@ _EVIDENCE = {
         r"(?:\d[\d.,]*|" + NUMBER_WORDS + r"|a|an|half an?)\s*-?\s*(?:[a-z]+\s+){0,2}?" + _UNITS + r"\b", re.I
     ),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|" + MONTHS + r"|\b(?:years?|months?|weeks?|days?|anniversary)\b", re.I),
-    "person": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
-    "role": re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\b"),
+    "person": re.compile(rf"\b[{_CAP}][{_LOWER}]+\s+[{_CAP}][{_LOWER}]+\b"),  # "Lü Jianguo" too
+    "role": re.compile(rf"\b[{_CAP}][{_LOWER}]+\s+[{_CAP}][{_LOWER}]+\b"),
     "org": re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w-]*)+|\b[A-Z]{2,}\b"),
     # a capitalised word inside a sentence, not the one opening it
     "name": re.compile(rf"(?<=[\w,;:)’'\"] )[{_CAP}][\w’'-]*"),
@@ -359,7 +360,7 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
         return 1.0 if described else 0.5
     if answer_type == "role":  # a person's name and the role asked about: "chairman" for "Who chairs X?"
         role = _ROLE.search(question)
-        said = role and word_match(role.group(1).lower(), set(words(text)))
+        said = role and word_match(role.group(1).lower(), set(words(text))) and _same_role(role, question, text)
         return type_evidence("person", text, asked) if said else 0.0
     if answer_type == "expansion":
         acronyms = re.findall(rf"\b[{_CAP}]{{2,}}\b", question)
@@ -375,6 +376,26 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
     if answer_type == "reason" and _TEMPORAL_CAUSE.search(text):
         return 0.5
     return 0.0
+
+
+def _same_role(role: re.Match, question: str, text: str) -> bool:
+    """Is the role the text names the one asked about, not a lesser or another one beside it? A
+    "deputy director" is not the director, a "chief operating officer" not the chief executive."""
+    word = role.group(1).lower()
+    asked = set(words(question))
+    wanted_next = words(question[role.end(1) :])[:1]
+    for match in re.finditer(rf"\b{re.escape(stem(word))}\w*", text, re.I):  # "head of" for "Who heads"
+        before = words(text[max(0, match.start() - 20) : match.start()])[-1:]
+        after = words(text[match.end() :])[:1]
+        if before and before[0] in _LESSER_ROLE and before[0] not in asked:
+            continue
+        if word == "chief" and wanted_next and wanted_next[0] not in STOPWORDS and after != wanted_next:
+            continue
+        return True
+    return False
+
+
+_LESSER_ROLE = frozenset("deputy vice assistant acting former interim associate regional honorary co".split())
 
 
 def _spelled_out(acronym: str, text: str) -> bool:

@@ -304,6 +304,24 @@ def test_a_name_asked_for_is_one_the_question_does_not_hold():
     assert type_evidence(q.answer_type, "The dockworker, Dimitris Dagklis, died in October 2021.", q.asked) == 1
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "evidence"),
+    [
+        ("Who is the director of the committee?", "Lü Jianguo is the director of the committee.", 1.0),
+        ("Who is the director of the committee?", "Lü Jianguo is the deputy director of the committee.", 0.0),
+        ("Who is the deputy director of the committee?", "Lü Jianguo is the deputy director of it.", 1.0),
+        ("Who is the chief executive of duisport?", "Jürgen Möllmann is the chief operating officer.", 0.0),
+        ("Who is the chief executive of duisport?", "Markus Bangen is the chief executive.", 1.0),
+        ("Who heads the center?", "said Liu Wei, head of the center.", 1.0),  # the role in another form
+    ],
+)
+def test_a_role_asked_about_is_that_role_not_a_lesser_or_another_one(question, sentence, evidence):
+    from assistant.questions import analyze, type_evidence
+
+    q = analyze(question, "", frozenset())
+    assert type_evidence(q.answer_type, sentence, q.asked, question) == evidence
+
+
 def test_a_name_is_not_a_measure():
     from assistant.questions import analyze
 
