@@ -243,6 +243,10 @@ class _SpanWords:
     paragraph_stems: frozenset[str]
     sentence_initials: frozenset[str]
     paragraph_initials: frozenset[str]
+    # the words that name what the candidate is about: a fact's statement alone, not the span it came
+    # from ("Indonesia ... 12 percent" is not about Thailand, though its "respectively" list names it)
+    named: frozenset[str]
+    named_initials: frozenset[str]
     years: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
     content: frozenset[str]
@@ -280,6 +284,8 @@ def _read_span(cand: Candidate, corpus) -> _SpanWords:
         paragraph_words=corpus.span_words(cand.source_id, p_start, p_end) | title_words | sentence,
         paragraph_stems=corpus.span_stems(cand.source_id, p_start, p_end) | {stem(w) for w in title_words},
         sentence_initials=frozenset(sentence_initials),
+        named=frozenset(corpus.text_tokens(cand.text)) if cand.chunk.kind == "fact" else sentence,
+        named_initials=frozenset(initials(cand.text) if cand.chunk.kind == "fact" else sentence_initials),
         paragraph_initials=frozenset(
             corpus.span_initials(cand.source_id, p_start, p_end) | corpus.title_initials(cand.source_id)
         ),
@@ -322,7 +328,7 @@ def measure_text(ev: QuestionEvidence, cand: Candidate, corpus) -> dict[str, flo
     in_sentence = in_paragraph = 0
     if q.anchors:
         for anchor in q.anchors:
-            if anchor_found(anchor, sentence, span.sentence_initials):
+            if anchor_found(anchor, span.named, span.named_initials):
                 in_sentence += 1
                 in_paragraph += 1
             elif anchor_found(anchor, paragraph_words, span.paragraph_initials):

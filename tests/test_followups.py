@@ -58,6 +58,12 @@ def test_conversation_through_the_api(assistant):
     assert malaysia.abstained
 
 
+def test_a_fact_from_a_respectively_list_is_about_its_own_item_not_the_others(assistant):
+    biggest = "Which country makes up the biggest part of the corridor's trade value?"
+    thailand = assistant.ask("What about Thailand?", history=[biggest, "And Indonesia?"])
+    assert "Thailand" in thailand.text and "6%" in thailand.text and "Indonesia" not in thailand.text
+
+
 def test_conversation_fixtures(assistant):
     report = evaluate(assistant, load_cases(FIXTURES / "conversations.yaml"))
     failures = [(r.id, r.reason, r.answer) for r in report.results if not r.passed]
