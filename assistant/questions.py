@@ -293,7 +293,7 @@ _ORDINAL_WORDS = (
 _SLOTS = {
     "date": re.compile(
         rf"\b(?:1\d|20)\d\d(?:s)?\b|\b\d{{1,2}}\s+{MONTHS}\b|\b{MONTHS}\s+\d{{1,2}}\b|\b{MONTHS}\b"
-        rf"|\b{_ORDINAL_WORDS}\s+century\b|\b(?:spring|summer|autumn|fall|winter)\s+of\b",
+        rf"|\b{_ORDINAL_WORDS}\s+(?:century|anniversary)\b|\b(?:spring|summer|autumn|fall|winter)\s+of\b",
         re.I,
     ),
     "number": CARDINAL,

@@ -546,3 +546,11 @@ def test_a_date_asked_for_is_missing_from_a_sentence_without_one(assistant):
             missing[question[:4], sentence[:4]] = measure(ev, cand, corpus, 0.5)["type_missing"]
     assert missing["When", "On S"] == 0.0 and missing["When", "Osel"] == 1.0
     assert missing["Who ", "Osel"] == 0.0  # only a date (or a figure) asked for can be missing
+
+
+def test_an_anniversary_by_its_ordinal_fills_a_date_slot():
+    from assistant.questions import analyze, slot_spans
+
+    q = analyze("Which anniversary of the sea-rail train does this year mark?", "", frozenset())
+    assert q.answer_type == "date"
+    assert slot_spans(q.answer_type, "This year marks the fifth anniversary of the train.", q.asked)
