@@ -395,7 +395,8 @@ def _same_role(role: re.Match, question: str, text: str) -> bool:
     return False
 
 
-_LESSER_ROLE = frozenset("deputy vice assistant acting former interim associate regional honorary co".split())
+# a co-founder did found it and a former director was the director: neither is lesser
+_LESSER_ROLE = frozenset("deputy vice assistant acting interim associate regional honorary".split())
 
 
 def _spelled_out(acronym: str, text: str) -> bool:
@@ -457,9 +458,7 @@ _MONEY_BEFORE = re.compile(r"[$¥€£₹₩₽]\s*$")
 DIMENSION = "="
 _DIMENSIONS = {
     "temperature": (
-        re.compile(
-            r"\b(?:[Tt]emperatures?|hot|hotter|hottest|cold|colder|coldest|warm|warmer|warmest)\b"
-        ),  # not "Warm Vltava"
+        re.compile(r"\bhow (?:hot|cold|warm)\b|\btemperatures?\b", re.I),  # not "the coldest month"
         re.compile(r"°|\bdegrees?\b|\bkelvin\b|\d\s*K\b|\bcelsius\b|\bfahrenheit\b", re.I),
     ),
     "length": (
@@ -478,7 +477,7 @@ _DIMENSIONS = {
         re.compile(
             r"\b(?:value|worth) of (?:the |its |their |[\w’'-]+['’]s? )?(?:[\w-]+ ){0,3}?(?:exports?|imports?|trade|goods|"
             r"deals?|contracts?|sales|investments?|assets|shipments)\b|\b(?:revenue|revenues|budget|salary|wages?|"
-            r"income|profits?|loans?|compensation|turnover|fine)\b",
+            r"income|profits?|loans?|compensation|turnover)\b",
             re.I,
         ),
         _MONEY,
@@ -487,8 +486,9 @@ _DIMENSIONS = {
 
 
 def _counted(question: str) -> list[str]:
-    """What "how many" counts (the word before its verb or a preposition), as a unit the figure must come in ("1.35 million tonnes" does not
-    count passengers); none when the count is of people (named in many ways) or of times."""
+    """What "how many" counts, the word before its verb or a preposition, as a unit its figure must
+    fit ("1.35 million tonnes" does not count passengers); none when the count is of people (named
+    in many ways) or of times."""
     match = _COUNTED.search(question) or _COUNTED_PLURAL.search(question)
     phrase = match.group(1).split() if match else []
     cut = next((i for i, w in enumerate(phrase) if i and w.lower() in _PREPOSITIONS), len(phrase))
@@ -542,7 +542,8 @@ def _counts(text: str, figure: re.Match, counted: str) -> bool:
 
 
 def _measured(text: str, figure: re.Match) -> bool:
-    """Is the figure given in a unit of measure, a currency or a percentage ("212,000 tonnes", "$5")?"""
+    """Is the figure given in a unit of measure or time, a currency or a percentage, or is it a day
+    of a month ("212,000 tonnes", "$5", "seven months", "1 October")?"""
     return bool(
         _UNIT_AFTER.match(text, figure.end()) or _MONEY_BEFORE.search(text[max(0, figure.start() - 4) : figure.start()])
     )

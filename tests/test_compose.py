@@ -313,6 +313,8 @@ def test_a_name_asked_for_is_one_the_question_does_not_hold():
         ("Who is the chief executive of duisport?", "Jürgen Möllmann is the chief operating officer.", 0.0),
         ("Who is the chief executive of duisport?", "Markus Bangen is the chief executive.", 1.0),
         ("Who heads the center?", "said Liu Wei, head of the center.", 1.0),  # the role in another form
+        ("Who founded Osell?", "Xu Baoqing, co-founder of Osell, spoke.", 1.0),  # a co-founder founded it
+        ("Who was the director of the museum?", "Anna Berg, its former director, retired.", 1.0),
     ],
 )
 def test_a_role_asked_about_is_that_role_not_a_lesser_or_another_one(question, sentence, evidence):
@@ -326,6 +328,7 @@ def test_a_name_is_not_a_measure():
     from assistant.questions import analyze
 
     assert analyze("At what altitude does the Warm Vltava rise?", "", frozenset()).units == ("=length",)
+    assert analyze("What was the rainfall in the coldest month?", "", frozenset()).units == ()
 
 
 def test_yes_no_without_evidence_says_the_sources_do_not_say(assistant):
