@@ -421,7 +421,6 @@ UNITS = re.compile(
 
 
 _PRICE = re.compile(r"\b(?:cost|costs|price|prices|priced|fee|fees|charge|charges|fare|fares|tariff|pay|paid)\b", re.I)
-CURRENCY = "<currency>"
 _CURRENCY_WORDS = (
     r"\b(?:yuan|rmb|renminbi|dollars?|usd|euros?|eur|cny|pounds?|pence|cents?|rupees?|yen|francs?|marks?|"
     r"roubles?|rubles?|kronor|kroner|krona|krone|lira|lire|pesos?|shillings?|guilders?|ducats?|florins?|dong|kip|"
@@ -456,6 +455,7 @@ _MONEY_BEFORE = re.compile(r"[$¥€£₹₩₽]\s*$")
 # What a measure asked without a unit is given in: "How tall is the dome?" wants a length, "How
 # cold was the water?" a temperature, "the value of its exports" money (marked among the units)
 DIMENSION = "="
+CURRENCY = DIMENSION + "money"  # also asked by a price, a fee, "how much did it earn"
 _DIMENSIONS = {
     "temperature": (
         re.compile(r"\bhow (?:hot|cold|warm)\b|\btemperatures?\b", re.I),  # not "the coldest month"
@@ -526,8 +526,6 @@ def has_units(units: tuple[str, ...], text: str) -> bool:
 
 
 def _unit_given(unit: str, text: str, stems: set[str]) -> bool:
-    if unit == CURRENCY:
-        return bool(_MONEY.search(text))
     if unit.startswith(DIMENSION):
         return bool(_DIMENSIONS[unit[len(DIMENSION) :]][1].search(text))
     if unit.startswith(COUNTED):
