@@ -263,8 +263,8 @@ _EVIDENCE = {
         r"(?:\d[\d.,]*|" + NUMBER_WORDS + r"|a|an|half an?)\s*-?\s*(?:[a-z]+\s+){0,2}?" + _UNITS + r"\b", re.I
     ),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|" + MONTHS + r"|\b(?:years?|months?|weeks?|days?|anniversary)\b", re.I),
+    # a role is evidenced by a person's name (`type_evidence`): no pattern of its own
     "person": re.compile(rf"\b[{_CAP}][{_LOWER}]+\s+[{_CAP}][{_LOWER}]+\b"),  # "Lü Jianguo" too
-    "role": re.compile(rf"\b[{_CAP}][{_LOWER}]+\s+[{_CAP}][{_LOWER}]+\b"),
     "org": re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w-]*)+|\b[A-Z]{2,}\b"),
     # a capitalised word inside a sentence, not the one opening it
     "name": re.compile(rf"(?<=[\w,;:)’'\"] )[{_CAP}][\w’'-]*"),
@@ -367,7 +367,7 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
         return 1.0 if any(_spelled_out(a, text) for a in acronyms) else 0.0
     for match in _EVIDENCE[answer_type].finditer(text):
         found = set(words(match.group()))
-        if answer_type in ("person", "role") and found & ORG_WORDS:
+        if answer_type == "person" and found & ORG_WORDS:
             continue
         if answer_type in ("reason", "duration") or not found <= asked:
             return 1.0
