@@ -426,7 +426,8 @@ _CURRENCY_WORDS = (
     r"roubles?|rubles?|kronor|kroner|krona|krone|lira|lire|pesos?|shillings?|guilders?|ducats?|florins?|dong|kip|"
     r"baht|ringgit|rupiah|won|dirhams?|riyals?|rand|naira|zloty|forints?|reais|lei)\b"
 )
-_MONEY = re.compile(r"[$¥€£₹₩₽]|" + _CURRENCY_WORDS, re.I)
+_MONEY_SIGNS = "[$¥€£₹₩₽]"
+_MONEY = re.compile(_MONEY_SIGNS + "|" + _CURRENCY_WORDS, re.I)
 # "How much did it receive?" asks for money: nothing stands between "how much" and its verb
 _MONEY_ASKED = re.compile(
     rf"\bhow much {_AUX}\b.*\b(?:receive[sd]?|spen(?:ds?|t)|earn(?:s|ed|t)?|invest(?:s|ed)?|raise[sd]?|"
@@ -451,7 +452,7 @@ _UNIT_AFTER = re.compile(
     rf"{_CURRENCY_WORDS}|{_UNITS}\b|{_LENGTH_UNITS}\b|{_MEASURE_UNITS}|{MONTHS})",
     re.I,
 )
-_MONEY_BEFORE = re.compile(r"[$¥€£₹₩₽]\s*$")
+_MONEY_BEFORE = re.compile(_MONEY_SIGNS + r"\s*$")
 # What a measure asked without a unit is given in: "How tall is the dome?" wants a length, "How
 # cold was the water?" a temperature, "the value of its exports" money (marked among the units)
 DIMENSION = "="
