@@ -18,13 +18,17 @@
 - a name's form in another language or its meaning in brackets: "the Vltava (German: Moldau)" ->
   "Moldau is the German name of the Vltava."; "Chùa Cầu ("Pagoda Bridge")" -> "Chùa Cầu means
   "Pagoda Bridge".";
+- a sentence opening with "He", "She", "His" or "Her", restated with the name of the person it
+  stands for (the last one, known to be a person, that a sentence was about): "He died in Graz." ->
+  "Ilse Maria Varga died in Graz.";
 - a sentence that uses an acronym the source defines elsewhere, restated with the expansion:
   "So far, the ILSTC has expanded to 335 ports." -> "So far, the New International Land-sea
   Trade Corridor (ILSTC) has expanded to 335 ports." (its words: the sentence's and the definition's).
 
 Each statement is built only from words of its sentence, keeps the verbatim span it came from as
 its quote, and is dropped unless every number and capitalised word it holds occurs in that span
-(or, for an expanded acronym or a speaker's full name, where the same source spells it out).
+(or, for an expanded acronym, a speaker's full name or the person a pronoun stands for, where the
+same source spells it out).
 """
 
 from __future__ import annotations
@@ -222,9 +226,9 @@ def role_facts(source: Source) -> list[Fact]:
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _FULL_DATE = rf"(?:\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{3,4}}|(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{3,4}})"
 _ANY_DATE = rf"(?:{_FULL_DATE}|\d{{3,4}})"
-_LIFE_NAME = (
-    rf"{_NAME_WORD}(?:\s+(?:(?:of|de|von|van|der|da|di|du|del|la|le|the)\s+){{0,2}}(?:{_NAME_WORD}|[IVX]+\b)){{0,8}}"
-)
+# the space between a name's words: a line break of wrapped text, never a blank line ("# Title\n\nName")
+_SP = r"(?:[ \t]+\n?[ \t]*|\n[ \t]*)"
+_LIFE_NAME = rf"{_NAME_WORD}(?:{_SP}(?:(?:of|de|von|van|der|den|da|das|dos|di|du|del|della|la|le|the|i|y|e|ibn|bin|zu|ter|ten){_SP}){{0,2}}(?:{_NAME_WORD}|[IVX]+\b)){{0,8}}"
 # "Casimir III the Great (Polish: Kazimierz III Wielki; 30 April 1310 – 5 November 1370)",
 # "Halldór Laxness (born Halldór Guðjónsson; 23 April 1902 – 8 February 1998)", "Jane Roe (born 4 May 1960)".
 # A range of full dates only: "(1914–1918)" after a name is as often a war or a reign as a life.
@@ -476,6 +480,87 @@ def speech_facts(source: Source) -> list[Fact]:
     return facts
 
 
+# A person is known as one where the source gives their dates, a role in apposition, a birth or a
+# death, a title, or a quote: only such a name can be what a later "He" or "She" stands for.
+_TITLE = r"(?:Pope|King|Queen|Emperor|Empress|Sultan|Tsar|Tsarina|Sir|Dame|Lord|Lady|Saint|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|President|General|Admiral|Prince|Princess|Duke|Duchess|Cardinal|Bishop|Archbishop)"
+_BORN_OR_DIED = re.compile(rf"(?P<name>{_LIFE_NAME})(?:\s+\([^()]*\))?,?\s+(?:was\s+born|died|was\s+killed)\b")
+_TITLED = re.compile(rf"\b{_TITLE}\s+(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|[IVX]+\b)){{0,3}})")
+# A sentence's subject: its first words, after an opening phrase of time or place ("In 1961, at
+# the age of 32, Mössbauer shared ..."), up to the verb (a lower-case word).
+_SUBJECT = re.compile(
+    rf"(?:(?:[A-Z][a-z]*\s+)?[^,.;:!?\n]{{0,60}},\s+){{0,2}}(?P<name>{_LIFE_NAME})(?:\s+\([^()]*\))?,?\s+[a-z]"
+)
+_PRONOUN_OPENING = re.compile(r"(?P<pronoun>He|She|His|Her)\s+(?=[a-z])")
+_GENDER = {"He": "m", "His": "m", "She": "f", "Her": "f"}
+
+
+def _known_people(source: Source) -> set[str]:
+    """Names the source shows to be people's (each at least two words, without sentence openers)."""
+    text = source.text
+    found = [m.group("name") for m in _LIFE.finditer(text)] + [m.group("name") for m in _BORN_OR_DIED.finditer(text)]
+    found += [m.group("name") for m in _TITLED.finditer(text)]
+    found += [
+        m.group("name")
+        for m in _APPOSITION.finditer(text)
+        if any(w.strip(",") in ROLE_NOUNS for w in m.group("role").lower().split()[:5])
+    ]
+    found += [m.group("name") for pattern in _SPEECH for m in pattern.finditer(text)]
+    people = set()
+    for name in found:
+        words = [w.group() for w in _without_openers(list(re.finditer(r"\S+", name)))]
+        if len(words) >= 2 and words[0].lower() not in _NOT_SPEAKER and words[-1].lower() not in _NOT_PERSON:
+            people.add(" ".join(words))
+    return people
+
+
+def _person_named(name: str, people: set[str]) -> str | None:
+    """The known person a sentence's subject names: their full name, or a word of only one of them
+    ("Mössbauer" for "Rudolf Ludwig Mössbauer")."""
+    words = [w.group() for w in _without_openers(list(re.finditer(r"\S+", name)))]
+    joined = " ".join(words)
+    if joined in people:
+        return joined
+    holders = {p for p in people if joined in p.split() or joined in p}
+    longest = {p for p in holders if not any(p != q and p in q for q in holders)}
+    return longest.pop() if len(longest) == 1 else None
+
+
+def pronoun_facts(source: Source) -> list[Fact]:
+    """A sentence that opens with "He", "She", "His" or "Her", restated with the name it stands
+    for: "He died in Grünwald on 14 September 2011." -> "Rudolf Ludwig Mössbauer died in Grünwald
+    on 14 September 2011." The name is the last known person a sentence was about (its subject),
+    of the pronoun's gender once that is known; a question names the person, and the sentence
+    alone never does."""
+    people = _known_people(source)
+    if not people:
+        return []
+    text = source.text
+    facts = []
+    recent: list[str] = []  # known people, most recent subject last
+    gender: dict[str, str] = {}
+    for start, end in _sentences(text):
+        sentence = text[start:end].strip()
+        opening = _PRONOUN_OPENING.match(sentence)
+        if opening:
+            wanted = _GENDER[opening.group("pronoun")]
+            person = next((p for p in reversed(recent) if gender.get(p, wanted) == wanted), None)
+            if person is None or len(sentence.split()) < 4:
+                continue
+            gender[person] = wanted
+            name = person if opening.group("pronoun") in ("He", "She") else f"{person}’s"
+            statement = name + " " + sentence[opening.end() :]
+            if _grounded(statement, f"{sentence} {person}"):
+                facts.append(_fact(source, "pronoun", statement, sentence))
+            continue
+        subject = _SUBJECT.match(sentence)
+        person = subject and _person_named(subject.group("name"), people)
+        if person:
+            if person in recent:
+                recent.remove(person)
+            recent.append(person)
+    return facts
+
+
 _MONTH_LIST = _MONTHS.split("|")
 # the named parts of a year a span of months makes (first and last month, 1-based)
 _PERIODS = {
@@ -599,6 +684,7 @@ def derive_facts(source: Source) -> list[Fact]:
         + clause_facts(source)
         + expanded_facts(source, definitions)
         + speech_facts(source)
+        + pronoun_facts(source)
         + period_facts(source)
         + gloss_facts(source)
     )
