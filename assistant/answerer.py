@@ -155,8 +155,12 @@ class ExtractiveAnswerer:
             self.model = load_model()
 
     # -- candidates ------------------------------------------------------------------------
-    def candidates(self, docs: list, corpus: Corpus) -> list[Candidate]:
-        """Sentences of the retrieved chunks (and adjacent pairs), and facts; each once."""
+    def candidates(self, docs: list, corpus: Corpus, neighbours: bool = False) -> list[Candidate]:
+        """Sentences of the retrieved chunks (and adjacent pairs), and facts; each once. With
+        `neighbours` (a "why" question), every sentence also paired with the ones beside it in its
+        paragraph, retrieved or not: the sentence that restates the question is found, and the
+        cause is in the next one ("In practice this hardly ever happens. The atom recoils ...") or
+        the one before ("Because of this, the air is free of smoke")."""
         out: dict[tuple, Candidate] = {}
         for rank, doc in enumerate(docs):
             chunk = doc.metadata["chunk"]
@@ -182,7 +186,25 @@ class ExtractiveAnswerer:
                         chunk, sentence, s, e, dense, min(rank, known.rank) if known else rank, lexical
                     )
         singles = list(out.values())
-        return singles + self._pairs(singles, corpus)
+        pairs = self._pairs(singles, corpus)
+        return singles + pairs + (self._neighbour_pairs(singles, pairs, corpus) if neighbours else [])
+
+    @staticmethod
+    def _neighbour_pairs(singles: list[Candidate], pairs: list[Candidate], corpus: Corpus) -> list[Candidate]:
+        """Each sentence with the one before and the one after it in its paragraph, where no pair
+        of retrieved sentences already joins them."""
+        known = {(c.source_id, c.start, c.end) for c in pairs}
+        out = []
+        for c in singles:
+            if c.chunk.kind == "fact":
+                continue
+            text = corpus.source_text(c.source_id)
+            for start, end in corpus.neighbours(c.source_id, c.start, c.end):
+                if (c.source_id, start, end) in known or "\n\n" in text[start:end]:
+                    continue
+                known.add((c.source_id, start, end))
+                out.append(Candidate(c.chunk, text[start:end], start, end, c.dense, c.rank, c.lexical, pair=True))
+        return out
 
     @staticmethod
     def _pairs(singles: list[Candidate], corpus: Corpus) -> list[Candidate]:
@@ -220,14 +242,19 @@ class ExtractiveAnswerer:
         `scored` measures only the candidates dense search adds."""
         ev = QuestionEvidence.of(q, corpus)
         return Premeasured(
-            corpus, ev, {text_key(c): measure_text(ev, c, corpus) for c in self.candidates(docs, corpus)}
+            corpus,
+            ev,
+            {
+                text_key(c): measure_text(ev, c, corpus)
+                for c in self.candidates(docs, corpus, q.answer_type == "reason")
+            },
         )
 
     def scored(
         self, q: Question, docs: list, corpus: Corpus, premeasured: Premeasured | None = None
     ) -> list[Candidate]:
         """Candidates with their features and probability, most probable first."""
-        cands = self.candidates(docs, corpus)
+        cands = self.candidates(docs, corpus, q.answer_type == "reason")
         if not cands:
             return []
         known: dict = {}

@@ -29,6 +29,14 @@ from index.lexical import STOPWORDS, stem, words
 _YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
 _NEGATION = frozenset({"not", "never", "no", "without", "neither", "nor", "none", "nothing"})
 NEGATION_SUFFIX = re.compile(r"n['’]t\b", re.I)
+# A sentence that opens by pointing back ("Because of this, the air is free of smoke", "It was
+# named after him") says what it is about, or why, in the sentence before it.
+_REFERS_BACK = re.compile(
+    r"(?:(?:because of|as a result of|owing to|due to|despite|for|after|by|in) (?:this|that|these|those|it)\b"
+    r"|(?:this|these|those|that|such|it|its|they|their|them|he|she|his|her|thus|therefore|hence|consequently"
+    r"|as a result|in practice|instead)\b)",
+    re.I,
+)
 
 FEATURES = (
     "dense",
@@ -57,6 +65,7 @@ FEATURES = (
     "length",
     "fact",
     "pair",
+    "refers_back",
     "caption",
     "negation",
     "slot",
@@ -390,6 +399,7 @@ def measure_text(ev: QuestionEvidence, cand: Candidate, corpus) -> dict[str, flo
         "length": math.log1p(len(tokens)) / 4.0,
         "fact": float(cand.chunk.kind == "fact"),
         "pair": float(cand.pair),
+        "refers_back": float(bool(_REFERS_BACK.match(cand.text.lstrip()))),
         "caption": float(cand.chunk.kind == "caption"),
         "negation": float(ev.negated != (bool(_NEGATION & sentence) or bool(NEGATION_SUFFIX.search(claim)))),
     }

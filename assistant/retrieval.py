@@ -8,6 +8,7 @@ the store only when no saved view matches its generation (another process ingest
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import os
@@ -172,6 +173,18 @@ class Corpus:
             intro = text.rfind("\n\n", 0, len(text[:p_start].rstrip()))
             p_start = 0 if intro < 0 else intro + 2
         return p_start, (len(text) if p_end < 0 else p_end)
+
+    def neighbours(self, source_id: str, start: int, end: int) -> list[tuple[int, int]]:
+        """The spans of a sentence joined with the sentence before it and with the one after it."""
+        spans = self.memo(("sentences", source_id), lambda: self._sentence_spans(source_id))
+        i = bisect.bisect_left(spans, (start, end))
+        if i >= len(spans) or spans[i] != (start, end):
+            return []
+        joined = [(spans[i - 1][0], end)] if i > 0 else []
+        return joined + ([(start, spans[i + 1][1])] if i + 1 < len(spans) else [])
+
+    def _sentence_spans(self, source_id: str) -> list[tuple[int, int]]:
+        return sorted({s for c in self.source_chunks(source_id) if c.kind == "passage" for s in c.sentences})
 
     def source_chunks(self, source_id: str) -> list[IndexedChunk]:
         """One source's chunks, in index order (grouped once, not scanned per source)."""
