@@ -323,11 +323,31 @@ class ExtractiveAnswerer:
         chosen = self._newest_first(q, scored, corpus)
         if len(chosen) > 1:
             return self._dated(chosen, corpus)
+        if q.answer_type == "reason":
+            best = self._widened(best, scored, corpus)
         second = self._complement(q, best, scored)
         cited = sorted([best, second], key=lambda c: c.start) if second else [best]
         return Composed(_join(cited), cited, "sentence", best.prob)
 
     # -- compositions ---------------------------------------------------------------------------
+    def _widened(self, best: Candidate, scored: list[Candidate], corpus: Corpus) -> Candidate:
+        """The best answer to a "why" question joined with an overlapping candidate nearly as
+        probable (a sentence and the one before or after it): which of them holds the cause is
+        what the probabilities cannot tell ("In practice this hardly ever happens. Because the
+        photon carries momentum ..."), and the union quotes both, at most three sentences."""
+        near = [
+            c
+            for c in scored[1:8]
+            if c.prob >= max(self.min_confidence, best.prob - _NEAR_TIE)
+            and _overlaps(c, best)
+            and c.chunk.kind != "fact"
+        ]
+        if not near or best.chunk.kind == "fact":
+            return best
+        # each is one sentence or two, and they share one: three sentences at most
+        start, end = min(best.start, near[0].start), max(best.end, near[0].end)
+        return replace(best, text=corpus.source_text(best.source_id)[start:end], start=start, end=end, pair=True)
+
     def _complement(self, q: Question, best: Candidate, scored: list[Candidate]) -> Candidate | None:
         """A second sentence, when it covers a good part of the question the first leaves out
         ("What did they agree to create, and how much trade should it bring?"). A question in two
@@ -671,6 +691,10 @@ def _covers(term: str, forms: frozenset[str]) -> bool:
     """The text holds the term in some form: "agree" in "agreement", "establish" in "established"."""
     prefix = term[:5] if len(term) > 5 else term
     return any(w.startswith(prefix) for w in forms)
+
+
+# how much less probable a candidate may be and still count as tied with the best one
+_NEAR_TIE = 0.05
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

@@ -7,7 +7,7 @@ import pytest
 
 from assistant import Answer, Assistant, Citation, answer
 from assistant.evaluation import evaluate, load_cases
-from tests.conftest import FIXTURES, load_fixture
+from tests.conftest import FIXTURES, assistant_with_document, load_fixture
 
 # Near-misses (a country, year, role or unit the article never names) and off-topic questions:
 # these must always abstain. The rest of the unanswerable fixtures count in the accuracy gate.
@@ -162,3 +162,22 @@ def test_measuring_the_bm25_hits_while_the_query_is_embedded_changes_no_answer(a
         assert a.text == b.text and a.confidence == b.confidence, question
         assert [c.quote for c in a.citations] == [c.quote for c in b.citations], question
     assert len(prepared) == len(questions) and sum(n > 0 for n in prepared) >= 0.9 * len(questions)
+
+
+def test_a_why_question_is_answered_with_the_sentence_after_the_one_it_restates(tmp_path):
+    """The sentence that words the question is found; the cause is the next one, which shares no
+    word with the question and is quoted together with it."""
+    asst = assistant_with_document(
+        tmp_path,
+        "The Varga bridge",
+        "# The Varga bridge\n\nThe Varga bridge is a stone bridge over the river Tisza, built in 1851.\n\n"
+        "In winter the bridge is closed to lorries. Ice forms on its steep ramps, and heavy vehicles skid.\n\n"
+        "The bridge was restored in 1992 and now carries about 4,000 cars a day.\n",
+    )
+    ans = asst.ask("Why is the Varga bridge closed to lorries in winter?")
+    assert not ans.abstained and "Ice forms on its steep ramps" in ans.text, ans.text
+    (citation,) = ans.citations
+    assert (
+        citation.quote
+        == "In winter the bridge is closed to lorries. Ice forms on its steep ramps, and heavy vehicles skid."
+    )
