@@ -147,6 +147,9 @@ class ExtractiveAnswerer:
     # question whose names it must hold, and another name in their place is what lowers it
     contradiction_floor: float = 0.35
     max_older: int = 2
+    # candidates this likely about two or more other subjects than the main one: a bare "the
+    # corridor" means none of them (`_about_the_main_subject`)
+    rival_floor: float = 0.3
     related_passages: int = 3
     model: Model | None = field(default=None, repr=False)
 
@@ -298,6 +301,7 @@ class ExtractiveAnswerer:
 
     def compose(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
         """The answer for the question's form, or None to abstain."""
+        scored = self._about_the_main_subject(scored, corpus)
         if not scored:
             return None
         chosen = self._choice(q, scored)
@@ -330,6 +334,23 @@ class ExtractiveAnswerer:
         return Composed(_join(cited), cited, "sentence", best.prob)
 
     # -- compositions ---------------------------------------------------------------------------
+    def _about_the_main_subject(self, scored: list[Candidate], corpus: Corpus) -> list[Candidate]:
+        """A bare "the corridor" is the one the knowledge base is mainly about. A sentence about
+        another one may still be what the user means (the one document they added about it), but
+        not when the likely answers are about several others of the main subject's kind: then
+        none of them is meant."""
+        kinds = {name.split()[-1] for name in corpus.main_names}  # "corridor"
+        others = {
+            name
+            for c in scored
+            if c.prob >= self.rival_floor and c.features.get("other_subject")
+            for name in _subjects(c, corpus) - corpus.main_names
+            if name.split()[-1] in kinds
+        }
+        if len(others) < 2:
+            return scored
+        return [c for c in scored if not c.features.get("other_subject")]
+
     def _widened(self, best: Candidate, scored: list[Candidate], corpus: Corpus) -> Candidate:
         """The best answer to a "why" question joined with an overlapping candidate nearly as
         probable (a sentence and the one before or after it): which of them holds the cause is
