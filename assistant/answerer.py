@@ -85,6 +85,7 @@ _OPPOSITES = tuple(
     )
     for pair in ((stem(a), stem(b)), (stem(b), stem(a)))
 )
+_PREPOSITIONS = frozenset(stem(w) for w in ("before", "after", "above", "below"))  # of time or place, as often
 # Words that deny what follows them, as stems: "not", "never", and verbs such as "failed to" or "rejected".
 _DENIAL = frozenset(
     stem(w)
@@ -448,6 +449,10 @@ class ExtractiveAnswerer:
             return ranked
         best = scored[0]
         verdict = _verdict(q, best) if best.prob >= self.contradiction_floor else None
+        if verdict is None:  # the best sentence does not decide; a next one may contradict
+            for cand in scored[1:_VERDICT_DEPTH]:
+                if cand.prob >= self.contradiction_floor and _verdict(q, cand) == "No":
+                    return Composed(f"No. {cand.text.strip()} [1]", [cand], "yes-no", cand.prob)
         if verdict is None or (verdict == "Yes" and best.prob < self.min_confidence):
             return None
         return Composed(f"{verdict}. {best.text.strip()} [1]", [best], "yes-no", best.prob)
@@ -714,6 +719,8 @@ def _covers(term: str, forms: frozenset[str]) -> bool:
     return any(w.startswith(prefix) for w in forms)
 
 
+# how many of the best candidates are read for a contradiction when the best does not decide
+_VERDICT_DEPTH = 3
 # how much less probable a candidate may be and still count as tied with the best one
 _NEAR_TIE = 0.05
 
@@ -932,7 +939,10 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
         return "No"
     if about and _negated(q.text) != _negated(cand.text):
         return "No"
-    if named_near and f.get("cov", 0) >= 0.6 and f.get("cov_rest", 1.0) >= 0.5:
+    # a comparison asked ("shorter than") is confirmed only by a sentence that makes it
+    compared_q = [word for word, _ in _OPPOSITES if word in asked and word not in _PREPOSITIONS]
+    stated = not compared_q or any(word in sentence_stems for word in compared_q)
+    if named_near and stated and f.get("cov", 0) >= 0.6 and f.get("cov_rest", 1.0) >= 0.5:
         return "Yes"
     # a name swapped for another: "with a Vietnamese company?" against "with Laos Economic and Trade Group"
     if not in_paragraph and f.get("cov", 0) >= 0.6:
