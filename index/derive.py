@@ -89,8 +89,11 @@ _NOT_PERSON = frozenset(
 
 def _sentences(text: str):
     for match in _SENTENCE.finditer(text):
+        start = match.start()
+        if start > 1 and text[start - 1] == "." and text[start - 2].isdigit() and text[start : start + 1].isdigit():
+            continue  # the rest of a figure ("9 billion and ..." of "$5.9 billion"), not a sentence
         if match.group().strip():
-            yield match.start(), match.end()
+            yield start, match.end()
 
 
 def _fact(source: Source, kind: str, statement: str, quote: str) -> Fact:
@@ -549,7 +552,7 @@ def pronoun_facts(source: Source) -> list[Fact]:
             gender[person] = wanted
             name = person if opening.group("pronoun") in ("He", "She") else f"{person}’s"
             statement = name + " " + sentence[opening.end() :]
-            if _grounded(statement, f"{sentence} {person}"):
+            if _grounded(statement, f"{sentence} {name}"):  # the name as the source wrote it elsewhere
                 facts.append(_fact(source, "pronoun", statement, sentence))
             continue
         subject = _SUBJECT.match(sentence)

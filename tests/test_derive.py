@@ -325,3 +325,12 @@ def test_long_runs_of_names_or_comma_separated_words_are_derived_in_linear_time(
     root = Path(__file__).resolve().parent.parent
     run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
     assert run.stdout.strip() == "done", run.stderr
+
+
+def test_the_digits_after_a_decimal_point_are_no_sentence_of_their_own():
+    text = (
+        "The line cost $5.9 billion and is run by LCRC, a joint venture in which Lao state companies hold 30%, "
+        "and the SLC plans a second track. It opened in 2021."
+    )
+    assert not [f for f in derive_facts(source(text)) if f.statement.startswith("9")]
+    assert derive_facts(source("Ended in 2019.")) == []  # a figure at the very end of a text
