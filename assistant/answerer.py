@@ -302,7 +302,7 @@ class ExtractiveAnswerer:
 
     def compose(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
         """The answer for the question's form, or None to abstain."""
-        scored = self._about_the_main_subject(scored, corpus)
+        scored = _restatement_first(self._about_the_main_subject(scored, corpus))
         if not scored:
             return None
         chosen = self._choice(q, scored)
@@ -723,6 +723,21 @@ def _covers(term: str, forms: frozenset[str]) -> bool:
 _VERDICT_DEPTH = 3
 # how much less probable a candidate may be and still count as tied with the best one
 _NEAR_TIE = 0.05
+
+
+def _restatement_first(scored: list[Candidate]) -> list[Candidate]:
+    """A fact derived from the best sentence and nearly as probable goes before it: the same
+    evidence, made explicit ("Goods from Mali account for 31%" out of "goods from Senegal, Mali and
+    Niger account for 48%, 31% and 11%, respectively")."""
+    if not scored or scored[0].chunk.kind == "fact":
+        return scored
+    best = scored[0]
+    for cand in scored[1:8]:
+        derived = cand.chunk.kind == "fact" and cand.source_id == best.source_id
+        derived = derived and not cand.chunk.fact_id.startswith("derived-clause-")  # a part, not all it says
+        if derived and best.start <= cand.start and cand.end <= best.end and cand.prob >= best.prob - _NEAR_TIE:
+            return [cand, *(c for c in scored if c is not cand)]
+    return scored
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
