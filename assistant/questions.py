@@ -180,10 +180,10 @@ FORMS = [
             # "Who published the article about Casimir III?": not "Who published the report on cholera?"
             rf"|\bwho\s+(?:published|wrote|authored)\s+(?:this|the|that)\s+(?:article|document|page|text)\s+"
             rf"(?:about|on)\b"
-            rf"|\b(?:publisher|author|headline|byline|publication date)\s+of\s+(?:this|the|that)\s+{_DOC_NOUN}"
+            rf"|\b(?:publisher|author|headline|byline|publication date)\s+of\s+(?:this|the|that)\s+(?:\w+\s+)?{_DOC_NOUN}"
             # the title of the source itself, not "the title of the book in which Tycho reported the star"
-            rf"|\b(?:what|which)\s+(?:is|was)\s+the\s+(?:headline|title|publisher|author|publication date)"
-            rf"(?:\s+of\s+(?:this|the|that|your)\s+{_DOC_NOUN}s?)?\s*\??\s*$"
+            rf"|\b(?:what|which)(?:\s+(?:is|was)|['’]s)\s+the\s+(?:headline|title|publisher|author|publication date)"
+            rf"(?:\s+of\s+(?:this|the|that|your)\s+(?:\w+\s+)?{_DOC_NOUN}s?)?\s*\??\s*$"
             # the sources held, not "Which documents did the Riksbank issue?"
             rf"|\b(?:which|what|how many)\s+(?:sources|documents|articles|texts|files)\b"
             rf"(?:\s*\??\s*$|\s+(?:do|does|did|can|are|is|have|has)\s+(?:you|we|i|there|it|this|the knowledge)\b"
@@ -615,6 +615,8 @@ def _capitalised_anchors(question: str, form: str | None) -> list[tuple[tuple[st
         opens = match.start() == start or re.search(r"[.?!:]\s+$", undotted[: match.start()])
         if opens and (not tokens[0].isupper() or tokens[0].lower() in _INTERJECTIONS):
             tokens = tokens[1:]  # a sentence-initial capital is grammar ("Which", "Name", "OK, then ...")
+        if tokens == ["I"]:
+            continue  # the pronoun ("what am I agreeing to?"); after a name ("WW I") it is a numeral
         # "I" in "WW I" is a numeral, not the pronoun: capitals typed as such are kept
         parts = [w for t in tokens for w in words(t) if w not in STOPWORDS or t.isupper()]
         if parts:

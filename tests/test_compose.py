@@ -190,6 +190,8 @@ def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_
         ("Can you list the ports the corridor reaches?", "list"),  # a request, not a question about ability
         ("Could you tell me who founded Osell?", None),
         ("What is the headline of the piece?", "metadata"),
+        ("What's the headline of this iChongqing story?", "metadata"),  # a word before the noun
+        ("What's the title of the painting?", None),
         ("What was the title of the book in which Tycho reported the new star?", None),  # a title in the text
         ("Which sources do you have available?", "metadata"),
         ("How many documents are indexed?", "metadata"),
@@ -209,6 +211,13 @@ def test_the_form_of_a_question(question, form):
     from assistant.questions import question_form
 
     assert question_form(question) == form
+
+
+def test_the_pronoun_i_is_no_name_to_look_for_but_a_numeral_after_a_name_is():
+    from assistant.questions import analyze
+
+    assert analyze("What number can I call to report a problem?").anchors == ()
+    assert analyze("What did the works in Plzen produce in WW I?").anchors == (("plzen",), ("ww", "i"))
 
 
 @pytest.mark.parametrize(
