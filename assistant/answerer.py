@@ -178,7 +178,7 @@ class ExtractiveAnswerer:
             source_text = corpus.source_text(chunk.source_id)
             for s, e in chunk.sentences:
                 sentence = source_text[s:e]
-                if len(sentence.split()) < 4 or sentence.startswith("(") or INSTRUCTION.match(sentence):
+                if len(sentence.split()) < 3 or sentence.startswith("(") or INSTRUCTION.match(sentence):
                     continue  # "(Photo provided to ...)" and similar fragments answer nothing
                 if sentence.rstrip().endswith(":"):  # "The main tasks are:" answers with the list below it
                     e = _list_block_end(source_text, e)

@@ -181,3 +181,14 @@ def test_a_why_question_is_answered_with_the_sentence_after_the_one_it_restates(
         citation.quote
         == "In winter the bridge is closed to lorries. Ice forms on its steep ramps, and heavy vehicles skid."
     )
+
+
+def test_a_three_word_sentence_is_an_answer_too(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "Ilse Varga",
+        "# Ilse Varga\n\nIlse Varga (4 May 1890 – 2 June 1960) was a Hungarian painter who worked in Vienna.\n\n"
+        "Varga never married. She left her paintings to the city museum of Szeged.\n",
+    )
+    ans = asst.ask("Did Varga ever marry?")
+    assert ans.text.startswith("No.") and "never married" in ans.text, ans.text
