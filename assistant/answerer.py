@@ -422,10 +422,12 @@ class ExtractiveAnswerer:
     def _overview(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
         """A short extract: the opening sentences of the document asked about, or the most relevant
         sentences about the subject asked about, in source order."""
-        about_document = re.search(
-            r"\b(?:this|the)\s+(?:article|document|piece|story|report|text|page)\b", q.text, re.I
+        document = re.search(
+            r"\b(?:this|the)\s+(?:[\w-]+\s+)?(?:article|document|piece|story|report|text|page)\b", q.text, re.I
         )
-        if about_document or not q.anchors:
+        # "what the piece says about Chongqing's ties with Guangxi": the sentences about that
+        aspect = document and re.search(r"\b(?:about|on|regarding|of)\s+(?!it\b)\w", q.text[document.end() :], re.I)
+        if (document and not aspect) or not q.anchors:
             source_id = scored[0].source_id if scored else corpus.main_source()
             lead = corpus.lead_sentences(source_id, 3)
             if lead:

@@ -358,6 +358,16 @@ def test_a_summary_of_the_article_is_its_opening(assistant):
     starts = [c.start for c in ans.citations]
     assert starts == sorted(starts)  # in source order
     assert_grounded(assistant, ans)
+    named = assistant.ask("Give me the gist of this iChongqing report.")  # a word between "this" and "report"
+    assert named.kind == "overview" and [c.start for c in named.citations] == starts
+
+
+def test_what_the_article_says_about_a_subject_is_the_sentences_about_it(assistant):
+    opening = assistant.ask("Can you summarize this article for me?")
+    ans = assistant.ask("Summarize what the piece says about Chongqing's relationship with Guangxi.")
+    assert ans.kind == "overview" and ans.citations and all("Guangxi" in c.quote for c in ans.citations), ans.text
+    assert [c.start for c in ans.citations] != [c.start for c in opening.citations]  # not the opening
+    assert_grounded(assistant, ans)
 
 
 def test_source_metadata_is_answered_from_the_sources(assistant):
