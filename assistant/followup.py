@@ -117,8 +117,16 @@ def _last(items: list[str], keep) -> str | None:
     return next((x for x in reversed(items) if keep(x)), None)
 
 
+# a question word alone, maybe with a preposition or "exactly": "When?", "With whom?", "Why exactly?"
+_BARE_WH = re.compile(
+    r"^\s*(?:and\s+)?(?:(?:with|by|for|to|from|since|until)\s+)?"
+    r"(?:when|where|why|who|whom|how|how many|how much|how long|which one|what for)(?:\s+exactly)?\s*\??\s*$",
+    re.I,
+)
+
+
 def _needs_history(question: str) -> bool:
-    if _ELLIPSIS_START.search(question) or _RELATIVE_YEAR.search(question):
+    if _ELLIPSIS_START.search(question) or _RELATIVE_YEAR.search(question) or _BARE_WH.match(question):
         return True
     if _PREP_WH_START.search(question) and not _entities(question):
         return True
@@ -161,7 +169,7 @@ def _continues(question: str) -> bool:
     A fragment or a closing pronoun with words enough of its own stands alone: "Osell founder?"
     is a keyword query, and "The boss said the deal needed something. What was it?" says what
     "it" is."""
-    if _RELATIVE_YEAR.search(question):  # "the year before": before what, only the conversation says
+    if _RELATIVE_YEAR.search(question) or _BARE_WH.match(question):  # "the year before", "When?": of what?
         return True
     fragment = _ELLIPSIS_START.sub("", question).strip()
     if (

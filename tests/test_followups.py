@@ -35,6 +35,16 @@ def test_follow_ups_are_rewritten(history, question, expected):
     assert resolve(question, history).query == expected
 
 
+def test_a_question_word_alone_asks_it_of_the_previous_question(assistant):
+    signed = "What did Osell sign at CAEXPO?"
+    assert resolve("When?", [signed]).context == signed
+    assert resolve("With whom?", [signed]).context == signed
+    assert resolve("When?", []).unresolved  # of what, nothing says
+    first = assistant.ask(signed)
+    when = assistant.ask("When?", history=[(signed, first.text)])
+    assert not when.abstained and "September 16" in when.text, when.text
+
+
 def test_a_standalone_question_ignores_history():
     resolved = resolve("In which city did the China-ASEAN Expo take place?", [VIETNAM])
     assert resolved.query == "In which city did the China-ASEAN Expo take place?"
