@@ -85,7 +85,8 @@ _OPPOSITES = tuple(
     )
     for pair in ((stem(a), stem(b)), (stem(b), stem(a)))
 )
-_PREPOSITIONS = frozenset(stem(w) for w in ("before", "after", "above", "below"))  # of time or place, as often
+# pairs of `_OPPOSITES` that are as often prepositions of time or place: no comparison to confirm
+_PREPOSITIONS = frozenset(stem(w) for w in ("before", "after", "above", "below"))
 # Words that deny what follows them, as stems: "not", "never", and verbs such as "failed to" or "rejected".
 _DENIAL = frozenset(
     stem(w)
@@ -151,6 +152,11 @@ class ExtractiveAnswerer:
     # candidates this likely about two or more other subjects than the main one: a bare "the
     # corridor" means none of them (`_about_the_main_subject`)
     rival_floor: float = 0.3
+    # how much less probable a candidate may be and still count as tied with the best one
+    # (`_widened`, `_restatement_first`)
+    near_tie: float = 0.05
+    # how many of the best candidates are read for a contradiction when the best does not decide
+    verdict_depth: int = 3
     related_passages: int = 3
     model: Model | None = field(default=None, repr=False)
 
@@ -302,7 +308,7 @@ class ExtractiveAnswerer:
 
     def compose(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
         """The answer for the question's form, or None to abstain."""
-        scored = _restatement_first(self._about_the_main_subject(scored, corpus))
+        scored = _restatement_first(self._about_the_main_subject(scored, corpus), self.near_tie)
         if not scored:
             return None
         chosen = self._choice(q, scored)
@@ -357,14 +363,16 @@ class ExtractiveAnswerer:
         probable (a sentence and the one before or after it): which of them holds the cause is
         what the probabilities cannot tell ("In practice this hardly ever happens. Because the
         photon carries momentum ..."), and the union quotes both, at most three sentences."""
+        if best.chunk.kind == "fact":
+            return best
         near = [
             c
             for c in scored[1:8]
-            if c.prob >= max(self.min_confidence, best.prob - _NEAR_TIE)
+            if c.prob >= max(self.min_confidence, best.prob - self.near_tie)
             and _overlaps(c, best)
             and c.chunk.kind != "fact"
         ]
-        if not near or best.chunk.kind == "fact":
+        if not near:
             return best
         # each is one sentence or two, and they share one: three sentences at most
         start, end = min(best.start, near[0].start), max(best.end, near[0].end)
@@ -452,7 +460,7 @@ class ExtractiveAnswerer:
         best = scored[0]
         verdict = _verdict(q, best) if best.prob >= self.contradiction_floor else None
         if verdict is None:  # the best sentence does not decide; a next one may contradict
-            for cand in scored[1:_VERDICT_DEPTH]:
+            for cand in scored[1 : self.verdict_depth]:
                 if cand.prob >= self.contradiction_floor and _verdict(q, cand) == "No":
                     return Composed(f"No. {cand.text.strip()} [1]", [cand], "yes-no", cand.prob)
         if verdict is None or (verdict == "Yes" and best.prob < self.min_confidence):
@@ -721,13 +729,7 @@ def _covers(term: str, forms: frozenset[str]) -> bool:
     return any(w.startswith(prefix) for w in forms)
 
 
-# how many of the best candidates are read for a contradiction when the best does not decide
-_VERDICT_DEPTH = 3
-# how much less probable a candidate may be and still count as tied with the best one
-_NEAR_TIE = 0.05
-
-
-def _restatement_first(scored: list[Candidate]) -> list[Candidate]:
+def _restatement_first(scored: list[Candidate], near_tie: float) -> list[Candidate]:
     """A fact derived from the best sentence and nearly as probable goes before it: the same
     evidence, made explicit ("Goods from Mali account for 31%" out of "goods from Senegal, Mali and
     Niger account for 48%, 31% and 11%, respectively")."""
@@ -737,7 +739,7 @@ def _restatement_first(scored: list[Candidate]) -> list[Candidate]:
     for cand in scored[1:8]:
         derived = cand.chunk.kind == "fact" and cand.source_id == best.source_id
         derived = derived and not cand.chunk.fact_id.startswith("derived-clause-")  # a part, not all it says
-        if derived and best.start <= cand.start and cand.end <= best.end and cand.prob >= best.prob - _NEAR_TIE:
+        if derived and best.start <= cand.start and cand.end <= best.end and cand.prob >= best.prob - near_tie:
             return [cand, *(c for c in scored if c is not cand)]
     return scored
 
