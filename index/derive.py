@@ -523,7 +523,7 @@ def _person_named(name: str, people: set[str]) -> str | None:
     joined = " ".join(words)
     if joined in people:
         return joined
-    holders = {p for p in people if joined in p.split() or joined in p}
+    holders = {p for p in people if f" {joined} " in f" {p} "}  # whole words: "Ann" is not "Annabel Roe"
     longest = {p for p in holders if not any(p != q and p in q for q in holders)}
     return longest.pop() if len(longest) == 1 else None
 

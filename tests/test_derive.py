@@ -334,3 +334,11 @@ def test_the_digits_after_a_decimal_point_are_no_sentence_of_their_own():
     )
     assert not [f for f in derive_facts(source(text)) if f.statement.startswith("9")]
     assert derive_facts(source("Ended in 2019.")) == []  # a figure at the very end of a text
+
+
+def test_a_surname_or_given_name_alone_names_the_one_known_person_with_that_whole_word():
+    text = (
+        "Ann Lee (1 May 1901 – 3 June 1971) was a potter. Annabel Roe (1 May 1900 – 2 June 1970) was a painter. "
+        "Ann visited the studio in 1930. She studied in Paris."
+    )
+    assert statements(text, "pronoun") == ["Ann Lee studied in Paris."]  # "Ann" is not "Annabel"
