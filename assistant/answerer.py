@@ -729,16 +729,23 @@ def _covers(term: str, forms: frozenset[str]) -> bool:
     return any(w.startswith(prefix) for w in forms)
 
 
+# Derived facts that restate all their sentence says about what they name: an item of a
+# "respectively" list, a sentence with its acronym spelled out or its pronoun named. A clause fact
+# or a hand-written one may say only part of its sentence ("Chongqing will break out a great
+# channel", without "striving to build a logistics hub").
+_RESTATING = ("derived-respectively-", "derived-expanded-", "derived-pronoun-")
+
+
 def _restatement_first(scored: list[Candidate], near_tie: float) -> list[Candidate]:
-    """A fact derived from the best sentence and nearly as probable goes before it: the same
-    evidence, made explicit ("Goods from Mali account for 31%" out of "goods from Senegal, Mali and
+    """A fact derived from the best sentence (`_RESTATING`) and nearly as probable goes before it:
+    the same evidence, made explicit ("Goods from Mali account for 31%" out of "goods from Senegal, Mali and
     Niger account for 48%, 31% and 11%, respectively")."""
     if not scored or scored[0].chunk.kind == "fact":
         return scored
     best = scored[0]
     for cand in scored[1:8]:
         derived = cand.chunk.kind == "fact" and cand.source_id == best.source_id
-        derived = derived and not cand.chunk.fact_id.startswith("derived-clause-")  # a part, not all it says
+        derived = derived and cand.chunk.fact_id.startswith(_RESTATING)
         if derived and best.start <= cand.start and cand.end <= best.end and cand.prob >= best.prob - near_tie:
             return [cand, *(c for c in scored if c is not cand)]
     return scored

@@ -576,3 +576,10 @@ def test_an_anniversary_by_its_ordinal_fills_a_date_slot():
     q = analyze("Which anniversary of the sea-rail train does this year mark?", "", frozenset())
     assert q.answer_type == "date"
     assert slot_spans(q.answer_type, "This year marks the fifth anniversary of the train.", q.asked)
+
+
+def test_a_fact_that_says_only_part_of_its_sentence_does_not_replace_it(assistant):
+    """The hand-written fact "Chongqing will break out a great channel ..." is nearly as probable
+    as its whole sentence, but leaves out what Chongqing strives to build."""
+    ans = assistant.ask("What is Chongqing ultimately trying to become together with other western provinces?")
+    assert "logistics hub" in ans.text, ans.text
