@@ -176,15 +176,19 @@ class Corpus:
 
     def neighbours(self, source_id: str, start: int, end: int) -> list[tuple[int, int]]:
         """The spans of a sentence joined with the sentence before it and with the one after it."""
-        spans = self.memo(("sentences", source_id), lambda: self._sentence_spans(source_id))
+        spans = self.sentence_spans(source_id)
         i = bisect.bisect_left(spans, (start, end))
         if i >= len(spans) or spans[i] != (start, end):
             return []
         joined = [(spans[i - 1][0], end)] if i > 0 else []
         return joined + ([(start, spans[i + 1][1])] if i + 1 < len(spans) else [])
 
-    def _sentence_spans(self, source_id: str) -> list[tuple[int, int]]:
-        return sorted({s for c in self.source_chunks(source_id) if c.kind == "passage" for s in c.sentences})
+    def sentence_spans(self, source_id: str) -> list[tuple[int, int]]:
+        """The whole sentences of a source's passages, in order (once per source)."""
+        return self.memo(
+            ("sentences", source_id),
+            lambda: sorted({s for c in self.source_chunks(source_id) if c.kind == "passage" for s in c.sentences}),
+        )
 
     def source_chunks(self, source_id: str) -> list[IndexedChunk]:
         """One source's chunks, in index order (grouped once, not scanned per source)."""
@@ -264,19 +268,14 @@ class Corpus:
         prefix = chunk.fact_id.split("-")[:2]
         return [
             c
-            for c in self.chunks
-            if c.kind == "fact"
-            and c.source_id == chunk.source_id
-            and c.start == chunk.start
-            and c.fact_id.split("-")[:2] == prefix
+            for c in self.source_chunks(chunk.source_id)
+            if c.kind == "fact" and c.start == chunk.start and c.fact_id.split("-")[:2] == prefix
         ]
 
     def lead_sentences(self, source_id: str, n: int) -> list[tuple[int, int]]:
         """The first `n` sentences of a source's text (headings and fragments skipped): a news
         article's summary is its opening."""
-        spans = sorted(
-            {s for c in self.chunks if c.source_id == source_id and c.kind == "passage" for s in c.sentences}
-        )
+        spans = self.sentence_spans(source_id)
         text = self.source_text(source_id)
         full = [(s, e) for s, e in spans if len(text[s:e].split()) >= 6 and not text[s:e].startswith("(")]
         return (full or spans)[:n]
