@@ -497,6 +497,11 @@ _PRONOUN_OPENING = re.compile(r"(?P<pronoun>He|She|His|Her)\s+(?=[a-z])")
 _GENDER = {"He": "m", "His": "m", "She": "f", "Her": "f"}
 
 
+def _name_words(name: str) -> list[str]:
+    """A matched name's words, maybe across a line break, without the sentence openers before it."""
+    return [w.group() for w in _without_openers(list(re.finditer(r"\S+", name)))]
+
+
 def _known_people(source: Source) -> set[str]:
     """Names the source shows to be people's (each at least two words, without sentence openers)."""
     text = source.text
@@ -510,7 +515,7 @@ def _known_people(source: Source) -> set[str]:
     found += [m.group("name") for pattern in _SPEECH for m in pattern.finditer(text)]
     people = set()
     for name in found:
-        words = [w.group() for w in _without_openers(list(re.finditer(r"\S+", name)))]
+        words = _name_words(name)
         if len(words) >= 2 and words[0].lower() not in _NOT_SPEAKER and words[-1].lower() not in _NOT_PERSON:
             people.add(" ".join(words))
     return people
@@ -519,8 +524,7 @@ def _known_people(source: Source) -> set[str]:
 def _person_named(name: str, people: set[str]) -> str | None:
     """The known person a sentence's subject names: their full name, or a word of only one of them
     ("Mössbauer" for "Rudolf Ludwig Mössbauer")."""
-    words = [w.group() for w in _without_openers(list(re.finditer(r"\S+", name)))]
-    joined = " ".join(words)
+    joined = " ".join(_name_words(name))
     if joined in people:
         return joined
     holders = {p for p in people if f" {joined} " in f" {p} "}  # whole words: "Ann" is not "Annabel Roe"
