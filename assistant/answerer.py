@@ -165,10 +165,10 @@ class ExtractiveAnswerer:
             self.model = load_model()
 
     # -- candidates ------------------------------------------------------------------------
-    def candidates(self, docs: list, corpus: Corpus, neighbours: bool = False) -> list[Candidate]:
-        """Sentences of the retrieved chunks (and adjacent pairs), and facts; each once. With
-        `neighbours` (a "why" question), every sentence also paired with the ones beside it in its
-        paragraph, retrieved or not: the sentence that restates the question is found, and the
+    def candidates(self, docs: list, corpus: Corpus, q: Question | None = None) -> list[Candidate]:
+        """Sentences of the retrieved chunks (and adjacent pairs), and facts; each once. For a "why"
+        question `q`, every sentence also paired with the ones beside it in its paragraph,
+        retrieved or not: the sentence that restates the question is found, and the
         cause is in the next one ("In practice this hardly ever happens. The atom recoils ...") or
         the one before ("Because of this, the air is free of smoke")."""
         out: dict[tuple, Candidate] = {}
@@ -197,7 +197,8 @@ class ExtractiveAnswerer:
                     )
         singles = list(out.values())
         pairs = self._pairs(singles, corpus)
-        return singles + pairs + (self._neighbour_pairs(singles, pairs, corpus) if neighbours else [])
+        why = q is not None and q.answer_type == "reason"
+        return singles + pairs + (self._neighbour_pairs(singles, pairs, corpus) if why else [])
 
     @staticmethod
     def _neighbour_pairs(singles: list[Candidate], pairs: list[Candidate], corpus: Corpus) -> list[Candidate]:
@@ -254,17 +255,14 @@ class ExtractiveAnswerer:
         return Premeasured(
             corpus,
             ev,
-            {
-                text_key(c): measure_text(ev, c, corpus)
-                for c in self.candidates(docs, corpus, q.answer_type == "reason")
-            },
+            {text_key(c): measure_text(ev, c, corpus) for c in self.candidates(docs, corpus, q)},
         )
 
     def scored(
         self, q: Question, docs: list, corpus: Corpus, premeasured: Premeasured | None = None
     ) -> list[Candidate]:
         """Candidates with their features and probability, most probable first."""
-        cands = self.candidates(docs, corpus, q.answer_type == "reason")
+        cands = self.candidates(docs, corpus, q)
         if not cands:
             return []
         known: dict = {}

@@ -135,7 +135,7 @@ def collect(names=TRAIN_SETS, k: int | None = None, twins: float = 0.5):
             if q.form in ("metadata",):
                 continue
             docs = retriever.invoke(resolved.search_text)
-            cands = answerer.candidates(docs, corpus, q.answer_type == "reason")
+            cands = answerer.candidates(docs, corpus, q)
             if not cands:
                 continue
             ev = QuestionEvidence.of(q, corpus)
