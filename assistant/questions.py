@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from index.lexical import STOPWORDS, fold, stem, words
+from index.lexical import CAPITAL_LETTERS, SMALL_LETTERS, STOPWORDS, fold, stem, words
 
 # Words that shape a question but carry no topic.
 FILLER = frozenset(
@@ -37,8 +37,8 @@ NUMBER_WORDS = (  # not "one": "one of the world's leading platforms" is no figu
     r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousand|million|billion|dozen)\b"
 )
-_CAP = "A-ZÀ-ÖØ-ÞĀ-ŽȘȚ"  # capital letters, accented ones included ("Öresund", "Łódź", "Šibenik")
-_LOWER = "a-zß-öø-ÿā-žșț"  # and small ones (Latin Extended-A alternates both cases)
+_CAP = CAPITAL_LETTERS  # capital letters, accented ones included ("Öresund", "Łódź", "Šibenik")
+_LOWER = SMALL_LETTERS
 CAPITALS = _CAP  # for patterns built in other modules
 ACRONYM = re.compile(rf"\b[{_CAP}]{{2,}}\b")  # "ILSTC", "ČSA", "ÖBB"
 ENTITY = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[{_CAP}][\w’'\-]*)*|\d[\d,.]*%?")

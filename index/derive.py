@@ -37,10 +37,10 @@ import functools
 import hashlib
 import re
 
-from index.lexical import STOPWORDS
+from index.lexical import CAPITAL_LETTERS, STOPWORDS
 from knowledge import Fact, Source
 
-_CAP = "A-ZÀ-ÖØ-ÞĀ-Ž"
+_CAP = CAPITAL_LETTERS
 _NAME_WORD = rf"[{_CAP}][\w'’\-.]*"
 # Names run to at most 9 words: an unbounded run made every match try every longer one (minutes for
 # one long paragraph of capitalised words).
@@ -491,6 +491,7 @@ _TITLED = re.compile(rf"\b{_TITLE}\s+(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|
 # A sentence's subject: its first words, after an opening phrase of time or place ("In 1961, at
 # the age of 32, Mössbauer shared ..."), up to the verb (a lower-case word).
 _SUBJECT = re.compile(
+    rf"(?:(?:In|On|By|From|Around|Until|After|Before|During)\s+(?:[a-z]+\s+)?(?:\d{{1,2}}\s+(?:{_MONTHS})\s+)?\d{{1,4}}s?\s+)?"
     rf"(?:(?:[A-Z][a-z]*\s+)?[^,.;:!?\n]{{0,60}},\s+){{0,2}}(?P<name>{_LIFE_NAME})(?:\s+\([^()]*\))?,?\s+[a-z]"
 )
 _PRONOUN_OPENING = re.compile(r"(?P<pronoun>He|She|His|Her)\s+(?=[a-z])")
@@ -513,12 +514,16 @@ def _known_people(source: Source) -> set[str]:
         if any(w.strip(",") in ROLE_NOUNS for w in m.group("role").lower().split()[:5])
     ]
     found += [m.group("name") for pattern in _SPEECH for m in pattern.finditer(text)]
+    # one word is a person's name only where the source says it was born: "Purkyně was born on ..."
+    born_alone = {m.group("name") for m in _BORN_OR_DIED.finditer(text) if "born" in m.group()}
     people = set()
     for name in found:
         words = _name_words(name)
-        if len(words) >= 2 and words[0].lower() not in _NOT_SPEAKER and words[-1].lower() not in _NOT_PERSON:
+        long_enough = len(words) >= 2 or (name in born_alone and words[0][:1].isupper())
+        if long_enough and words[0].lower() not in _NOT_SPEAKER and words[-1].lower() not in _NOT_PERSON:
             people.add(" ".join(words))
-    return people
+    # "Dvořák was born" names the "Antonín Leopold Dvořák" of the opening line, not another person
+    return {p for p in people if " " in p or not any(f" {p} " in f" {q} " for q in people if q != p)}
 
 
 def _person_named(name: str, people: set[str]) -> str | None:

@@ -11,6 +11,12 @@ import functools
 import re
 import unicodedata
 
+# Letter classes for patterns that look for names. Latin Extended-A alternates capital and small
+# letters ("Ā", "ā", "Ă", ...), so a range over it would take "ākāpō" inside "kākāpō" for a name.
+_EXTENDED_A = [chr(c) for c in range(0x100, 0x180)]
+CAPITAL_LETTERS = "A-ZÀ-ÖØ-Þ" + "".join(c for c in _EXTENDED_A if c.isupper()) + "ȘȚ"  # "Öresund", "Łódź"
+SMALL_LETTERS = "a-zß-öø-ÿ" + "".join(c for c in _EXTENDED_A if c.islower()) + "șț"
+
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 STOPWORDS = frozenset(
