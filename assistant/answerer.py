@@ -93,6 +93,7 @@ _DENIAL = frozenset(
     for w in "not no never neither nor none nothing without failed refused rejected forbade forbidden denied "
     "declined lacked lacks unable cannot".split()
 )
+_NUMBERED = re.compile(r"\bNos?\.\s*(?=\d)", re.I)
 _YEAR_IN = re.compile(r"\b(?:1\d{3}|20\d\d)\b")
 
 
@@ -927,13 +928,24 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
             return "Yes" if (years[0] > limit if later else years[0] < limit) else "No"
     elif compared:
         limit = _number(compared.group("n"))
-        values = [v for v in (_number(n) for n in _NUMBER.findall(cand.text)) if v is not None and v != limit]
+        op = compared.group("op").lower()
+        above = _upward(op)
+        # a bound the sentence states itself decides only when it is at least as strict as the
+        # question's: "more than 200 ports" answers "more than 200?" (and "more than 150?"), not "more than 300?"
+        bounds = [b for b in COMPARATOR.finditer(cand.text) if b.group("n")]
+        for bound in bounds:
+            stated_limit = _number(bound.group("n"))
+            if limit is not None and stated_limit is not None and _upward(bound.group("op").lower()) == above:
+                if stated_limit >= limit if above else stated_limit <= limit:
+                    return "Yes"
+        in_bounds = {_number(b.group("n")) for b in bounds}
+        values = [
+            v
+            for v in (_number(n) for n in _NUMBER.findall(cand.text))
+            if v is not None and v != limit and v not in in_bounds
+        ]
         if limit is not None and len(values) >= 1:
-            op = compared.group("op").lower()
             value = values[0]
-            above = op in ("above", "over", "more than", "greater than", "higher than", "larger than", "at least") or (
-                op.startswith("exceed")
-            )
             holds = (
                 value >= limit
                 if op == "at least"
@@ -966,7 +978,8 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
     # a comparison asked ("shorter than") is confirmed only by a sentence that makes it
     compared_q = [word for word, _ in _OPPOSITES if word in asked and word not in _PREPOSITIONS]
     stated = not compared_q or any(word in sentence_stems for word in compared_q)
-    if named_near and stated and f.get("cov", 0) >= 0.6 and f.get("cov_rest", 1.0) >= 0.5:
+    # a threshold asked about that no figure of the sentence decided is no "Yes"
+    if named_near and stated and not compared and f.get("cov", 0) >= 0.6 and f.get("cov_rest", 1.0) >= 0.5:
         return "Yes"
     # a name swapped for another: "with a Vietnamese company?" against "with Laos Economic and Trade Group"
     if not in_paragraph and f.get("cov", 0) >= 0.6:
@@ -987,6 +1000,13 @@ _SUPERLATIVE = re.compile(
 )
 
 
+def _upward(op: str) -> bool:
+    """A comparison word that asks for more ("above", "exceeds", "at least"), lower-case."""
+    return op in ("above", "over", "more than", "greater than", "higher than", "larger than", "at least") or (
+        op.startswith("exceed")
+    )
+
+
 def _other_rank(question: str, sentence: str) -> bool:
     """The sentence gives another rank than the question asks about: "the first Indian" against
     "the second Indian", or an unranked "the largest" against "the second-largest"."""
@@ -998,8 +1018,9 @@ def _other_rank(question: str, sentence: str) -> bool:
 
 
 def _negated(text: str) -> bool:
-    """Says that something is not so: "not", "no", "never", "n't", or a verb that denies ("failed to")."""
-    found = {stem(w) for w in words(text)}
+    """Says that something is not so: "not", "no", "never", "n't", or a verb that denies ("failed to").
+    "No. 8" and "Nos. 2 and 3" number things and deny nothing."""
+    found = {stem(w) for w in words(_NUMBERED.sub(" ", text))}
     return bool(found & _DENIAL) or bool(NEGATION_SUFFIX.search(text))
 
 

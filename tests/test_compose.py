@@ -80,6 +80,20 @@ def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_p
         assert_verdict(asst, question, verdict)
 
 
+def test_a_stated_bound_decides_only_when_as_strict_as_the_question_and_a_numbered_title_denies_nothing(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The port of Saltmere",
+        "The port of Saltmere is linked to more than 200 ports in over 100 countries.\n\n"
+        "The harbour master Ilse Varga published her Harbour Book No. 3 in 1961.\n",
+    )
+    assert_verdict(asst, "Did Ilse Varga publish a harbour book in 1961?", "Yes.")  # "No. 3" denies nothing
+    assert_verdict(asst, "Is the port of Saltmere linked to more than 200 ports?", "Yes.")
+    assert_verdict(asst, "Is the port of Saltmere linked to more than 150 ports?", "Yes.")
+    ans = asst.ask("Is the port of Saltmere linked to more than 300 ports?")
+    assert not ans.text.startswith("Yes"), ans.text  # "more than 200" leaves 300 open
+
+
 def test_yes_no_reads_ranks_pronouns_and_questions_without_names(tmp_path):
     asst = assistant_with_document(
         tmp_path,
