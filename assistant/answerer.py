@@ -56,7 +56,8 @@ _DIRECTION_UP = frozenset(
 _DIRECTION_DOWN = frozenset(
     "shrink shrank shrunk declin decreas fall fell fallen down lower less contract drop dropp reduc slump plung".split()
 )
-# Comparisons that contradict each other, both ways ("shorter" is answered No by "longer"), as stems.
+# Comparisons and bearings that contradict each other, both ways ("shorter" is answered No by
+# "longer", "west of" by "east of"), as stems.
 _OPPOSITES = tuple(
     pair
     for a, b in (
@@ -82,6 +83,11 @@ _OPPOSITES = tuple(
         ("deeper", "shallower"),
         ("warmer", "colder"),
         ("cheaper", "dearer"),
+        ("east", "west"),
+        ("north", "south"),
+        ("eastern", "western"),
+        ("northern", "southern"),
+        ("majority", "minority"),
     )
     for pair in ((stem(a), stem(b)), (stem(b), stem(a)))
 )
@@ -91,7 +97,7 @@ _PREPOSITIONS = frozenset(stem(w) for w in ("before", "after", "above", "below")
 _DENIAL = frozenset(
     stem(w)
     for w in "not no never neither nor none nothing without failed refused rejected forbade forbidden denied "
-    "declined lacked lacks unable cannot".split()
+    "declined lacked lacks unable cannot cancelled canceled abandoned scrapped halted suspended revoked vetoed".split()
 )
 _NUMBERED = re.compile(r"\bNos?\.\s*(?=\d)", re.I)
 _YEAR_IN = re.compile(r"\b(?:1\d{3}|20\d\d)\b")
