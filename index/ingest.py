@@ -1,7 +1,9 @@
 """Add user documents to the index: incremental, idempotent, and all-or-nothing per file.
 
 A file whose content hash (text + metadata + chunking) is already committed is skipped; a changed
-file replaces its old chunks; a refused file changes nothing and is named in the report.
+file replaces its old chunks; a refused file changes nothing and is named in the report. The same
+content from another path (a copied folder, a worktree, a second download) is indexed once: a
+second copy of every passage would crowd the first out of the search results and skew its scores.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)  # source ids
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, id of the source it repeats)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
     chunks: int = 0
     seconds: float = 0.0
@@ -36,6 +39,8 @@ class IngestReport:
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.unchanged)} unchanged"]
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} already indexed from another path")
         line = f"{', '.join(parts)}; {self.chunks} chunks embedded in {self.seconds:.1f} s"
         if self.refused:
             line += f"; {len(self.refused)} refused: " + ", ".join(Path(p).name for p, _ in self.refused)
@@ -46,6 +51,7 @@ class IngestReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "duplicates": [{"path": p, "same_as": same} for p, same in self.duplicates],
             "refused": [{"path": p, "reason": r} for p, r in self.refused],
             "chunks": self.chunks,
             "seconds": round(self.seconds, 3),
@@ -53,8 +59,13 @@ class IngestReport:
 
 
 def source_digest(source, params: ChunkingParams) -> str:
-    """What a user source's record commits: its content and the chunking that cut it."""
-    return hashlib.sha256(f"{source.content_hash}|{params.describe()}".encode()).hexdigest()
+    """What a user source's record commits: its content and the chunking that cut it, and not
+    where it was read from, so the same document from another path is known for a copy."""
+    h = hashlib.sha256()
+    for part in (source.title, source.publisher, source.published, source.url, source.text, params.describe()):
+        h.update(part.encode("utf-8", "surrogateescape"))
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 def ingest_paths(
@@ -75,6 +86,7 @@ def ingest_paths(
     files, refused_paths = discover(paths, follow_symlinks=follow_symlinks)
     report = IngestReport(refused=[(str(p), f"{p}: {reason}") for p, reason in refused_paths])
     known = store.source_hashes()
+    holder = {digest: source_id for source_id, digest in known.items()}  # content -> the source holding it
 
     def prepare(path: Path):
         try:
@@ -84,6 +96,9 @@ def ingest_paths(
         digest = source_digest(source, params)
         if known.get(source.id) == digest:
             return "unchanged", source.id
+        if holder.get(digest, source.id) != source.id:
+            return "duplicate", (str(path), holder[digest])
+        holder[digest] = source.id
         chunks = split_source(source, params)
         if not chunks:
             return "refused", (str(path), f"{path.name}: no text to index")
@@ -96,6 +111,8 @@ def ingest_paths(
                 report.refused.append(payload)
             elif outcome == "unchanged":
                 report.unchanged.append(payload)
+            elif outcome == "duplicate":
+                report.duplicates.append(payload)
             else:
                 getattr(report, outcome).append(payload[0].id)
                 yield payload

@@ -74,6 +74,22 @@ def test_reingest_is_idempotent_and_a_changed_file_replaces_its_chunks(tmp_path)
     assert asst.store.count() == sum(r.chunks for r in records.values())  # no duplicates, no leftovers
 
 
+def test_the_same_documents_from_another_path_are_indexed_once(tmp_path):
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([DOCS])
+    chunks_before, sources_before = asst.store.count(), len(asst.sources())
+    copy = tmp_path / "copy-of-docs"
+    shutil.copytree(DOCS, copy)
+    report = asst.ingest([copy])
+    assert report.added == [] and report.chunks == 0 and len(report.duplicates) == 4
+    assert "4 already indexed from another path" in report.summary()
+    assert asst.store.count() == chunks_before and len(asst.sources()) == sources_before
+    # a copy whose text differs is a document of its own
+    note = copy / "rail-freight-notes.txt"
+    note.write_text(note.read_text().replace("48 refrigerated", "64 refrigerated"))
+    assert len(asst.ingest([copy]).added) == 1
+
+
 def test_sources_and_remove(tmp_path):
     asst = Assistant(data_dir=tmp_path / "data")
     asst.ingest([DOCS / "rail-freight-notes.txt"])

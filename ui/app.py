@@ -300,10 +300,11 @@ def add_documents(assistant: Assistant, files: list | None, folder: Path, option
     lines = []
     if report is not None:
         done = len(report.added) + len(report.updated)
+        copies = f", {len(report.duplicates)} already indexed under another name" if report.duplicates else ""
         lines.append(
             render.status_line(
                 "ok",
-                f"{done} added or updated, {len(report.unchanged)} unchanged; {report.chunks} passages indexed.",
+                f"{done} added or updated, {len(report.unchanged)} unchanged{copies}; {report.chunks} passages indexed.",
             )
         )
     lines += [render.status_line("error", f"Refused: {reason}") for _, reason in refused]
