@@ -42,7 +42,7 @@ MAX_TURNS = 3
 
 
 _NOT_CONTENT = frozenset({"else", "s"})  # "what else", the "s" of "Thailand's"
-_DANGLING = re.compile(r"\b(?:that|this|those|these|it|them|him|her|else)\s*[?.!]*\s*$", re.I)
+_DANGLING = re.compile(r"\b(that|this|those|these|it|them|him|her|else)\s*[?.!]*\s*$", re.I)
 _ABSTAINED = ("I can't find", "The sources don't say", "I can only answer", "What would you like")
 
 
@@ -82,15 +82,25 @@ def _entities(text: str, first_word_is_grammar: bool = True) -> list[str]:
     """
     out = []
     start = len(text) - len(text.lstrip())
+    joined_at = -1  # where the last name ended, when a small word may join it to the next one
     for match in ENTITY.finditer(text):
         words = match.group().strip(" ,.;:’'").split()
         if first_word_is_grammar and match.start() == start and words and not words[0].isupper():
             words = words[1:]
         while words and words[0].lower() in STOPWORDS:
             words = words[1:]
-        if words:
+        if not words:
+            continue
+        between = text[joined_at : match.start()] if out and joined_at >= 0 else ""
+        if between and _JOINER.fullmatch(between):  # "China International Fair" "for" "Investment and Trade"
+            out[-1] = f"{out[-1]}{between}{' '.join(words)}"
+        else:
             out.append(" ".join(words))
+        joined_at = match.start() + len(match.group().rstrip(" ,.;:’'"))
     return out
+
+
+_JOINER = re.compile(r"\s+(?:for|on|de|del|della|di|du|des|la|le|von|van)\s+(?:the\s+)?")
 
 
 def _is_person(name: str) -> bool:
@@ -182,6 +192,16 @@ def _continues(question: str) -> bool:
     return False
 
 
+def _names_the_one_thing_asked_about(question: str, prev_text: str) -> bool:
+    """A question that ends in "it" or "them" and says enough of its own ("In what capacity did
+    Chongqing attend it?") refers to the one thing the previous question named ("What is the China
+    International Fair for Investment and Trade?"), not to whatever its answer said."""
+    dangling = _DANGLING.search(question)
+    if not dangling or dangling.group(1).lower() not in ("it", "them") or len(_content_words(question)) < 2:
+        return False
+    return len({n for n in _entities(prev_text) if _is_thing(n)}) == 1
+
+
 def _content_words(text: str) -> list[str]:
     """The words that say what a question is about, lowercased: not grammar, question words or
     pronouns (all of them stopwords)."""
@@ -207,8 +227,9 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
     prev_text = previous.query
     prev_answer = "" if abstained else re.sub(r"\s*\[\d+\]", "", pairs[-1][1])
     if _DANGLING.search(question) and prev_answer and not _PERSON_PRONOUN.search(question):
-        # "Who said that?" / "What does it stand for?": about what the previous answer said
-        return Resolved(question, f"{prev_text} {prev_answer[:300]}".strip())
+        if not _names_the_one_thing_asked_about(question, prev_text):
+            # "Who said that?": about what the previous answer said
+            return Resolved(question, f"{prev_text} {prev_answer[:300]}".strip())
     fragment = _ELLIPSIS_START.sub("", question).strip()
     own = _entities(fragment, first_word_is_grammar=not _is_fragment(fragment)) or _lowercase_names(fragment, names)
 

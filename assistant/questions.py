@@ -105,12 +105,12 @@ ANSWER_TYPES = [
             re.I,
         ),
     ),
-    (
+    (  # "in what capacity" asks for a role, not for a figure
         "number",
         re.compile(
             r"\bhow (?:many|much|large|big|high|far|old|fast|deep|wide|tall|heavy|hot|cold|strong|often|thick|long)\b"
             rf"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’']+ ){{0,3}}{_MEASURES}\b"
-            rf"|\b(?:at|to|by) what (?:[\w’']+ )?{_MEASURES}\b|\bwhat {_NOT_A_VERB}{{0,2}}{_MEASURES}\b|\bworth\s*\??\s*$"
+            rf"|\b(?:at|to|by) what (?:[\w’']+ )?{_MEASURES}\b|(?<!\bin )\bwhat {_NOT_A_VERB}{{0,2}}{_MEASURES}\b|\bworth\s*\??\s*$"
             r"|\b(?:value|number|amount|total|capacity|volume|figure|count)\b(?:\s+in\s+\w+)?\s+of\b",
             re.I,
         ),

@@ -277,6 +277,8 @@ def test_a_why_question_is_answered_by_a_cause_or_a_purpose(sentence, evidence):
         ("How long, in kilometres, is the corridor?", "number"),  # a length in a named unit
         ("What is the Bank of England?", "describe"),
         ("What was the name of the dockworker who died?", "name"),  # a name of any kind
+        ("What capacity does the port have?", "number"),
+        ("In what capacity did Chongqing attend the fair?", None),  # a role, not a figure
     ],
 )
 def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):

@@ -120,6 +120,15 @@ def test_it_refers_to_what_the_previous_answer_named():
     assert resolve("Which of its ports is the key exit?", history).query == "Which of Guangxi’s ports is the key exit?"
 
 
+def test_a_closing_it_with_words_of_its_own_is_the_one_thing_the_previous_question_named():
+    history = [("What is the China International Fair for Investment and Trade?", "CIFIT stands for it. [1]")]
+    resolved = resolve("And in what capacity did Chongqing attend it?", history)
+    assert (
+        resolved.query == "And in what capacity did Chongqing attend China International Fair for Investment and Trade?"
+    )
+    assert resolve("Who said it?", history).context  # too little of its own: about the answer
+
+
 def test_what_does_it_stand_for_takes_the_abbreviation_just_named():
     history = [("Where was Chongqing a guest of honor?", "Chongqing served as a guest of honor at the 22nd CIFIT. [1]")]
     assert resolve("What does it stand for?", history).query == "What does CIFIT stand for?"
