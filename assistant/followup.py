@@ -43,6 +43,9 @@ MAX_TURNS = 3
 
 _NOT_CONTENT = frozenset({"else", "s"})  # "what else", the "s" of "Thailand's"
 _DANGLING = re.compile(r"\b(that|this|those|these|it|them|him|her|else)\s*[?.!]*\s*$", re.I)
+_PARTITIVE = re.compile(
+    r"\b(?:one|ones|which|each|any|some|all|both|none|either|neither|most|two|three) of (?:them|those|these)\b", re.I
+)
 _ABSTAINED = ("I can't find", "The sources don't say", "I can only answer", "What would you like")
 
 
@@ -226,6 +229,9 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
         previous = Resolved(pairs[-1][0])
     prev_text = previous.query
     prev_answer = "" if abstained else re.sub(r"\s*\[\d+\]", "", pairs[-1][1])
+    if _PARTITIVE.search(question) and prev_answer:
+        # "Which one of them ...?": of the several things the previous answer gave, never of one name
+        return Resolved(question, f"{prev_text} {prev_answer[:300]}".strip())
     if _DANGLING.search(question) and prev_answer and not _PERSON_PRONOUN.search(question):
         if not _names_the_one_thing_asked_about(question, prev_text):
             # "Who said that?": about what the previous answer said

@@ -129,6 +129,18 @@ def test_a_closing_it_with_words_of_its_own_is_the_one_thing_the_previous_questi
     assert resolve("Who said it?", history).context  # too little of its own: about the answer
 
 
+def test_one_of_them_is_one_of_the_things_the_previous_answer_gave():
+    history = [
+        (
+            "What types of logistics organization has the ILSTC formed?",
+            "The ILSTC has formed three types: international rail-sea, cross-border road and rail. [1]",
+        )
+    ]
+    resolved = resolve("Which one of them combines trains and ships?", history)
+    assert resolved.query == "Which one of them combines trains and ships?"  # not "one of ILSTC"
+    assert "international rail-sea" in resolved.context
+
+
 def test_what_does_it_stand_for_takes_the_abbreviation_just_named():
     history = [("Where was Chongqing a guest of honor?", "Chongqing served as a guest of honor at the 22nd CIFIT. [1]")]
     assert resolve("What does it stand for?", history).query == "What does CIFIT stand for?"
