@@ -88,6 +88,7 @@ _OPPOSITES = tuple(
         ("eastern", "western"),
         ("northern", "southern"),
         ("majority", "minority"),
+        ("same", "different"),
     )
     for pair in ((stem(a), stem(b)), (stem(b), stem(a)))
 )
@@ -99,6 +100,9 @@ _DENIAL = frozenset(
     for w in "not no never neither nor none nothing without failed refused rejected forbade forbidden denied "
     "declined lacked lacks unable cannot cancelled canceled abandoned scrapped halted suspended revoked vetoed".split()
 )
+# what a sentence sets aside: "an amphibian rather than a fish" ("instead" alone is as often a
+# manner: "relying instead on electroreception")
+_RATHER_THAN = re.compile(r"\brather than\b", re.I)
 _NUMBERED = re.compile(r"\bNos?\.\s*(?=\d)", re.I)
 _YEAR_IN = re.compile(r"\b(?:1\d{3}|20\d\d)\b")
 
@@ -1025,9 +1029,9 @@ def _other_rank(question: str, sentence: str) -> bool:
 
 def _negated(text: str) -> bool:
     """Says that something is not so: "not", "no", "never", "n't", or a verb that denies ("failed to").
-    "No. 8" and "Nos. 2 and 3" number things and deny nothing."""
+    "An amphibian rather than a fish" denies it is a fish; "No. 8" numbers a work and denies nothing."""
     found = {stem(w) for w in words(_NUMBERED.sub(" ", text))}
-    return bool(found & _DENIAL) or bool(NEGATION_SUFFIX.search(text))
+    return bool(found & _DENIAL) or bool(NEGATION_SUFFIX.search(text)) or bool(_RATHER_THAN.search(text))
 
 
 def _subjects(cand: Candidate, corpus: Corpus) -> set[str]:

@@ -80,15 +80,19 @@ def test_yes_no_reads_denials_and_opposite_comparisons_in_a_users_document(tmp_p
         assert_verdict(asst, question, verdict)
 
 
-def test_yes_no_reads_stated_bounds_bearings_and_cancellations_and_a_numbered_title_denies_nothing(tmp_path):
+def test_yes_no_reads_stated_bounds_bearings_cancellations_and_what_is_set_aside(tmp_path):
     asst = assistant_with_document(
         tmp_path,
         "The port of Saltmere",
         "The port of Saltmere is linked to more than 200 ports in over 100 countries.\n\n"
         "The harbour master Ilse Varga published her Harbour Book No. 3 in 1961.\n\n"
         "The harbour office of Saltmere stands east of the cathedral. The town council of Saltmere cancelled "
-        "the regatta of 1962.\n",
+        "the regatta of 1962.\n\n"
+        "The Saltmere ferry uses a different engine from the Kettleford ferry. The harbour seal of Saltmere is "
+        "a mammal rather than a fish.\n",
     )
+    assert_verdict(asst, "Does the Saltmere ferry use the same engine as the Kettleford ferry?", "No.")
+    assert_verdict(asst, "Is the harbour seal of Saltmere a fish?", "No.")
     assert_verdict(asst, "Does the harbour office of Saltmere stand west of the cathedral?", "No.")
     assert_verdict(asst, "Did the town council of Saltmere hold the regatta of 1962?", "No.")
     assert_verdict(asst, "Did Ilse Varga publish a harbour book in 1961?", "Yes.")  # "No. 3" denies nothing
