@@ -229,13 +229,15 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
         previous = Resolved(pairs[-1][0])
     prev_text = previous.query
     prev_answer = "" if abstained else re.sub(r"\s*\[\d+\]", "", pairs[-1][1])
-    if _PARTITIVE.search(question) and prev_answer:
-        # "Which one of them ...?": of the several things the previous answer gave, never of one name
+    # "Who said that?", "Which one of them ...?": about what the previous answer said (the several
+    # things it gave, never one name put in for "them")
+    about_the_answer = _PARTITIVE.search(question) or (
+        _DANGLING.search(question)
+        and not _PERSON_PRONOUN.search(question)
+        and not _names_the_one_thing_asked_about(question, prev_text)
+    )
+    if about_the_answer and prev_answer:
         return Resolved(question, f"{prev_text} {prev_answer[:300]}".strip())
-    if _DANGLING.search(question) and prev_answer and not _PERSON_PRONOUN.search(question):
-        if not _names_the_one_thing_asked_about(question, prev_text):
-            # "Who said that?": about what the previous answer said
-            return Resolved(question, f"{prev_text} {prev_answer[:300]}".strip())
     fragment = _ELLIPSIS_START.sub("", question).strip()
     own = _entities(fragment, first_word_is_grammar=not _is_fragment(fragment)) or _lowercase_names(fragment, names)
 

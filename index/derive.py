@@ -519,7 +519,7 @@ def _known_people(source: Source) -> set[str]:
     people = set()
     for name in found:
         words = _name_words(name)
-        long_enough = len(words) >= 2 or (name in born_alone and words[0][:1].isupper())
+        long_enough = len(words) >= 2 or name in born_alone
         if long_enough and words[0].lower() not in _NOT_SPEAKER and words[-1].lower() not in _NOT_PERSON:
             people.add(" ".join(words))
     # "Dvořák was born" names the "Antonín Leopold Dvořák" of the opening line, not another person
