@@ -129,6 +129,16 @@ class Assistant:
         return corpus_cache.published(Corpus, self._corpus_root(), wanted)
 
     def _generation_changed(self) -> bool:
+        """Has another process published a newer generation? A reader that started from the
+        published view and never opened Chroma reads the view's pointer (a few hundred bytes)
+        instead: opening the index only to look cost a second of importing Chroma, inside the
+        first answer of a slow start."""
+        if self._store is None and not self.settings.chroma_url:
+            from assistant import corpus_cache
+
+            published = corpus_cache.published_generation(self._corpus_root())
+            if published is not None:
+                return published != self._corpus.generation
         try:
             return self.store.generation() != self._corpus.generation
         except CorridorError:

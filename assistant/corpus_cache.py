@@ -288,6 +288,15 @@ def published(cls, root: Path, wanted: dict):
     return corpus
 
 
+def published_generation(root: Path) -> int | None:
+    """The generation the published view is of, or None when none is published (a write is under
+    way, or none was ever made)."""
+    try:
+        return int(json.loads((root / POINTER).read_text(encoding="utf-8"))["manifest"]["generation"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _pointer_text(name: str, manifest: dict) -> str:
     pointer = {"format": FORMAT, "code": code_fingerprint(), "snapshot": name, "manifest": manifest}
     return json.dumps(pointer, sort_keys=True) + "\n"
