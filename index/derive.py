@@ -504,9 +504,11 @@ def _name_words(name: str) -> list[str]:
 
 
 def _known_people(source: Source) -> set[str]:
-    """Names the source shows to be people's (each at least two words, without sentence openers)."""
+    """Names the source shows to be people's (each at least two words, without sentence openers,
+    or one word the source says was born)."""
     text = source.text
-    found = [m.group("name") for m in _LIFE.finditer(text)] + [m.group("name") for m in _BORN_OR_DIED.finditer(text)]
+    births_and_deaths = list(_BORN_OR_DIED.finditer(text))
+    found = [m.group("name") for m in _LIFE.finditer(text)] + [m.group("name") for m in births_and_deaths]
     found += [m.group("name") for m in _TITLED.finditer(text)]
     found += [
         m.group("name")
@@ -515,7 +517,7 @@ def _known_people(source: Source) -> set[str]:
     ]
     found += [m.group("name") for pattern in _SPEECH for m in pattern.finditer(text)]
     # one word is a person's name only where the source says it was born: "Purkyně was born on ..."
-    born_alone = {m.group("name") for m in _BORN_OR_DIED.finditer(text) if "born" in m.group()}
+    born_alone = {m.group("name") for m in births_and_deaths if "born" in m.group()}
     people = set()
     for name in found:
         words = _name_words(name)
@@ -523,7 +525,12 @@ def _known_people(source: Source) -> set[str]:
         if long_enough and words[0].lower() not in _NOT_SPEAKER and words[-1].lower() not in _NOT_PERSON:
             people.add(" ".join(words))
     # "Dvořák was born" names the "Antonín Leopold Dvořák" of the opening line, not another person
-    return {p for p in people if " " in p or not any(f" {p} " in f" {q} " for q in people if q != p)}
+    return {p for p in people if " " in p or not any(_part_of(p, q) for q in people if q != p)}
+
+
+def _part_of(part: str, name: str) -> bool:
+    """`part` is whole words of `name`: "Ann" is no part of "Annabel Roe"."""
+    return f" {part} " in f" {name} "
 
 
 def _person_named(name: str, people: set[str]) -> str | None:
@@ -532,7 +539,7 @@ def _person_named(name: str, people: set[str]) -> str | None:
     joined = " ".join(_name_words(name))
     if joined in people:
         return joined
-    holders = {p for p in people if f" {joined} " in f" {p} "}  # whole words: "Ann" is not "Annabel Roe"
+    holders = {p for p in people if _part_of(joined, p)}
     longest = {p for p in holders if not any(p != q and p in q for q in holders)}
     return longest.pop() if len(longest) == 1 else None
 
