@@ -39,7 +39,6 @@ NUMBER_WORDS = (  # not "one": "one of the world's leading platforms" is no figu
 )
 _CAP = CAPITAL_LETTERS  # capital letters, accented ones included ("Öresund", "Łódź", "Šibenik")
 _LOWER = SMALL_LETTERS
-CAPITALS = _CAP  # for patterns built in other modules
 ACRONYM = re.compile(rf"\b[{_CAP}]{{2,}}\b")  # "ILSTC", "ČSA", "ÖBB"
 ENTITY = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[{_CAP}][\w’'\-]*)*|\d[\d,.]*%?")
 _UNITS = r"(?:hours?|minutes?|days?|weeks?|months?|years?|nights?)"

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
-from assistant.questions import ACRONYM, CAPITALS, ORG_WORDS, anchor_found, heads_of, initials
+from assistant.questions import ACRONYM, ORG_WORDS, anchor_found, heads_of, initials
 from index.chunking import IndexedChunk
-from index.lexical import STOPWORDS, stem, tokenize, words
+from index.lexical import CAPITAL_LETTERS, STOPWORDS, stem, tokenize, words
 from index.store import IndexStore, SourceRecord
 
-_DEFINITION = re.compile(rf"[{CAPITALS}][\w-]*(?:\s+[\w-]+){{1,9}}\s+\(([{CAPITALS}]{{2,}})\)")
+_DEFINITION = re.compile(rf"[{CAPITAL_LETTERS}][\w-]*(?:\s+[\w-]+){{1,9}}\s+\(([{CAPITAL_LETTERS}]{{2,}})\)")
 _MONTH_NAMES = frozenset(
     "january february march april may june july august september october november december".split()
 )
