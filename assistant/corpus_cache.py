@@ -270,10 +270,10 @@ def prepare(store, generation: int, cls=None, previous=None):
 def published(cls, root: Path, wanted: dict):
     """The snapshot `published.json` names, when its manifest holds every `wanted` item (model,
     chunking, shipped corpus) and it can be read; else None (then the index is opened)."""
+    pointer = _read_pointer(root)
     try:
-        pointer = json.loads((root / POINTER).read_text(encoding="utf-8"))
         manifest, name = dict(pointer["manifest"]), str(pointer["snapshot"])
-    except (OSError, ValueError, KeyError, TypeError):  # none, or not one this code wrote
+    except (ValueError, KeyError, TypeError):  # none, or not one this code wrote
         return None
     if any(manifest.get(k) != v for k, v in wanted.items()):
         return None
@@ -292,8 +292,16 @@ def published_generation(root: Path) -> int | None:
     """The generation the published view is of, or None when none is published (a write is under
     way, or none was ever made)."""
     try:
-        return int(json.loads((root / POINTER).read_text(encoding="utf-8"))["manifest"]["generation"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return int(_read_pointer(root)["manifest"]["generation"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _read_pointer(root: Path):
+    """`published.json` as it was written, or None when there is none or it is no JSON."""
+    try:
+        return json.loads((root / POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
 
 
