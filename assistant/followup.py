@@ -195,14 +195,14 @@ def _continues(question: str) -> bool:
     return False
 
 
-def _names_the_one_thing_asked_about(question: str, prev_text: str) -> bool:
+def _names_the_one_thing_asked_about(question: str, prev_things: list[str]) -> bool:
     """A question that ends in "it" or "them" and says enough of its own ("In what capacity did
     Chongqing attend it?") refers to the one thing the previous question named ("What is the China
     International Fair for Investment and Trade?"), not to whatever its answer said."""
     dangling = _DANGLING.search(question)
     if not dangling or dangling.group(1).lower() not in ("it", "them") or len(_content_words(question)) < 2:
         return False
-    return len({n for n in _entities(prev_text) if _is_thing(n)}) == 1
+    return len(set(prev_things)) == 1
 
 
 def _content_words(text: str) -> list[str]:
@@ -229,12 +229,13 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
         previous = Resolved(pairs[-1][0])
     prev_text = previous.query
     prev_answer = "" if abstained else re.sub(r"\s*\[\d+\]", "", pairs[-1][1])
+    prev_things = [n for n in _entities(prev_text) if _is_thing(n)]  # what "it" may stand for
     # "Who said that?", "Which one of them ...?": about what the previous answer said (the several
     # things it gave, never one name put in for "them")
     about_the_answer = _PARTITIVE.search(question) or (
         _DANGLING.search(question)
         and not _PERSON_PRONOUN.search(question)
-        and not _names_the_one_thing_asked_about(question, prev_text)
+        and not _names_the_one_thing_asked_about(question, prev_things)
     )
     if about_the_answer and prev_answer:
         return Resolved(question, f"{prev_text} {prev_answer[:300]}".strip())
@@ -271,7 +272,7 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
     asked_for_name = re.match(r"\s*(?:which|who|whom|what)\b", prev_text, re.I) and answered
     # "it" is replaced only when the previous question (or else its answer) names exactly one
     # thing; otherwise the previous question becomes context rather than a guess.
-    things = [n for n in _entities(prev_text) if _is_thing(n)]
+    things = prev_things
     if not things:
         things = [n for n in _entities(prev_answer, first_word_is_grammar=False) if _is_thing(n)][:1]
     thing = things[0] if len(set(things)) == 1 else None
