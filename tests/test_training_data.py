@@ -13,11 +13,15 @@ from assistant.evaluation import contains
 from index.loaders import load_file
 from knowledge import builtin_sources
 from training.devsets import SETS, cases_for
-from training.train_confidence import HELD_OUT_SETS, TRAIN_SETS
+from training.train_confidence import HELD_OUT_SETS, RETIRED_SETS, TRAIN_SETS
 
 # sets written as labelled examples of every kind (the first article sets and SQuAD keep a few
 # expectations no single sentence holds, such as "80%" as the sum of three shares)
 WRITTEN_SETS = ["encyclopedia", "encyclopedia2", "article4", "article5", *(f"encyclopedia{n}" for n in range(3, 11))]
+# retired sealed sets kept in the repository (training/data/retired-sealedN), scored, never fitted on;
+# their writers read the article's web page, footer and all, so a few expect what the bundled text
+# leaves out ("Contact Us"): not labels to learn from, questions to be answered or abstained on
+COPIED_RETIRED = [name for name in RETIRED_SETS if name.startswith("retired")]
 
 
 def _documents(name: str) -> str:
@@ -33,6 +37,7 @@ def _documents(name: str) -> str:
 def test_every_written_set_trains_the_model_and_the_held_out_sets_stay_out():
     assert set(WRITTEN_SETS) <= set(TRAIN_SETS)
     assert not set(HELD_OUT_SETS) & set(TRAIN_SETS)
+    assert COPIED_RETIRED and not set(COPIED_RETIRED) & set(TRAIN_SETS)
 
 
 @pytest.mark.parametrize("name", WRITTEN_SETS + list(HELD_OUT_SETS))
@@ -50,7 +55,7 @@ def test_expected_strings_occur_verbatim_in_the_documents(name):
     assert not unheld
 
 
-@pytest.mark.parametrize("name", WRITTEN_SETS + list(HELD_OUT_SETS))
+@pytest.mark.parametrize("name", WRITTEN_SETS + list(HELD_OUT_SETS) + COPIED_RETIRED)
 def test_unanswerable_cases_expect_nothing_and_answerable_ones_something(name):
     for case in cases_for(SETS[name]):
         expects = case.expect_any or case.expect_all or case.expect_start

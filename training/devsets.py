@@ -21,6 +21,10 @@ FIXTURES = ROOT / "tests" / "fixtures"
 # (CORRIDOR_SEALED_DIR for the first round, CORRIDOR_SEALED2_DIR ... for the later ones); the last
 # is the current round's, the earlier ones are retired (training/train_confidence.py)
 SEALED_ROUNDS = ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13")
+# Retired sealed sets copied into training/data/retired-sealedN/, so that a clone can score them:
+# questions written the way new users ask them, by people who never saw the code. Not fitted on
+# (training/data/README.md).
+COPIED_SEALED_ROUNDS = ("9", "10", "11", "12")
 
 
 def sealed_dir(n: str) -> Path:
@@ -37,14 +41,14 @@ class DevSet:
     docs: Path | None = None
 
 
-def _sealed_sets(n: str) -> dict[str, DevSet]:
+def _sealed_sets(n: str, folder: Path | None = None, prefix: str = "sealed") -> dict[str, DevSet]:
     """A round's sealed set: questions about the bundled article, and encyclopedia-style documents
     with their questions."""
-    folder = sealed_dir(n)
+    folder = folder or sealed_dir(n)
     return {
-        f"sealed{n}-article": DevSet(f"sealed{n}-article", (folder / "article.yaml",)),
-        f"sealed{n}-encyclopedia": DevSet(
-            f"sealed{n}-encyclopedia", (folder / "docs_questions.yaml",), folder / "docs"
+        f"{prefix}{n}-article": DevSet(f"{prefix}{n}-article", (folder / "article.yaml",)),
+        f"{prefix}{n}-encyclopedia": DevSet(
+            f"{prefix}{n}-encyclopedia", (folder / "docs_questions.yaml",), folder / "docs"
         ),
     }
 
@@ -88,6 +92,12 @@ SETS = {
         (DATA / "squad-dev" / "questions.yaml", DATA / "squad-dev" / "adversarial.yaml"),
         DATA / "squad-dev" / "docs",
     ),
+    # retired sealed sets in the repository
+    **{
+        name: dev
+        for n in COPIED_SEALED_ROUNDS
+        for name, dev in _sealed_sets(n, DATA / f"retired-sealed{n}", "retired").items()
+    },
     # sealed sets: looked at only at the end of a piece of work (their failures are never read)
     **{name: dev for n in SEALED_ROUNDS for name, dev in _sealed_sets(n).items()},
     "sealed-squad": DevSet(
