@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.questions import ACRONYM, ENTITY, ORG_WORDS, country_names
+from assistant.questions import ACRONYM, ENTITY, FILLER, ORG_WORDS, country_names
 from index.lexical import STOPWORDS
 
 _ELLIPSIS_START = re.compile(r"^\s*(?:and|also|then|what about|how about|what of|and what about|same for)\b", re.I)
@@ -149,7 +149,19 @@ def _needs_history(question: str) -> bool:
         return True
     if _DEICTIC_NOUN.search(question) and not _entities(question):
         return True
-    return _is_fragment(question)
+    return _is_fragment(question) or _says_too_little(question)
+
+
+# "What is inflation?" asks for a definition and says what it is about with one word
+_DEFINITION = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?[\w-]+\s*\??\s*$", re.I)
+
+
+def _says_too_little(question: str) -> bool:
+    """A question with at most one word of its own topic and no name, mid-conversation, is about
+    what was just discussed: "What percentage exactly?", "Who explained why?", "Which edition?"."""
+    if not _WH.search(question) or _DEFINITION.match(question) or _entities(question):
+        return False
+    return len([w for w in _content_words(question) if w not in FILLER]) <= 1
 
 
 def _is_fragment(text: str) -> bool:
@@ -304,6 +316,8 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
     # "that fair" -> the name from the previous turn that contains "Fair".
     def deictic(match: re.Match) -> str:
         noun = match.group(1).lower()
+        if thing and (noun == "one" or noun in _ORG_NOUNS):  # "this one", "that company": the one thing
+            return thing
         named = _last(names, lambda n: noun.rstrip("s") in n.lower())
         return named or match.group()
 

@@ -158,3 +158,18 @@ def test_no_stale_context_after_an_abstention():
     ]
     resolved = resolve("What did he sign?", history)
     assert "Feng" not in resolved.query and "Feng" not in resolved.context
+
+
+def test_a_question_with_one_word_of_its_own_continues_the_conversation():
+    biggest = "Which country has the biggest share of the channel's trade?"
+    assert resolve("What percentage exactly?", [biggest]).context == biggest
+    assert resolve("Who explained why?", ["Which expo named Chongqing its 'city of charm'?"]).context
+    # a definition asked with one word, or a question with a name of its own, stands alone
+    assert resolve("What is inflation?", [biggest]) == resolve("What is inflation?", [])
+    assert resolve("Which edition was CAEXPO?", [biggest]).context == ""
+
+
+def test_this_one_and_that_company_are_the_one_thing_just_named():
+    assert resolve("Which edition was this one?", ["What's CAEXPO?"]).query == "Which edition was CAEXPO?"
+    founded = [("Who founded Osell?", "Feng Jianfeng is the founder and chairman of Osell. [1]")]
+    assert resolve("What deal did that company sign?", founded).query == "What deal did Osell sign?"
