@@ -34,7 +34,7 @@ from assistant.features import (
 from assistant.questions import COMPARATOR, FORMS, QUANTITIES, Question
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
-from index.lexical import stem, words
+from index.lexical import STOPWORDS, stem, words
 
 ABSTAIN_TEXT = "I can't find that in the knowledge base."
 NOT_SAID_TEXT = "The sources don't say."
@@ -985,6 +985,9 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
         return "No"
     if about and _negated(q.text) != _negated(cand.text):
         return "No"
+    # the same slot filled otherwise: "held in Chongqing?" against "was held in Nanning"
+    if _filled_otherwise(q.text, cand.text):
+        return "No"
     # a comparison asked ("shorter than") is confirmed only by a sentence that makes it
     compared_q = [word for word, _ in _OPPOSITES if word in asked and word not in _PREPOSITIONS]
     stated = not compared_q or any(word in sentence_stems for word in compared_q)
@@ -1008,6 +1011,47 @@ _SUPERLATIVE = re.compile(
     r"smallest|lowest|shortest|least|fewest|youngest|newest|earliest|fastest|heaviest|widest|strongest)\b",
     re.I,
 )
+
+
+_SLOT_PREPOSITIONS = frozenset("in at of from by with on to into for".split())
+_DETERMINERS = frozenset("the a an his her its their this that these those".split())
+_TOKEN = re.compile(r"\w[\w’'-]*")
+
+
+def _filler(tokens: list[str], at: int) -> str | None:
+    """The word that fills a slot beginning at `at`, past a determiner; None for a stopword or
+    a slot left open ("lent to another museum", "any ship")."""
+    while at < len(tokens) and tokens[at].lower() in _DETERMINERS:
+        at += 1
+    word = tokens[at] if at < len(tokens) else ""
+    return word if word and word.lower() not in STOPWORDS else None
+
+
+def _filled_otherwise(question: str, sentence: str) -> bool:
+    """The sentence fills a slot of the question with another word of the same kind: "Was the expo
+    held in Chongqing?" against "The expo was held in Nanning", "for five years" against "for three
+    consecutive years". A slot is a word and its preposition ("held in"); the question's filler
+    must be missing from the sentence, the sentence's from the question, and both be names, or
+    both not: "lent to a museum" is not contradicted by "lent to the Louvre"."""
+    asked, said = _TOKEN.findall(question), _TOKEN.findall(sentence)
+    asked_stems, said_stems = {stem(w.lower()) for w in asked}, {stem(w.lower()) for w in said}
+    for i in range(len(asked) - 2):
+        head, preposition = asked[i].lower(), asked[i + 1].lower()
+        if preposition not in _SLOT_PREPOSITIONS or head in STOPWORDS:
+            continue
+        filler = _filler(asked, i + 2)
+        if filler is None or stem(filler.lower()) in said_stems:
+            continue
+        for k in range(len(said) - 2):
+            if said[k + 1].lower() == preposition and stem(said[k].lower()) == stem(head):
+                other = _filler(said, k + 2)
+                if (
+                    other is not None
+                    and stem(other.lower()) not in asked_stems
+                    and other[:1].isupper() == filler[:1].isupper()
+                ):
+                    return True
+    return False
 
 
 def _upward(op: str) -> bool:

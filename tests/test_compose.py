@@ -120,6 +120,22 @@ def test_yes_no_reads_ranks_pronouns_and_questions_without_names(tmp_path):
         assert_verdict(asst, question, verdict)
 
 
+def test_yes_no_reads_a_slot_filled_with_another_name_or_figure(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The Harlow fair",
+        "The ninth Harlow Fair was held in Saltmere in May.\n\n"
+        "Kettleford has been the fair's largest exhibitor for three consecutive years.\n\n"
+        "In 1972 the Saltmere Chronicle was lent to the Kettleford Museum for an exhibition.\n",
+    )
+    assert_verdict(asst, "Was the ninth Harlow Fair held in Kettleford?", "No.")  # held in Saltmere
+    assert_verdict(asst, "Has Kettleford been the fair's largest exhibitor for five years?", "No.")
+    assert_verdict(asst, "Was the ninth Harlow Fair held in Saltmere?", "Yes.")
+    # a slot the question leaves open is not contradicted by the name that fills it
+    ans = asst.ask("Was the Saltmere Chronicle ever lent to a museum?")
+    assert not ans.text.startswith("No"), ans.text
+
+
 def test_a_contradicting_sentence_answers_no_though_it_lacks_the_name_asked_about(tmp_path):
     """Its probability of answering the question is low for the very reason it says "No": another
     partition where the question names the first (`ExtractiveAnswerer.contradiction_floor`)."""
