@@ -241,6 +241,14 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
         previous = Resolved(pairs[-1][0])
     prev_text = previous.query
     prev_answer = "" if abstained else re.sub(r"\s*\[\d+\]", "", pairs[-1][1])
+    # "And the year before that?" after a question about 2021 asks about 2020 (whatever the answer said).
+    relative = _RELATIVE_YEAR.search(question)
+    years = re.findall(r"\b(?:19|20)\d\d\b", prev_text)
+    if relative and years:
+        step = -1 if (relative.group(2) or relative.group(3) or "").lower() in ("before", "previous", "prior") else 1
+        year = years[-1]
+        return Resolved(prev_text.replace(year, str(int(year) + step)), previous.context)
+
     prev_things = [n for n in _entities(prev_text) if _is_thing(n)]  # what "it" may stand for
     # "Who said that?", "Which one of them ...?": about what the previous answer said (the several
     # things it gave, never one name put in for "them")
@@ -264,14 +272,6 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
         # nothing to swap ("Which country has the largest share?" -> "Vietnam ..."): the new name,
         # asked about in the previous question's terms
         return Resolved(" and ".join(own) + "?", f"{prev_text} {previous.context}".strip())
-
-    # "And the year before that?" after a question about 2021 asks about 2020.
-    relative = _RELATIVE_YEAR.search(question)
-    years = re.findall(r"\b(?:19|20)\d\d\b", prev_text)
-    if relative and years:
-        step = -1 if (relative.group(2) or relative.group(3) or "").lower() in ("before", "previous", "prior") else 1
-        year = years[-1]
-        return Resolved(prev_text.replace(year, str(int(year) + step)), previous.context)
 
     names = _entities(prev_text) + _entities(prev_answer, first_word_is_grammar=False)
     person = _last(names, _is_person)

@@ -29,6 +29,11 @@ VIETNAM = "What share of the corridor's trade value comes from Vietnam?"
             "And the year before that?",
             "What was the corridor's 2020 development index?",
         ),
+        (
+            [("What was the corridor's 2021 development index?", "The 2021 index was 112.9. [1]")],
+            "And the year before that?",
+            "What was the corridor's 2020 development index?",
+        ),
     ],
 )
 def test_follow_ups_are_rewritten(history, question, expected):
