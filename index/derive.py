@@ -580,6 +580,72 @@ def pronoun_facts(source: Source) -> list[Fact]:
     return facts
 
 
+# "It ..." / "Its ..." / "In 2016 it ...": a sentence that names what it is about only by "it"
+_IT_OPENING = re.compile(
+    rf"(?P<lead>(?:In|On|By|From|Around|Until|After|Before|During|Since)\s+(?:(?:[a-z]+|{_MONTHS})\s+){{0,4}}"
+    r"\d[\d–-]*s?,?\s+)?(?P<pronoun>It|Its|it|its)\s+(?=[a-z])"
+)
+# A sentence's subject when it is a name: "Wrocław Zoo, opened in 1865, is ...", "The Market
+# Square (Rynek) is ...", "Esperanto lies ..."; followed by its verb ("Cherenkov radiation is"
+# is about the radiation, not "Cherenkov")
+_THING_SUBJECT = re.compile(
+    rf"(?P<article>The\s+)?(?P<name>{_NAME_WORD}(?:[ \t]+(?:(?:of|de|the|and|on|upon|am|an|der|la|le)[ \t]+)?{_NAME_WORD}){{0,5}})"
+    r"(?:\s+\([^()\n]*\))?(?:,[^,;\n]{1,60},)?\s+(?P<verb>[a-z]+)\b"
+)
+_AUXILIARIES = frozenset("is was are were has had have lies lay stands stood became becomes remains remained".split())
+
+
+def _verb(word: str) -> bool:
+    """Looks like a finite verb: an auxiliary, or a past or present tense ("opened", "stores")."""
+    return word in _AUXILIARIES or (len(word) > 3 and word.endswith(("ed", "es", "s")) and not word.endswith("ss"))
+
+
+def _proper(name: str, text: str) -> bool:
+    """A capitalised sentence opening is a name when the text also capitalises it after a small
+    word within a sentence: "Esperanto" is, "Special relativity", "Apart" and "They" are not; nor
+    is a possessive ("Heyerdahl's book")."""
+    first = name.split()[0]
+    if first.lower() in STOPWORDS or name.endswith(("'s", "’s")):
+        return False
+    return bool(re.search(rf"[a-z,;:] {re.escape(first)}\b", text))
+
+
+def thing_pronoun_facts(source: Source) -> list[Fact]:
+    """A sentence that opens with "It" or "Its" (maybe after a date: "In 2016 it was ..."),
+    restated with the name the sentence before it was about: "Wrocław is one of Poland's leading
+    academic centres ... In 2016 it was a European Capital of Culture" -> "In 2016 Wrocław was a
+    European Capital of Culture". Only a name that is the previous sentence's subject, in the same
+    paragraph and not a person's, and each "It" sentence keeps it for the next; a sentence about
+    anything else ("In 1241 the city was ...") leaves "it" unresolved."""
+    text = source.text
+    people = _known_people(source)
+    facts = []
+    referent: str | None = None
+    last_end = -1
+    for start, end in _sentences(text):
+        sentence = text[start:end].strip()
+        if last_end >= 0 and "\n\n" in text[last_end:start]:
+            referent = None  # a new paragraph may be about something else
+        last_end = end
+        opening = _IT_OPENING.match(sentence)
+        if opening and (opening.group("lead") or opening.group("pronoun")[0].isupper()):
+            if referent is not None and len(sentence.split()) >= 4:
+                lead = opening.group("lead") or ""
+                name = referent if lead else referent[:1].upper() + referent[1:]
+                owner = f"{name}’s" if opening.group("pronoun").lower() == "its" else name
+                statement = lead + owner + " " + sentence[opening.end() :]
+                if _grounded(statement, f"{sentence} {owner}"):
+                    facts.append(_fact(source, "pronoun", statement, sentence))
+            continue
+        subject = _THING_SUBJECT.match(sentence)
+        name = subject.group("name") if subject and _verb(subject.group("verb")) else None
+        if name is None or not _proper(name, text) or any(_part_of(name, p) or _part_of(p, name) for p in people):
+            referent = None
+        else:
+            referent = f"the {name}" if subject.group("article") else name
+    return facts
+
+
 _MONTH_LIST = _MONTHS.split("|")
 # the named parts of a year a span of months makes (first and last month, 1-based)
 _PERIODS = {
@@ -704,6 +770,7 @@ def derive_facts(source: Source) -> list[Fact]:
         + expanded_facts(source, definitions)
         + speech_facts(source)
         + pronoun_facts(source)
+        + thing_pronoun_facts(source)
         + period_facts(source)
         + gloss_facts(source)
     )

@@ -196,6 +196,23 @@ def test_a_pronoun_with_no_known_person_before_it_stands_for_nobody():
     assert statements(text, "pronoun") == []
 
 
+def test_a_sentence_opening_with_it_is_restated_with_the_name_the_sentence_before_was_about():
+    text = (
+        "# Kettleford\n\n"
+        "Kettleford Zoo, opened in 1865, is the oldest zoo of the coast. In 2014 it opened an aquarium. "
+        "Its director is Ilse Varga.\n\n"
+        "In 1241 the town was burned. It was rebuilt in stone.\n\n"  # about "the town": no name
+        "Special rules apply on the quay. It is patrolled at night.\n\n"  # "Special" is no name
+        "Ferries sail to Kettleford daily."
+    )
+    assert statements(text, "pronoun") == [
+        "In 2014 Kettleford Zoo opened an aquarium.",
+        "Kettleford Zoo’s director is Ilse Varga.",
+    ]
+    for fact in derive_facts(source(text)):
+        assert fact.quote in text
+
+
 def test_a_range_of_years_after_a_name_is_no_life():
     assert statements("The Great Northern War (1700 – 1721) ended Swedish power.", "life") == []
 
