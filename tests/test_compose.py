@@ -321,6 +321,9 @@ def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
         ("How many specialists will it train?", "It will train 5,000 e-commerce talents.", True),
         ("How many bags of coffee did Brazil grow?", "It sold 1.46 million tonnes from 1 October.", False),
         ("How many soldiers in total did she treat?", "She was born on 23 November 1805.", False),
+        # a year before 1900 is no count either, unless a noun follows it
+        ("How many animals live in the zoo?", "The zoo, opened in 1865, is the oldest in Poland.", False),
+        ("How many soldiers fell?", "In all, 1865 soldiers fell in the battle.", True),
         # a measure asked without a unit is given in one of its kind
         ("How tall is the dome?", "The dome rises to 39 metres.", True),
         ("How tall is the dome?", "The dome was finished in 1404 by 300 workers.", False),
