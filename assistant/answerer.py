@@ -34,7 +34,7 @@ from assistant.features import (
 from assistant.questions import COMPARATOR, FORMS, QUANTITIES, Question
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
-from index.lexical import STOPWORDS, stem, words
+from index.lexical import CAPITAL_LETTERS, STOPWORDS, stem, words
 
 ABSTAIN_TEXT = "I can't find that in the knowledge base."
 NOT_SAID_TEXT = "The sources don't say."
@@ -830,7 +830,7 @@ def _figures(
             return []
         number, unit = measures[0]
         value = _number(number)
-        names = [n for n in re.findall(r"\b[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*", chunk.text) if n not in _OPENERS]
+        names = [n for n in _ITEM_NAME.findall(chunk.text) if n not in _OPENERS]
         names = [n for n in names if n in corpus.source_text(chunk.source_id)[chunk.start : chunk.end]]
         item = _item_name(chunk.text, names, lead, corpus)
         if value is None or item is None:
@@ -841,6 +841,10 @@ def _figures(
 
 
 _COMPARE_DEPTH = 3  # candidates searched for the figures a comparison compares
+# a capitalised name of one or more words, accented capitals and inner apostrophes included
+# ("Ústí nad Labem" is matched from "Ústí", "Xi'an" whole), not a possessive's "'s"
+_NAME_PART = rf"[{CAPITAL_LETTERS}][\w-]+(?:['’](?!s\b)\w+)?"
+_ITEM_NAME = re.compile(rf"\b{_NAME_PART}(?:\s+{_NAME_PART})*")
 _CHOICE_DEPTH = 12  # candidates searched for each option's sentence in a choice between two
 _CHOICE_FLOOR = 0.01
 # A choice between two named options, after the question's comparison: "Which is older, A or B?"

@@ -35,6 +35,18 @@ def test_a_superlative_names_the_winner_and_cites_every_figure(assistant):
     assert_grounded(assistant, ans)
 
 
+def test_a_name_with_an_apostrophe_or_an_accented_capital_is_compared_whole(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "Trains to the Rhine terminal",
+        "In the first half of 2024, Xi'an, Chongqing and Ústí sent 31%, 24% and 12% of the trains that "
+        "reached the Rhine terminal, respectively.\n",
+    )
+    ans = asst.ask("Which city sent the most trains to the Rhine terminal in the first half of 2024?")
+    assert ans.kind == "comparison" and ans.text.startswith("Xi'an, with 31%"), ans.text
+    assert "Ústí 12%" in ans.text
+
+
 def test_the_smallest_is_the_other_end(assistant):
     ans = assistant.ask("Whose share of the channel's trade value is smallest?")
     assert ans.kind == "comparison" and ans.text.startswith("Thailand, with 6%")
