@@ -257,6 +257,8 @@ CARDINAL = re.compile(
     r"\b(?!(?:19|20)\d\d\b)" + _YEAR_NOT_COUNT + r"\d[\d,.]*(?!\d)(?!st\b|nd\b|rd\b|th\b)|" + NUMBER_WORDS,
     re.I,
 )
+# three or more capitalised names listed: "Britain, Austria, Russia and Sweden"
+_NAMES_LISTED = rf"\b[{_CAP}][{_LOWER}]+(?:,\s+[{_CAP}][{_LOWER}]+)+,?\s+and\s+[{_CAP}][{_LOWER}]+"
 _EVIDENCE = {
     "percent": re.compile(r"\d\s*%|\bper ?cent\b", re.I),
     "number": CARDINAL,
@@ -270,7 +272,11 @@ _EVIDENCE = {
     "org": re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w-]*)+|\b[A-Z]{2,}\b"),
     # a capitalised word inside a sentence, not the one opening it
     "name": re.compile(rf"(?<=[\w,;:)’'\"] )[{_CAP}][\w’'-]*"),
-    "place": re.compile(r"\b(?:in|at|near|from)\s+(?:the\s+)?(?:(?!which\b|whom\b|that\b|what\b)[a-z]+\s+)?[A-Z][a-z]"),
+    # "in Prague", or names listed: "Britain, Austria, Russia and Sweden formed the coalition"
+    "place": re.compile(
+        r"\b(?:in|at|near|from)\s+(?:the\s+)?(?:(?!which\b|whom\b|that\b|what\b)[a-z]+\s+)?[A-Z][a-z]"
+        rf"|{_NAMES_LISTED}"
+    ),
     # English's closed class of causal and purpose connectives: a cause ("because of its religious
     # subject", "led to"), a purpose ("intended to secure", "in a bid to"), a consequence ("and
     # were therefore impractical", ", so"), or where a name comes from ("named after")
@@ -305,7 +311,9 @@ _SLOTS = {
     "role": re.compile(rf"\b[{_CAP}][\w’'\-]+(?:\s+[{_CAP}][\w’'\-]+){{1,3}}\b"),
     "org": _EVIDENCE["org"],
     "name": _EVIDENCE["name"],
-    "place": re.compile(rf"\b(?:in|at|near|from|to)\s+(?:the\s+)?[{_CAP}][\w’'\-]+(?:\s+[{_CAP}][\w’'\-]+)*"),
+    "place": re.compile(
+        rf"\b(?:in|at|near|from|to)\s+(?:the\s+)?[{_CAP}][\w’'\-]+(?:\s+[{_CAP}][\w’'\-]+)*|{_NAMES_LISTED}"
+    ),
     "reason": _EVIDENCE["reason"],
     # "Full Name (ABC)" or "ABC (Full Name, ...)"
     "expansion": re.compile(

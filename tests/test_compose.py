@@ -263,6 +263,22 @@ def test_the_form_of_a_question(question, form):
     assert question_form(question) == form
 
 
+@pytest.mark.parametrize(
+    ("sentence", "evidence"),
+    [
+        ("In 1805 Britain, Austria, Russia and Sweden formed the Third Coalition.", 1.0),  # places listed
+        ("The coalition met in Vienna.", 1.0),  # a place after its preposition
+        ("The victory ended the War of the Third Coalition and Napoleon won.", 0.0),  # two names, no list
+    ],
+)
+def test_places_are_evidenced_after_a_preposition_or_listed(sentence, evidence):
+    from assistant.questions import analyze, type_evidence
+
+    q = analyze("Which countries made up the Third Coalition?")
+    assert q.answer_type == "place"
+    assert type_evidence(q.answer_type, sentence, q.asked, q.text) == evidence
+
+
 def test_the_pronoun_i_is_no_name_to_look_for_but_a_numeral_after_a_name_is():
     from assistant.questions import analyze
 
