@@ -239,9 +239,11 @@ def question_form(question: str) -> str | None:
     return next((name for name, pattern in FORMS if pattern.search(asked)), None)
 
 
+# "Can you spell out ...?" asks the assistant to do something: any verb but one that asks for a
+# verdict ("Can you confirm that ...?", "Could you tell me whether ...?")
 _REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+)?"
-    r"(?=(?:tell|list|name|give|show|explain|describe|summar|sum up|say|find|provide|enumerate)\w*\b)",
+    r"(?=(?!confirm\b|verify\b|check\b|tell\s+(?:me\s+|us\s+)?(?:whether|if)\b|say\s+(?:whether|if)\b)[a-z]+\b)",
     re.I,
 )
 

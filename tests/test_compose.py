@@ -239,6 +239,9 @@ def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_
         ("Is the river or the canal longer?", "comparative"),  # a choice, not yes or no
         ("Can you list the ports the corridor reaches?", "list"),  # a request, not a question about ability
         ("Could you tell me who founded Osell?", None),
+        ("Can you spell out the ILSTC acronym for me?", None),  # any verb asks the assistant to act
+        ("Could you tell me whether Osell signed a deal?", "yesno"),  # ... but one that asks for a verdict
+        ("Can you confirm that the expo was held in Nanning?", "yesno"),
         ("What is the headline of the piece?", "metadata"),
         ("What's the headline of this iChongqing story?", "metadata"),  # a word before the noun
         ("What's the title of the painting?", None),
