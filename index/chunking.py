@@ -43,7 +43,7 @@ class ChunkingParams:
     chunk_overlap: int = 40
 
     def describe(self) -> str:
-        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v19"  # v4: derived life dates; v5: acronyms before their expansion; v6: clause facts; v7: sentences with acronyms expanded; v8: who said what; v9: months as the part of the year; v10: acronyms with accented capitals; v11: names in another language; v12: pronouns restated with their names; v13: and a possessive pronoun; v16: no fact from the digits after a decimal point; v17: a subject names a person by whole words; v18: capitals only as names start, one-word names born in the text, subjects after a date; v19: "it" restated with the name the sentence before was about
+        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v20"  # v4: derived life dates; v5: acronyms before their expansion; v6: clause facts; v7: sentences with acronyms expanded; v8: who said what; v9: months as the part of the year; v10: acronyms with accented capitals; v11: names in another language; v12: pronouns restated with their names; v13: and a possessive pronoun; v16: no fact from the digits after a decimal point; v17: a subject names a person by whole words; v18: capitals only as names start, one-word names born in the text, subjects after a date; v19: "it" restated with the name the sentence before was about; v20: "..., he said." restated, no sentence end inside a name
 
 
 @dataclass(frozen=True, slots=True)

@@ -495,12 +495,27 @@ _SUBJECT = re.compile(
     rf"(?:(?:[A-Z][a-z]*\s+)?[^,.;:!?\n]{{0,60}},\s+){{0,2}}(?P<name>{_LIFE_NAME})(?:\s+\([^()]*\))?,?\s+[a-z]"
 )
 _PRONOUN_OPENING = re.compile(r"(?P<pronoun>He|She|His|Her)\s+(?=[a-z])")
+# a quotation closed by its speaker's pronoun: "... this route,” he said."
+_SAID_BY_PRONOUN = re.compile(r"[,.!?][”\"’]\s+(?P<pronoun>he|she)\s+(?:said|says|added|noted|explained|told)\b")
 _GENDER = {"He": "m", "His": "m", "She": "f", "Her": "f"}
 
 
 def _name_words(name: str) -> list[str]:
-    """A matched name's words, maybe across a line break, without the sentence openers before it."""
-    return [w.group() for w in _without_openers(list(re.finditer(r"\S+", name)))]
+    """A matched name's words, maybe across a line break, without the sentence openers before it
+    nor the end of a sentence before it ("TEU. Anaïs Lefèvre" is "Anaïs Lefèvre"; "Dr. Ilse
+    Varga" and "J. R. Tolkien" keep their abbreviations)."""
+    found = [w.group() for w in _without_openers(list(re.finditer(r"\S+", name)))]
+    ends = [i for i, w in enumerate(found[:-1]) if w.endswith(".") and _ends_a_sentence(w)]
+    return found[ends[-1] + 1 :] if ends else found
+
+
+def _ends_a_sentence(word: str) -> bool:
+    """A word with a full stop that is not an initial or a title's abbreviation."""
+    bare = word.rstrip(".")
+    return len(bare) >= 2 and bare.lower() not in _ABBREVIATIONS and not re.fullmatch(r"(?:[A-Z]\.)+[A-Z]?", word)
+
+
+_ABBREVIATIONS = frozenset("dr mr mrs ms st jr sr gen lt col prof rev hon sgt capt cpt maj adm".split())
 
 
 def _known_people(source: Source) -> set[str]:
@@ -545,8 +560,8 @@ def _person_named(name: str, people: set[str]) -> str | None:
 
 
 def pronoun_facts(source: Source) -> list[Fact]:
-    """A sentence that opens with "He", "She", "His" or "Her", restated with the name it stands
-    for: "He died in Grünwald on 14 September 2011." -> "Rudolf Ludwig Mössbauer died in Grünwald
+    """A sentence that opens with "He", "She", "His" or "Her", or a quotation closed by "he said",
+    restated with the name it stands for: "He died in Grünwald on 14 September 2011." -> "Rudolf Ludwig Mössbauer died in Grünwald
     on 14 September 2011." The name is the last known person a sentence was about (its subject),
     of the pronoun's gender once that is known; a question names the person, and the sentence
     alone never does."""
@@ -560,6 +575,16 @@ def pronoun_facts(source: Source) -> list[Fact]:
     for start, end in _sentences(text):
         sentence = text[start:end].strip()
         opening = _PRONOUN_OPENING.match(sentence)
+        said = None if opening else _SAID_BY_PRONOUN.search(sentence)
+        if said:  # "“Empty boxes are the problem,” he said." -> "... ,” Jürgen Köhler said."
+            wanted = _GENDER[said.group("pronoun").capitalize()]
+            person = next((p for p in reversed(recent) if gender.get(p, wanted) == wanted), None)
+            if person is not None:
+                gender[person] = wanted
+                statement = sentence[: said.start("pronoun")] + person + sentence[said.end("pronoun") :]
+                if _grounded(statement, f"{sentence} {person}"):
+                    facts.append(_fact(source, "pronoun", statement, sentence))
+            continue
         if opening:
             wanted = _GENDER[opening.group("pronoun")]
             person = next((p for p in reversed(recent) if gender.get(p, wanted) == wanted), None)

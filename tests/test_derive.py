@@ -191,6 +191,16 @@ def test_a_sentence_opening_with_he_or_she_is_restated_with_the_persons_name():
         assert fact.quote in text
 
 
+def test_a_quotation_closed_by_he_said_is_restated_with_the_speakers_name():
+    text = (
+        "Volumes fell to 13.8 million TEU. Anaïs Lefèvre, an economist at Harlow Shipping, expects a slow year. "
+        "“Empty boxes going east are the biggest cost problem on this route,” she said."
+    )
+    assert statements(text, "pronoun") == [
+        "“Empty boxes going east are the biggest cost problem on this route,” Anaïs Lefèvre said."
+    ]  # the name without "TEU." before it: a sentence ends there
+
+
 def test_a_pronoun_with_no_known_person_before_it_stands_for_nobody():
     text = "The Casa Nova was built in 1904 for a banker. He sold it in 1920. Casa Nova Group owns it now."
     assert statements(text, "pronoun") == []
