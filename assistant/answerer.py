@@ -1018,13 +1018,13 @@ _SUPERLATIVE = re.compile(
 
 
 _SLOT_PREPOSITIONS = frozenset("in at of from by with on to into for".split())
-_DETERMINERS = frozenset("the a an his her its their this that these those".split())
+_DETERMINERS = frozenset("the a an another every his her its their this that these those".split())
 _TOKEN = re.compile(r"\w[\w’'-]*")
 
 
 def _filler(tokens: list[str], at: int) -> str | None:
-    """The word that fills a slot beginning at `at`, past a determiner; None for a stopword or
-    a slot left open ("lent to another museum", "any ship")."""
+    """The word that fills a slot beginning at `at`, past a determiner ("lent to another museum":
+    "museum"); None for a stopword ("for some time", "to any port")."""
     while at < len(tokens) and tokens[at].lower() in _DETERMINERS:
         at += 1
     word = tokens[at] if at < len(tokens) else ""

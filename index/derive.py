@@ -559,13 +559,13 @@ def _person_named(name: str, people: set[str]) -> str | None:
     return longest.pop() if len(longest) == 1 else None
 
 
-def pronoun_facts(source: Source) -> list[Fact]:
+def pronoun_facts(source: Source, people: set[str] | None = None) -> list[Fact]:
     """A sentence that opens with "He", "She", "His" or "Her", or a quotation closed by "he said",
-    restated with the name it stands for: "He died in Grünwald on 14 September 2011." -> "Rudolf Ludwig Mössbauer died in Grünwald
-    on 14 September 2011." The name is the last known person a sentence was about (its subject),
-    of the pronoun's gender once that is known; a question names the person, and the sentence
-    alone never does."""
-    people = _known_people(source)
+    restated with the name it stands for: "He died in Grünwald on 14 September 2011." -> "Rudolf
+    Ludwig Mössbauer died in Grünwald on 14 September 2011." The name is the last known person a
+    sentence was about (its subject), of the pronoun's gender once that is known; a question names
+    the person, and the sentence alone never does. `people`: `_known_people(source)`, when known."""
+    people = _known_people(source) if people is None else people
     if not people:
         return []
     text = source.text
@@ -635,15 +635,15 @@ def _proper(name: str, text: str) -> bool:
     return bool(re.search(rf"[a-z,;:] {re.escape(first)}\b", text))
 
 
-def thing_pronoun_facts(source: Source) -> list[Fact]:
+def thing_pronoun_facts(source: Source, people: set[str] | None = None) -> list[Fact]:
     """A sentence that opens with "It" or "Its" (maybe after a date: "In 2016 it was ..."),
     restated with the name the sentence before it was about: "Wrocław is one of Poland's leading
     academic centres ... In 2016 it was a European Capital of Culture" -> "In 2016 Wrocław was a
     European Capital of Culture". Only a name that is the previous sentence's subject, in the same
     paragraph and not a person's, and each "It" sentence keeps it for the next; a sentence about
-    anything else ("In 1241 the city was ...") leaves "it" unresolved."""
+    anything else ("In 1241 the city was ...") leaves "it" unresolved. `people`: as `pronoun_facts`."""
     text = source.text
-    people = _known_people(source)
+    people = _known_people(source) if people is None else people
     facts = []
     referent: str | None = None
     last_end = -1
@@ -786,6 +786,7 @@ def derived_chunks(source: Source) -> list:
 def derive_facts(source: Source) -> list[Fact]:
     """Every derived fact of one source, in document order, without duplicate statements."""
     definitions = acronym_definitions(source)
+    people = _known_people(source)  # who "he", "she" and "it" may and may not stand for
     found = (
         respectively_facts(source)
         + role_facts(source)
@@ -794,8 +795,8 @@ def derive_facts(source: Source) -> list[Fact]:
         + clause_facts(source)
         + expanded_facts(source, definitions)
         + speech_facts(source)
-        + pronoun_facts(source)
-        + thing_pronoun_facts(source)
+        + pronoun_facts(source, people)
+        + thing_pronoun_facts(source, people)
         + period_facts(source)
         + gloss_facts(source)
     )
