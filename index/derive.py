@@ -574,27 +574,16 @@ def pronoun_facts(source: Source, people: set[str] | None = None) -> list[Fact]:
     gender: dict[str, str] = {}
     for start, end in _sentences(text):
         sentence = text[start:end].strip()
-        opening = _PRONOUN_OPENING.match(sentence)
-        said = None if opening else _SAID_BY_PRONOUN.search(sentence)
-        if said:  # "“Empty boxes are the problem,” he said." -> "... ,” Jürgen Köhler said."
-            wanted = _GENDER[said.group("pronoun").capitalize()]
+        pronoun = _PRONOUN_OPENING.match(sentence) or _SAID_BY_PRONOUN.search(sentence)
+        if pronoun:
+            wanted = _GENDER[pronoun.group("pronoun").capitalize()]
             person = next((p for p in reversed(recent) if gender.get(p, wanted) == wanted), None)
-            if person is not None:
+            restated = person and _restated(sentence, pronoun, person)
+            if restated:
                 gender[person] = wanted
-                statement = sentence[: said.start("pronoun")] + person + sentence[said.end("pronoun") :]
-                if _grounded(statement, f"{sentence} {person}"):
+                statement, name = restated
+                if _grounded(statement, f"{sentence} {name}"):  # the name as the source wrote it elsewhere
                     facts.append(_fact(source, "pronoun", statement, sentence))
-            continue
-        if opening:
-            wanted = _GENDER[opening.group("pronoun")]
-            person = next((p for p in reversed(recent) if gender.get(p, wanted) == wanted), None)
-            if person is None or len(sentence.split()) < 4:
-                continue
-            gender[person] = wanted
-            name = person if opening.group("pronoun") in ("He", "She") else f"{person}’s"
-            statement = name + " " + sentence[opening.end() :]
-            if _grounded(statement, f"{sentence} {name}"):  # the name as the source wrote it elsewhere
-                facts.append(_fact(source, "pronoun", statement, sentence))
             continue
         subject = _SUBJECT.match(sentence)
         person = subject and _person_named(subject.group("name"), people)
@@ -603,6 +592,17 @@ def pronoun_facts(source: Source, people: set[str] | None = None) -> list[Fact]:
                 recent.remove(person)
             recent.append(person)
     return facts
+
+
+def _restated(sentence: str, pronoun: re.Match, person: str) -> tuple[str, str] | None:
+    """`sentence` with `person` for its pronoun, and the name as put in ("X’s" for "His"): an
+    opening "He died ..." (of four words at least) or a closing "..., he said."."""
+    if pronoun.re is _SAID_BY_PRONOUN:  # "“Empty boxes are the problem,” he said." -> "... ,” Jürgen Köhler said."
+        return sentence[: pronoun.start("pronoun")] + person + sentence[pronoun.end("pronoun") :], person
+    if len(sentence.split()) < 4:
+        return None
+    name = person if pronoun.group("pronoun") in ("He", "She") else f"{person}’s"
+    return name + " " + sentence[pronoun.end() :], name
 
 
 # "It ..." / "Its ..." / "In 2016 it ...": a sentence that names what it is about only by "it"
