@@ -139,7 +139,7 @@ _BARE_WH = re.compile(
 
 
 def _needs_history(question: str) -> bool:
-    if _ELLIPSIS_START.search(question) or _RELATIVE_YEAR.search(question) or _BARE_WH.match(question):
+    if _ELLIPSIS_START.search(question) or _RELATIVE_YEAR.search(question):
         return True
     if _PREP_WH_START.search(question) and not _entities(question):
         return True
@@ -158,7 +158,8 @@ _DEFINITION = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|th
 
 def _says_too_little(question: str) -> bool:
     """A question with at most one word of its own topic and no name, mid-conversation, is about
-    what was just discussed: "What percentage exactly?", "Who explained why?", "Which edition?"."""
+    what was just discussed: "What percentage exactly?", "Who explained why?", "Which edition?",
+    and a question word alone (`_BARE_WH`: "When?", "With whom?")."""
     if not _WH.search(question) or _DEFINITION.match(question) or _entities(question):
         return False
     return len([w for w in _content_words(question) if w not in FILLER]) <= 1
