@@ -625,14 +625,33 @@ def _verb(word: str) -> bool:
     return word in _AUXILIARIES or (len(word) > 3 and word.endswith(("ed", "es", "s")) and not word.endswith("ss"))
 
 
-def _proper(name: str, text: str) -> bool:
+def _proper(name: str, capitalised_within: set[str]) -> bool:
     """A capitalised sentence opening is a name when the text also capitalises it after a small
-    word within a sentence: "Esperanto" is, "Special relativity", "Apart" and "They" are not; nor
-    is a possessive ("Heyerdahl's book")."""
+    word within a sentence (`_capitalised_within`): "Esperanto" is, "Special relativity", "Apart"
+    and "They" are not; nor is a possessive ("Heyerdahl's book")."""
     first = name.split()[0]
     if first.lower() in STOPWORDS or name.endswith(("'s", "’s")):
         return False
-    return bool(re.search(rf"[a-z,;:] {re.escape(first)}\b", text))
+    return first in capitalised_within
+
+
+_WITHIN = re.compile(rf"(?<=[a-z,;:] ){_NAME_WORD}")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _capitalised_within(text: str) -> set[str]:
+    """Every capitalised word the text writes after a lower-case letter or a comma, colon or
+    semicolon and a space, and each of its beginnings that ends a word ("Wrocław" of "Wrocław's"):
+    one pass over the text, where searching it again for each sentence's subject took time
+    quadratic in its length."""
+    found = set()
+    for match in _WITHIN.finditer(text):
+        word, start = match.group(), match.start()
+        for k in range(1, len(word) + 1):
+            after = text[start + k : start + k + 1]
+            if bool(_WORD_CHAR.match(word[k - 1])) != bool(_WORD_CHAR.match(after)):
+                found.add(word[:k])  # a word boundary follows, as `\b` after the name asked
+    return found
 
 
 def thing_pronoun_facts(source: Source, people: set[str] | None = None) -> list[Fact]:
@@ -644,6 +663,7 @@ def thing_pronoun_facts(source: Source, people: set[str] | None = None) -> list[
     anything else ("In 1241 the city was ...") leaves "it" unresolved. `people`: as `pronoun_facts`."""
     text = source.text
     people = _known_people(source) if people is None else people
+    within = _capitalised_within(text)
     facts = []
     referent: str | None = None
     last_end = -1
@@ -664,7 +684,7 @@ def thing_pronoun_facts(source: Source, people: set[str] | None = None) -> list[
             continue
         subject = _THING_SUBJECT.match(sentence)
         name = subject.group("name") if subject and _verb(subject.group("verb")) else None
-        if name is None or not _proper(name, text) or any(_part_of(name, p) or _part_of(p, name) for p in people):
+        if name is None or not _proper(name, within) or any(_part_of(name, p) or _part_of(p, name) for p in people):
             referent = None
         else:
             referent = f"the {name}" if subject.group("article") else name

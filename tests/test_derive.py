@@ -334,9 +334,11 @@ def test_who_said_a_quote_is_answered_from_the_derived_statement(tmp_path):
 
 def test_long_runs_of_names_or_comma_separated_words_are_derived_in_linear_time():
     """A keyword list or a title-cased table dump in one sentence once made the list and name
-    patterns try every split: 40 comma-separated words took minutes, a long capitalised run hours.
-    Each text here is ~100 KB and takes about a second now; a separate process, killed after 60 s
-    (a regular expression holds the interpreter: a thread could not be timed out)."""
+    patterns try every split: 40 comma-separated words took minutes, a long capitalised run hours;
+    and a capitalised sentence opening, looked up in the whole text once per sentence, made 1.2 MB
+    of "Special ... It ..." take minutes. Each text takes about a second or two now; a separate
+    process, killed after 60 s (a regular expression holds the interpreter: a thread could not be
+    timed out)."""
     import subprocess
     import sys
 
@@ -347,6 +349,8 @@ def test_long_runs_of_names_or_comma_separated_words_are_derived_in_linear_time(
         "    for joint in (', ', ' '):\n"
         "        text = 'Tags: ' + joint.join(words * 5000) + '.'\n"
         "        derive_facts(Source(id='d', title='D', text=text, published='2024-05-01', origin='user'))\n"
+        "text = 'Special rules apply on the quay. It is patrolled at night. ' * 20000\n"
+        "derive_facts(Source(id='d', title='D', text=text, published='2024-05-01', origin='user'))\n"
         "print('done')\n"
     )
     root = Path(__file__).resolve().parent.parent
