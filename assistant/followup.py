@@ -25,6 +25,20 @@ _PREP_WH_START = re.compile(
 _RELATIVE_YEAR = re.compile(
     r"\b(?:the\s+)?(year|one)\s+(before|after)(?:\s+that)?\b|\b(previous|prior|next|following)\s+year\b", re.I
 )
+# "compared to a year before", "up from the previous year": a change over a year (year-on-year), not
+# the year before one already asked about
+_YEAR_ON_YEAR = re.compile(
+    r"\b(?:compared\s+(?:to|with)|than|from|over|versus|vs\.?|on)\s+(?:a|the)\s+(?:(?:previous|prior)\s+)?year"
+    r"(?:\s+(?:before|earlier|ago))?|\ba\s+year\s+(?:before|earlier|ago)",
+    re.I,
+)
+
+
+def _relative_year(question: str) -> re.Match | None:
+    """ "And the year before?", "the following year": a year counted from the one just asked about."""
+    return _RELATIVE_YEAR.search(_YEAR_ON_YEAR.sub(" ", question))
+
+
 _MONTH_OR_DAY = re.compile(
     r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$"
@@ -139,7 +153,7 @@ _BARE_WH = re.compile(
 
 
 def _needs_history(question: str) -> bool:
-    if _ELLIPSIS_START.search(question) or _RELATIVE_YEAR.search(question):
+    if _ELLIPSIS_START.search(question) or _relative_year(question):
         return True
     if _PREP_WH_START.search(question) and not _entities(question):
         return True
@@ -195,7 +209,7 @@ def _continues(question: str) -> bool:
     A fragment or a closing pronoun with words enough of its own stands alone: "Osell founder?"
     is a keyword query, and "The boss said the deal needed something. What was it?" says what
     "it" is."""
-    if _RELATIVE_YEAR.search(question) or _BARE_WH.match(question):  # "the year before", "When?": of what?
+    if _relative_year(question) or _BARE_WH.match(question):  # "the year before", "When?": of what?
         return True
     fragment = _ELLIPSIS_START.sub("", question).strip()
     if (
@@ -243,7 +257,7 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
     prev_text = previous.query
     prev_answer = "" if abstained else re.sub(r"\s*\[\d+\]", "", pairs[-1][1])
     # "And the year before that?" after a question about 2021 asks about 2020 (whatever the answer said).
-    relative = _RELATIVE_YEAR.search(question)
+    relative = _relative_year(question)
     years = re.findall(r"\b(?:19|20)\d\d\b", prev_text)
     if relative and years:
         step = -1 if (relative.group(2) or relative.group(3) or "").lower() in ("before", "previous", "prior") else 1

@@ -50,6 +50,15 @@ def test_a_question_word_alone_asks_it_of_the_previous_question(assistant):
     assert not when.abstained and "September 16" in when.text, when.text
 
 
+def test_a_change_over_a_year_is_no_year_counted_from_another_question():
+    for question in (
+        "By how much % did the Chongqing-ASEAN trade rise compared to a year before?",
+        "How much did trade grow over the previous year?",
+    ):
+        assert not resolve(question, []).unresolved, question  # year-on-year, not "the year before what?"
+    assert resolve("And the year before?", []).unresolved
+
+
 def test_a_standalone_question_ignores_history():
     resolved = resolve("In which city did the China-ASEAN Expo take place?", [VIETNAM])
     assert resolved.query == "In which city did the China-ASEAN Expo take place?"
