@@ -953,10 +953,12 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
                 if stated_limit >= limit if above else stated_limit <= limit:
                     return "Yes"
         in_bounds = {_number(b.group("n")) for b in bounds}
+        # only a figure of what the threshold counts: "more than 10%" is decided by "5.2%", not "66.29 billion"
+        unit = _unit_after(q.text, compared.end("n"))
         values = [
             v
-            for v in (_number(n) for n in _NUMBER.findall(cand.text))
-            if v is not None and v != limit and v not in in_bounds
+            for v, at in ((_number(m.group()), m.end()) for m in _NUMBER.finditer(cand.text))
+            if v is not None and v != limit and v not in in_bounds and (not unit or _unit_after(cand.text, at) == unit)
         ]
         if limit is not None and len(values) >= 1:
             value = values[0]
@@ -991,6 +993,10 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
         return "No"
     # the same slot filled otherwise: "held in Chongqing?" against "was held in Nanning"
     if _filled_otherwise(q.text, cand.text):
+        return "No"
+    # a figure given otherwise: "train 50,000 talents?" against "5,000 ... talents", "335 countries?"
+    # against "335 ports in 113 countries"
+    if not compared and in_paragraph and _figure_otherwise(q.text, cand.text):
         return "No"
     # a comparison asked ("shorter than") is confirmed only by a sentence that makes it
     compared_q = [word for word, _ in _OPPOSITES if word in asked and word not in _PREPOSITIONS]
@@ -1058,10 +1064,64 @@ def _filled_otherwise(question: str, sentence: str) -> bool:
     return False
 
 
+_COUNTED = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?:\s*(%|million|billion|thousand|trillion)\b)?")
+_APPROXIMATE = re.compile(
+    r"\b(?:about|around|approximately|roughly|nearly|almost|some|over|under|up to|close to|at least|at most|"
+    r"more than|less than|fewer than)\s*$",
+    re.I,
+)
+
+
+def _counted_figures(text: str) -> list[tuple[str, frozenset[str]]]:
+    """Each figure with what it counts: the words after it up to a stopword or punctuation ("5,000
+    localized cross-border e-commerce talents" -> "5000", {localized, ..., talent}); a year or an
+    approximate figure ("about 200") is left out."""
+    out = []
+    for match in _COUNTED.finditer(text):
+        number, scale = match.groups()
+        if re.fullmatch(r"(?:1[5-9]|20)\d\d", number) or _APPROXIMATE.search(text[: match.start()]):
+            continue
+        counted: list[str] = []
+        for token in _TOKEN.findall(text[match.end() : match.end() + 80])[:4]:
+            if token.lower() in STOPWORDS or token[:1].isdigit():
+                break
+            counted.append(stem(token.lower()))
+        if counted and scale != "%":
+            out.append((number.replace(",", "") + (scale or ""), frozenset(counted)))
+    return out
+
+
+def _figure_otherwise(question: str, sentence: str) -> bool:
+    """The sentence counts what the question counts with another figure, and has no figure the
+    question gives for it: "Did it train 50,000 talents?" against "5,000 ... talents". Or it gives
+    the question's figure to something else and counts the question's thing otherwise: "335
+    countries?" against "335 ports in 113 countries"."""
+    said = _counted_figures(sentence)
+    for value, counted in _counted_figures(question):
+        same_thing = [v for v, c in said if c & counted]
+        if same_thing and value not in same_thing:
+            return True
+    # a figure both give, dated otherwise: "Was the 112.9 score for 2022?" against "the 2021 index ... 112.9"
+    years_q, years_s = set(_YEAR_IN.findall(question)), set(_YEAR_IN.findall(sentence))
+    shared = {n for n in _NUMBER.findall(question) if n not in years_q} & set(_NUMBER.findall(sentence))
+    return bool(years_q and years_s and not years_q & years_s and shared)
+
+
+def _unit_after(text: str, at: int) -> str:
+    """What the figure ending at `at` counts, by its first word ("%", "billion", "port"); "" for none."""
+    match = re.match(r"\s*(%|per ?cent\b|[a-zA-Z][\w-]*)", text[at:])
+    if match is None:
+        return ""
+    word = match.group(1).lower()
+    if word == "%" or word.startswith("per"):
+        return "%"
+    return "" if word in STOPWORDS else stem(word)
+
+
 def _upward(op: str) -> bool:
     """A comparison word that asks for more ("above", "exceeds", "at least"), lower-case."""
     return op in ("above", "over", "more than", "greater than", "higher than", "larger than", "at least") or (
-        op.startswith("exceed")
+        op.startswith(("exceed", "top", "surpass"))
     )
 
 

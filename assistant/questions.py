@@ -40,7 +40,8 @@ NUMBER_WORDS = (  # not "one": "one of the world's leading platforms" is no figu
 _CAP = CAPITAL_LETTERS  # capital letters, accented ones included ("Öresund", "Łódź", "Šibenik")
 _LOWER = SMALL_LETTERS
 ACRONYM = re.compile(rf"\b[{_CAP}]{{2,}}\b")  # "ILSTC", "ČSA", "ÖBB"
-ENTITY = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[{_CAP}][\w’'\-]*)*|\d[\d,.]*%?")
+# a number glued to letters ("h1", "mp3") is no figure of its own; "G20", "COVID-19" are names
+ENTITY = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[{_CAP}][\w’'\-]*)*|(?<![^\W\d_])\d[\d,.]*%?")
 _UNITS = r"(?:hours?|minutes?|days?|weeks?|months?|years?|nights?)"
 _LENGTH_UNITS = r"(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|feet|foot|yards?|inches|inch|cm|centimet(?:re|er)s?)"
 
@@ -335,9 +336,22 @@ _NOT_NOUN = frozenset(
 )
 
 
+# what is counted in ordinals: "What edition number was the expo?" is answered by "the 19th Expo"
+_ORDINAL_NOUNS = frozenset(
+    "edition editions session sessions round rank ranking term congress plenum iteration instalment installment".split()
+)
+_ORDINAL_OR_CARDINAL = re.compile(rf"\b{_ORDINAL_WORDS}\b|{CARDINAL.pattern}", re.I)
+
+
+def _figure_pattern(answer_type: str | None, asked: frozenset[str], table: dict[str, re.Pattern]) -> re.Pattern | None:
+    if answer_type == "number" and asked & _ORDINAL_NOUNS:
+        return _ORDINAL_OR_CARDINAL
+    return table.get(answer_type or "")
+
+
 def slot_spans(answer_type: str | None, text: str, asked: frozenset[str]) -> list[tuple[int, int]]:
     """Spans of `text` that could fill the answer's slot and are not already in the question."""
-    pattern = _SLOTS.get(answer_type or "")
+    pattern = _figure_pattern(answer_type, asked, _SLOTS)
     if pattern is None:
         return []
     spans = []
@@ -377,7 +391,7 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
     if answer_type == "expansion":
         acronyms = re.findall(rf"\b[{_CAP}]{{2,}}\b", question)
         return 1.0 if any(_spelled_out(a, text) for a in acronyms) else 0.0
-    for match in _EVIDENCE[answer_type].finditer(text):
+    for match in _figure_pattern(answer_type, asked, _EVIDENCE).finditer(text):
         found = set(words(match.group()))
         if answer_type == "person" and found & ORG_WORDS:
             continue
@@ -597,7 +611,7 @@ _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 # threshold, not a figure the answer must contain.
 COMPARATOR = re.compile(
     r"\b(?P<op>below|under|less than|fewer than|lower than|smaller than|above|over|more than|greater than|"
-    r"higher than|larger than|at least|at most|exceed(?:ed|s)?)\s+(?:about\s+|around\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)"
+    r"higher than|larger than|at least|at most|exceed(?:ed|s)?|top(?:ped|s)?|surpass(?:ed|es)?)\s+(?:about\s+|around\s+)?(?P<n>\d[\d,]*(?:\.\d+)?)"
     # a year on either side of a date: "Was the festival first held after 1960?" against "since 1953"
     r"|\b(?P<op_t>after|later than|before|earlier than|prior to)\s+(?:the\s+year\s+)?(?P<n_t>1\d{3}|20\d\d)\b",
     re.I,
@@ -620,7 +634,8 @@ def _capitalised_anchors(question: str, form: str | None) -> list[tuple[tuple[st
     for match in ENTITY.finditer(undotted):
         token = match.group().strip()
         if token[0].isdigit():
-            if token not in compared:
+            # "more than 10%" compares with 10; "Did it train 50,000 people?" checks a figure it may not find
+            if token.rstrip("%") not in compared and form != "yesno":
                 anchors.append((tuple(words(token)), token))
             continue
         tokens = token.split()
@@ -737,6 +752,10 @@ def heads_of(words_: set[str] | frozenset[str]) -> dict[str, list[str]]:
     return by_head
 
 
+# small counts as a sentence spells them ("3" / "three"); "one" is left out, it is rarely a count
+_SPELLED = dict(zip(map(str, range(2, 13)), "two three four five six seven eight nine ten eleven twelve".split()))
+
+
 def anchor_found(
     anchor: tuple[str, ...],
     vocab: set[str],
@@ -749,6 +768,8 @@ def anchor_found(
     distinctive = [w for w in anchor if w not in GENERIC_CAPS]
     if all(word_match(w, vocab, by_head) for w in (distinctive or anchor)):
         return True
+    if len(anchor) == 1 and _SPELLED.get(anchor[0], "") in vocab:
+        return True  # "within 3 yrs" / "in the next three years"
     letters = "".join(anchor)
     return 2 <= len(letters) <= 6 and letters.isalpha() and letters in initials
 

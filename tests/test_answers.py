@@ -93,6 +93,19 @@ def test_names_what_the_sources_never_mention(assistant):
     assert "Malaysia" in ans.text
 
 
+def test_figures_typed_in_shorthand_are_no_names_the_sources_lack(assistant):
+    """A digit glued to letters ("h1") is no figure, "3 yrs" is the article's "three years", and a
+    number word or ordinal answers what is counted in them ("what edition")."""
+    for question, expected in [
+        ("h1 chongqing <-> asean trade, what was the total in yuan", "66.29 billion yuan"),
+        ("how many dollars worth of trade is the osell/laos venture expected to produce within 3 yrs", "500 million"),
+        ("what edition number was the nanning china-asean expo this time round", "19th"),
+    ]:
+        ans = assistant.ask(question)
+        assert not ans.abstained and expected in ans.text, (question, ans.text)
+    assert "never mention" in assistant.ask("Which ports did the corridor reach in 1887?").text
+
+
 def test_a_name_in_another_form_is_found_among_the_vocabularys_words_that_share_its_start(assistant):
     from assistant.questions import heads_of, word_match
 

@@ -148,6 +148,23 @@ def test_yes_no_reads_a_slot_filled_with_another_name_or_figure(tmp_path):
     assert not ans.text.startswith("No"), ans.text
 
 
+def test_yes_no_reads_figures_given_otherwise_and_thresholds_in_their_own_unit(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The Harlow fair",
+        "The 1971 Harlow Fair drew 5,000 visitors from Kettleford.\n\n"
+        "Trade through the port of Saltmere rose 5.2% to 66.29 billion crowns in the first half.\n\n"
+        "The port of Saltmere reaches 335 ports in 113 countries.\n",
+    )
+    assert_verdict(asst, "Did the 1971 Harlow Fair draw 50,000 visitors?", "No.")
+    assert_verdict(asst, "Did the Harlow Fair draw 5,000 visitors in 1974?", "No.")  # the same figure, dated otherwise
+    assert_verdict(asst, "Does the port of Saltmere reach 335 countries?", "No.")  # 335 ports in 113 countries
+    assert_verdict(asst, "Did trade through the port of Saltmere rise by more than 10%?", "No.")  # 5.2%, not 66.29
+    ans = asst.ask("Did trade through the port of Saltmere top 60 billion crowns?")
+    assert not ans.text.startswith("No"), ans.text  # 66.29 billion tops it; 5.2% is another measure
+    assert_verdict(asst, "Did the 1971 Harlow Fair draw 5,000 visitors?", "Yes.")
+
+
 def test_a_contradicting_sentence_answers_no_though_it_lacks_the_name_asked_about(tmp_path):
     """Its probability of answering the question is low for the very reason it says "No": another
     partition where the question names the first (`ExtractiveAnswerer.contradiction_floor`)."""
