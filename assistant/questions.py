@@ -43,6 +43,8 @@ ACRONYM = re.compile(rf"\b[{_CAP}]{{2,}}\b")  # "ILSTC", "ČSA", "ÖBB"
 # a number glued to letters ("h1", "mp3") is no figure of its own; "G20", "COVID-19" are names
 ENTITY = re.compile(rf"[{_CAP}][\w’'\-]*(?:\s+(?:of\s+|and\s+)?[{_CAP}][\w’'\-]*)*|(?<![^\W\d_])\d[\d,.]*%?")
 _UNITS = r"(?:hours?|minutes?|days?|weeks?|months?|years?|nights?)"
+# "How long can a leaf grow?" asks for a length
+_GROWS = r"(?!.*\b(?:take|takes|took|last|lasts|lasted)\b)\s+(?:can|could|do|does|did|will|may|might)\b(?:\s+[\w’'-]+){1,6}?\s+(?:grow|get|reach|measure|stretch|extend|be)\b"
 _LENGTH_UNITS = r"(?:kilomet(?:re|er)s?|km|miles?|met(?:re|er)s?|feet|foot|yards?|inches|inch|cm|centimet(?:re|er)s?)"
 
 # What a figure measures ("What is the population of ...?", "At what temperature ...?")
@@ -101,7 +103,8 @@ ANSWER_TYPES = [
     (  # "How long is the canal (in kilometres)?" may ask for a length: any figure, see "number"
         "duration",
         re.compile(
-            rf"\bhow long\b(?!\s+(?:is|was|are|were)\b)(?!.*\b{_LENGTH_UNITS}\b)|\bhow many (?:hours|days|weeks|months|years|minutes)\b",
+            rf"\bhow long\b(?!\s+(?:is|was|are|were)\b)(?!.*\b{_LENGTH_UNITS}\b)(?!{_GROWS})"
+            r"|\bhow many (?:hours|days|weeks|months|years|minutes)\b",
             re.I,
         ),
     ),

@@ -343,6 +343,9 @@ def test_a_why_question_is_answered_by_a_cause_or_a_purpose(sentence, evidence):
         ("How long did the siege last?", "duration"),
         ("How long is the Erie Canal?", "number"),  # a length or a duration: any figure
         ("How long, in kilometres, is the corridor?", "number"),  # a length in a named unit
+        ("How long can a single welwitschia leaf grow?", "number"),  # what grows long is a length
+        ("How long does it take a leaf to grow?", "duration"),
+        ("What edition number was the expo?", "number"),  # answered by an ordinal (`type_evidence`)
         ("What is the Bank of England?", "describe"),
         ("What was the name of the dockworker who died?", "name"),  # a name of any kind
         ("What capacity does the port have?", "number"),
