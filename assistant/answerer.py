@@ -31,7 +31,7 @@ from assistant.features import (
     measure_text,
     text_key,
 )
-from assistant.questions import COMPARATOR, FORMS, QUANTITIES, Question
+from assistant.questions import COMPARATOR, FORMS, QUANTITIES, Question, offered_options
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
 from index.lexical import CAPITAL_LETTERS, STOPWORDS, stem, words
@@ -336,7 +336,7 @@ class ExtractiveAnswerer:
         if q.form == "overview":
             return self._overview(q, scored, corpus)
         best = scored[0]
-        if best.prob < self.min_confidence:
+        if best.prob < self.min_confidence or not _holds_an_option(q, best):
             return None
         if q.form == "list":
             return self._list(q, scored, corpus)
@@ -704,6 +704,12 @@ def _list_block_end(text: str, end: int) -> int:
         return end
     block_end = found.end(1)
     return block_end - 1 if text[block_end - 1] == "\n" else block_end  # the quote ends with the last item
+
+
+def _holds_an_option(q: Question, cand: Candidate) -> bool:
+    """An answer to "Is Zuo Yang a man or a woman?" says one of the two (or the question offers none)."""
+    options = offered_options(q.text)
+    return options is None or bool((options[0] | options[1]) & {stem(w) for w in words(cand.text)})
 
 
 def _join(cited: list[Candidate]) -> str:

@@ -114,7 +114,8 @@ ANSWER_TYPES = [
             r"\bhow (?:many|much|large|big|high|far|old|fast|deep|wide|tall|heavy|hot|cold|strong|often|thick|long)\b"
             rf"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’']+ ){{0,3}}{_MEASURES}\b"
             rf"|\b(?:at|to|by) what (?:[\w’']+ )?{_MEASURES}\b|(?<!\bin )\bwhat {_NOT_A_VERB}{{0,2}}{_MEASURES}\b|\bworth\s*\??\s*$"
-            r"|\b(?:value|number|amount|total|capacity|volume|figure|count)\b(?:\s+in\s+\w+)?\s+of\b",
+            r"|\b(?:value|number|amount|total|capacity|volume|figure|count)\b(?:\s+in\s+\w+)?\s+of\b"
+            r"|\b(?:which|what)\s+(?:edition|session|round|congress|plenum)\b",  # counted in ordinals: "the 19th"
             re.I,
         ),
     ),
@@ -619,6 +620,32 @@ COMPARATOR = re.compile(
     r"|\b(?P<op_t>after|later than|before|earlier than|prior to)\s+(?:the\s+year\s+)?(?P<n_t>1\d{3}|20\d\d)\b",
     re.I,
 )
+
+
+# "Is Zuo Yang a man or a woman?", "is the port in the north or the south?": a polar question that
+# offers options, answered only by a sentence that holds one of them
+_OFFERED = re.compile(
+    rf"^\s*(?:(?:so|and|but|ok|okay|well)[, ]+)?(?:[^,?]{{3,60}}[,:-]\s*)?{_AUX}\b(?P<before>.*?)\bor\b(?P<after>[^?,.;]*)",
+    re.I,
+)
+_OPTION_END = frozenset("a an the in of on at to for from by with is are was were does did do it its".split())
+
+
+def offered_options(question: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The stems of the two options a polar question offers ("a man or a woman": {man}, {woman}),
+    each up to three content words on its side of "or"; None when it offers none."""
+    match = _OFFERED.match(question)
+    if match is None:
+        return None
+    before = words(match.group("before"))
+    first: list[str] = []
+    for w in reversed(before):
+        if w in _OPTION_END or len(first) == 3:
+            break
+        first.append(w)
+    second = [w for w in words(match.group("after"))[:4] if w not in STOPWORDS][:3]
+    options = tuple(frozenset(stem(w) for w in side if w not in STOPWORDS) for side in (first, second))
+    return options if all(options) else None
 
 
 def thresholds(question: str, form: str | None) -> frozenset[str]:

@@ -165,6 +165,19 @@ def test_yes_no_reads_figures_given_otherwise_and_thresholds_in_their_own_unit(t
     assert_verdict(asst, "Did the 1971 Harlow Fair draw 5,000 visitors?", "Yes.")
 
 
+def test_a_question_offering_two_options_is_answered_only_by_a_sentence_holding_one(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The port of Saltmere",
+        "Ilse Varga is the harbour master of the port of Saltmere.\n\n"
+        "The port of Saltmere lies in the south of the Harlow coast.\n",
+    )
+    ans = asst.ask("Is the port of Saltmere in the north or the south of the Harlow coast?")
+    assert not ans.abstained and "south" in ans.text, ans.text
+    ans = asst.ask("Is Ilse Varga, the harbour master of Saltmere, a man or a woman?")
+    assert ans.abstained, ans.text  # the sentence about her says neither
+
+
 def test_a_contradicting_sentence_answers_no_though_it_lacks_the_name_asked_about(tmp_path):
     """Its probability of answering the question is low for the very reason it says "No": another
     partition where the question names the first (`ExtractiveAnswerer.contradiction_floor`)."""
@@ -346,6 +359,7 @@ def test_a_why_question_is_answered_by_a_cause_or_a_purpose(sentence, evidence):
         ("How long can a single welwitschia leaf grow?", "number"),  # what grows long is a length
         ("How long does it take a leaf to grow?", "duration"),
         ("What edition number was the expo?", "number"),  # answered by an ordinal (`type_evidence`)
+        ("Which edition of the fair was held in Saltmere?", "number"),
         ("What is the Bank of England?", "describe"),
         ("What was the name of the dockworker who died?", "name"),  # a name of any kind
         ("What capacity does the port have?", "number"),
