@@ -31,7 +31,7 @@ from assistant.features import (
     measure_text,
     text_key,
 )
-from assistant.questions import COMPARATOR, FORMS, QUANTITIES, Question, offered_options
+from assistant.questions import COMPARATOR, FORMS, QUANTITIES, Question, given_figure, offered_options
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
 from index.lexical import CAPITAL_LETTERS, STOPWORDS, stem, words
@@ -168,6 +168,8 @@ class ExtractiveAnswerer:
     near_tie: float = 0.05
     # how many of the best candidates are read for a contradiction when the best does not decide
     verdict_depth: int = 3
+    # "5,000 of what?": the sentence holding that very figure needs only this much (`_figure_meaning`)
+    figure_floor: float = 0.2
     related_passages: int = 3
     model: Model | None = field(default=None, repr=False)
 
@@ -331,6 +333,8 @@ class ExtractiveAnswerer:
                 compared = self._compare(q, scored, corpus)
                 if compared is not None:
                     return compared
+        if q.form == "figure":
+            return self._figure_meaning(q, scored)
         if q.form == "yesno":
             return self._yes_no(q, scored, corpus)
         if q.form == "overview":
@@ -459,6 +463,16 @@ class ExtractiveAnswerer:
                 chosen.append(cand)
         chosen.sort(key=lambda c: (c.source_id, c.start))
         return Composed(_join(chosen), chosen, "overview", confident[0].prob)
+
+    def _figure_meaning(self, q: Question, scored: list[Candidate]) -> Composed | None:
+        """ "5,000 of what?": the most probable of the best candidates that holds the figure itself.
+        The figure is as exact a clue as a name, so a lower probability than `min_confidence` will do."""
+        figure = given_figure(q.text)
+        for cand in scored[: self.verdict_depth]:
+            held = {n.replace(",", "") for n in _NUMBER.findall(cand.text)}
+            if figure in held and cand.prob >= self.figure_floor:
+                return Composed(_join([cand]), [cand], "sentence", cand.prob)
+        return None
 
     def _yes_no(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
         """ "Yes." or "No." with the sentence that decides it, or with the figures that do ("Does

@@ -169,7 +169,29 @@ _COMPARATIVE = (
     r"more|less|fewer|larger|bigger|higher|lower|smaller|greater|longer|shorter|older|newer|earlier|later|"
     r"faster|slower|heavier|lighter|richer|poorer|busier"
 )
+# What a figure the question gives stands for: "335 of something - 335 what?", "What does the 5.2%
+# describe?", "112.9 - what is that number?". Its answer is the sentence that holds the figure.
+_GIVEN_FIGURE = r"(?<![\w.])(?!(?:1[5-9]|20)\d\d\b)\d[\d,]*(?:\.\d+)?%?"
+_FIGURE_MEANING = re.compile(
+    rf"{_GIVEN_FIGURE}(?:\s+\w+){{0,2}}\s*(?:[-–—:,]\s*)?(?:\d[\d,.]*%?\s+)?(?:of\s+)?what\s*\??\s*$"
+    rf"|\bwhat\b[^?]*?{_GIVEN_FIGURE}[^?]*?\b(?:refers?|referring|describes?|describing|means?|measures?|"
+    rf"measuring|counts?|counting|stands?\s+for|represents?|indicates?)\b"
+    rf"|{_GIVEN_FIGURE}[^?]*\bwhat(?:['’]s|\s+is|\s+was|\s+does)\s+(?:that|this|it)\s*(?:number|figure)?\s*"
+    rf"(?:counting|measuring|describing|referring\s+to|mean|about|for)?(?:\s+in\s+(?:the|this)\s+\w+)?\s*\??\s*$",
+    re.I,
+)
+
+
+def given_figure(question: str) -> str | None:
+    """The figure whose meaning a question asks ("5,000 of what?" -> "5000"), without its commas."""
+    if not _FIGURE_MEANING.search(question):
+        return None
+    found = re.search(_GIVEN_FIGURE, question)
+    return found.group().rstrip("%").replace(",", "") if found else None
+
+
 FORMS = [
+    ("figure", _FIGURE_MEANING),
     (
         "metadata",
         re.compile(
@@ -239,7 +261,7 @@ FORMS = [
 
 
 def question_form(question: str) -> str | None:
-    """ "metadata", "overview", "superlative", "comparative", "yesno", "list" or None (one answer)."""
+    """ "figure", "metadata", "overview", "superlative", "comparative", "yesno", "list" or None (one answer)."""
     asked = _REQUEST.sub("", question)  # "Can you list the ports?" asks for a list, not for yes or no
     return next((name for name, pattern in FORMS if pattern.search(asked)), None)
 
@@ -718,6 +740,8 @@ def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(
     surfaces = dict(reversed(typed))  # first spelling of each name wins
     anchors = list(dict.fromkeys(a for a, _ in typed))
     answer_type = next((name for name, pattern in ANSWER_TYPES if (pattern or _ROLE).search(question)), None)
+    if form == "figure":
+        answer_type = None  # "What is that number?" asks what the given figure stands for, not for another
     units: tuple[str, ...] = ()
     if answer_type in QUANTITIES:
         units = tuple(dict.fromkeys([unit_name(u) for u in UNITS.findall(question)] + _counted(question)))

@@ -106,6 +106,17 @@ def test_figures_typed_in_shorthand_are_no_names_the_sources_lack(assistant):
     assert "never mention" in assistant.ask("Which ports did the corridor reach in 1887?").text
 
 
+def test_what_a_given_figure_stands_for_is_the_sentence_holding_it(assistant):
+    for question, expected in [
+        ("The story mentions 335 of something - 335 what?", "335 ports"),
+        ("What does the 5.2% in the story describe?", "5.2%"),
+        ("112.9 - what is that number in the article?", "112.9"),
+    ]:
+        ans = assistant.ask(question)
+        assert ans.kind == "sentence" and expected in ans.text, (question, ans.text)
+    assert assistant.ask("What does the 7.7% in the story describe?").abstained  # no sentence holds it
+
+
 def test_a_name_in_another_form_is_found_among_the_vocabularys_words_that_share_its_start(assistant):
     from assistant.questions import heads_of, word_match
 
