@@ -677,6 +677,9 @@ def thresholds(question: str, form: str | None) -> frozenset[str]:
     return frozenset(m.group("n") or m.group("n_t") for m in COMPARATOR.finditer(question) if m.group("n") or polar)
 
 
+_DESCRIBED = re.compile(rf"(?<=[\w{_CAP}])-[{_LOWER}][\w-]*$")
+
+
 def _capitalised_anchors(question: str, form: str | None) -> list[tuple[tuple[str, ...], str]]:
     """(name as lowercase words, name as typed) for each capitalised name or number."""
     anchors = []
@@ -696,7 +699,9 @@ def _capitalised_anchors(question: str, form: str | None) -> list[tuple[tuple[st
             tokens = tokens[1:]  # a sentence-initial capital is grammar ("Which", "Name", "OK, then ...")
         if tokens == ["I"]:
             continue  # the pronoun ("what am I agreeing to?"); after a name ("WW I") it is a numeral
-        # "I" in "WW I" is a numeral, not the pronoun: capitals typed as such are kept
+        # "I" in "WW I" is a numeral, not the pronoun: capitals typed as such are kept; a word joined
+        # on in lowercase describes the name ("an Osell-backed centre", "an ASEAN-focused platform")
+        tokens = [_DESCRIBED.sub("", t) for t in tokens]
         parts = [w for t in tokens for w in words(t) if w not in STOPWORDS or t.isupper()]
         if parts:
             anchors.append((tuple(parts), " ".join(tokens).strip(" ’'")))
