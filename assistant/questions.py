@@ -114,8 +114,7 @@ ANSWER_TYPES = [
             r"\bhow (?:many|much|large|big|high|far|old|fast|deep|wide|tall|heavy|hot|cold|strong|often|thick|long)\b"
             rf"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’']+ ){{0,3}}{_MEASURES}\b"
             rf"|\b(?:at|to|by) what (?:[\w’']+ )?{_MEASURES}\b|(?<!\bin )\bwhat {_NOT_A_VERB}{{0,2}}{_MEASURES}\b|\bworth\s*\??\s*$"
-            r"|\b(?:value|number|amount|total|capacity|volume|figure|count)\b(?:\s+in\s+\w+)?\s+of\b"
-            r"|\b(?:which|what)\s+(?:edition|session|round|congress|plenum)\b",  # counted in ordinals: "the 19th"
+            r"|\b(?:value|number|amount|total|capacity|volume|figure|count)\b(?:\s+in\s+\w+)?\s+of\b",
             re.I,
         ),
     ),
