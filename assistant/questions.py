@@ -169,13 +169,14 @@ _COMPARATIVE = (
     r"faster|slower|heavier|lighter|richer|poorer|busier"
 )
 # What a figure the question gives stands for: "335 of something - 335 what?", "What does the 5.2%
-# describe?", "112.9 - what is that number?". Its answer is the sentence that holds the figure.
+# describe?", "112.9 - what is that number?". Its answer is the sentence that holds the figure. The
+# gaps are bounded: unbounded ones made a 2,000-character question take 50 ms instead of 2.
 _GIVEN_FIGURE = r"(?<![\w.])(?!(?:1[5-9]|20)\d\d\b)\d[\d,]*(?:\.\d+)?%?"
 _FIGURE_MEANING = re.compile(
     rf"{_GIVEN_FIGURE}(?:\s+\w+){{0,2}}\s*(?:[-–—:,]\s*)?(?:\d[\d,.]*%?\s+)?(?:of\s+)?what\s*\??\s*$"
-    rf"|\bwhat\b[^?]*?{_GIVEN_FIGURE}[^?]*?\b(?:refers?|referring|describes?|describing|means?|measures?|"
-    rf"measuring|counts?|counting|stands?\s+for|represents?|indicates?)\b"
-    rf"|{_GIVEN_FIGURE}[^?]*\bwhat(?:['’]s|\s+is|\s+was|\s+does)\s+(?:that|this|it)\s*(?:number|figure)?\s*"
+    rf"|\bwhat\b[^?]{{0,100}}?{_GIVEN_FIGURE}[^?]{{0,100}}?\b(?:refers?|referring|describes?|describing|means?|"
+    rf"measures?|measuring|counts?|counting|stands?\s+for|represents?|indicates?)\b"
+    rf"|{_GIVEN_FIGURE}[^?]{{0,100}}\bwhat(?:['’]s|\s+is|\s+was|\s+does)\s+(?:that|this|it)\s*(?:number|figure)?\s*"
     rf"(?:counting|measuring|describing|referring\s+to|mean|about|for)?(?:\s+in\s+(?:the|this)\s+\w+)?\s*\??\s*$",
     re.I,
 )
@@ -676,7 +677,7 @@ def thresholds(question: str, form: str | None) -> frozenset[str]:
     return frozenset(m.group("n") or m.group("n_t") for m in COMPARATOR.finditer(question) if m.group("n") or polar)
 
 
-_DESCRIBED = re.compile(rf"(?<=[\w{_CAP}])-[{_LOWER}][\w-]*$")
+_DESCRIBED = re.compile(rf"(?<=\w)-[{_LOWER}][\w-]*$")  # "ASEAN-focused" -> "ASEAN"
 
 
 def _capitalised_anchors(question: str, form: str | None) -> list[tuple[tuple[str, ...], str]]:
