@@ -465,8 +465,9 @@ class ExtractiveAnswerer:
         return Composed(_join(chosen), chosen, "overview", confident[0].prob)
 
     def _figure_meaning(self, q: Question, scored: list[Candidate]) -> Composed | None:
-        """ "5,000 of what?": the most probable of the best candidates that holds the figure itself.
-        The figure is as exact a clue as a name, so a lower probability than `min_confidence` will do."""
+        """ "5,000 of what?": the most probable of the best few candidates (`verdict_depth`, as many as
+        are read for a contradiction) that holds the figure itself. The figure is as exact a clue as a
+        name, so a lower probability than `min_confidence` will do."""
         figure = given_figure(q.text)
         for cand in scored[: self.verdict_depth]:
             held = {n.replace(",", "") for n in _NUMBER.findall(cand.text)}
@@ -1099,7 +1100,8 @@ def _counted_figures(text: str) -> list[tuple[str, frozenset[str]]]:
     out = []
     for match in _COUNTED.finditer(text):
         number, scale = match.groups()
-        if re.fullmatch(r"(?:1[5-9]|20)\d\d", number) or _APPROXIMATE.search(text[: match.start()]):
+        hedged = _APPROXIMATE.search(text, max(0, match.start() - 30), match.start())  # the words just before it
+        if re.fullmatch(r"(?:1[5-9]|20)\d\d", number) or hedged:
             continue
         counted: list[str] = []
         for token in _TOKEN.findall(text[match.end() : match.end() + 80])[:4]:
