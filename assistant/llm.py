@@ -26,6 +26,7 @@ from datetime import date
 
 from assistant.answerer import INSTRUCTION
 from assistant.errors import CorridorError
+from assistant.questions import SPELLED_NUMBERS
 from index.lexical import stem, words
 
 log = logging.getLogger(__name__)
@@ -162,9 +163,6 @@ _MONTH = r"(?:January|February|March|April|May|June|July|August|September|Octobe
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?!\d)|\b(\d{{1,2}})\s+({_MONTH})\b", re.I)
 _WORD = re.compile(r"[^\W\d_][\w’'-]*")
 _SENTENCE_END = re.compile(r"(?:[.!?:;]|\]|\n)[\s\"”’)*]*$")
-_NUMBER_WORDS = {
-    w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
-}
 # Capitalised words that name nothing: sentence openers, pronouns, connectives.
 _FUNCTION_WORDS = frozenset(
     """a an the this that these those it its it's there here they their he she his her we our you your i
@@ -265,7 +263,7 @@ def check_grounding(
     body = _MARKER.sub("\n", answer_text)  # a marker ends a claim: what follows opens a sentence
     where = "the cited passages " + ", ".join(f"[{n}]" for n in dict.fromkeys(cited))
 
-    support_numbers = _numbers(support) | {_NUMBER_WORDS[w] for w in words(support) if w in _NUMBER_WORDS}
+    support_numbers = _numbers(support) | {SPELLED_NUMBERS[w] for w in words(support) if w in SPELLED_NUMBERS}
     missing = sorted(_numbers(body) - support_numbers, key=lambda n: (len(n), n))
     if missing:
         return GroundingVerdict(False, f"{', '.join(missing)} is not in {where}")

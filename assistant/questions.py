@@ -811,8 +811,13 @@ def heads_of(words_: set[str] | frozenset[str]) -> dict[str, list[str]]:
     return by_head
 
 
-# small counts as a sentence spells them ("3" / "three"); "one" is left out, it is rarely a count
-_SPELLED = dict(zip(map(str, range(2, 13)), "two three four five six seven eight nine ten eleven twelve".split()))
+# small numbers as a sentence spells them, word -> digits ("three" -> "3"); `anchor_found` and the
+# LLM's grounding check (assistant/llm.py) read the same table
+SPELLED_NUMBERS = {
+    w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
+# digits -> word for the counts an anchor may be spelled as; "one" is left out, it is rarely a count
+_SPELLED = {digits: w for w, digits in SPELLED_NUMBERS.items() if int(digits) >= 2}
 
 
 def anchor_found(
