@@ -85,11 +85,20 @@ def words(text: str) -> list[str]:
 _STEMS: dict[str, str] = {}
 
 
+@functools.lru_cache(maxsize=1)
+def _american_spellings() -> dict[str, str]:
+    from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+    return BRITISH_ENGLISH_SPELLINGS
+
+
 def stem(word: str) -> str:
-    """Snowball stem, memoised: the same few thousand words are stemmed over and over."""
+    """Snowball stem of the word's American spelling, memoised: "organisation" and "organization",
+    "harbour" and "harbor", "centre" and "center" are one term, whichever one the question and the
+    source use (breame's table of words spelled differently in British and American English)."""
     got = _STEMS.get(word)
     if got is None:
-        got = word if word[:1].isdigit() else _stemmer().stemWord(word)
+        got = word if word[:1].isdigit() else _stemmer().stemWord(_american_spellings().get(word, word))
         if len(_STEMS) < 200_000:
             _STEMS[word] = got
     return got

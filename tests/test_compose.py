@@ -550,6 +550,32 @@ def test_names_with_letters_that_are_no_accented_form_are_found_typed_in_ascii(t
         assert got.text == asst.ask(written).text
 
 
+def test_british_and_american_spellings_are_one_word(tmp_path):
+    """A question typed in one spelling finds a source written in the other: "organisation centre"
+    is the source's "organization center", and "harbor" its "harbour"."""
+    asst = assistant_with_document(
+        tmp_path,
+        "Harbors and centres",
+        "The harbor authority moved its organization center to Tacoma in 1998.\n\n"
+        "The harbour master of Lyttelton travelled to Wellington by ferry in 1923.\n",
+    )
+    for british, american, expected in [
+        (
+            "Where did the harbour authority move its organisation centre?",
+            "Where did the harbor authority move its organization center?",
+            "Tacoma",
+        ),
+        (
+            "Where did the harbour master of Lyttelton travel to?",
+            "Where did the harbor master of Lyttelton travel to?",
+            "Wellington",
+        ),
+    ]:
+        got = asst.ask(british)
+        assert not got.abstained and expected in got.text, (british, got.text)
+        assert got.text == asst.ask(american).text
+
+
 def test_in_an_index_crowded_with_other_corridors_the_corridor_is_still_the_main_sources(tmp_path):
     from training.distractors import write
 
