@@ -540,6 +540,11 @@ _DIMENSIONS = {
         re.compile(r"\bhow much (?:\w+ )?power\b|\bpower output\b|\bwattage\b", re.I),
         re.compile(r"\b\w*watts?\b|\d\s*[kMG]We?\b|\bhorsepower\b"),
     ),
+    # a population is counted in people, however they are called: "home to 240,000 people"
+    "population": (
+        re.compile(r"\bpopulation\b|\bhow many (?:people|residents|inhabitants) (?:live|lived|living|reside)\b", re.I),
+        re.compile(r"\b(?:population|populations|inhabitants|residents|people|citizens|populated|dwellers)\b", re.I),
+    ),
     "money": (
         re.compile(
             r"\b(?:value|worth) of (?:the |its |their |[\w’'-]+['’]s? )?(?:[\w-]+ ){0,3}?(?:exports?|imports?|trade|goods|"
@@ -560,6 +565,8 @@ def _counted(question: str) -> list[str]:
     phrase = match.group(1).split() if match else []
     cut = next((i for i, w in enumerate(phrase) if i and w.lower() in _PREPOSITIONS), len(phrase))
     noun = phrase[cut - 1] if phrase else ""
+    if phrase and phrase[0].lower() in _NOT_COUNTED:  # "How many people live in Foz do Iguaçu?"
+        return []
     if not noun or noun.lower() in _NOT_COUNTED or noun.lower() in STOPWORDS:
         return []
     return [unit_name(noun) if UNITS.fullmatch(noun) else COUNTED + unit_name(noun)]

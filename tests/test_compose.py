@@ -396,6 +396,11 @@ def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
         ("How tall is the dome?", "The dome rises to 39 metres.", True),
         ("How tall is the dome?", "The dome was finished in 1404 by 300 workers.", False),
         ("How cold was the water?", "The water was at 0 °C.", True),
+        # a population is a count of people, however they are called
+        ("What is the population of Hoi An?", "Hoi An lies about 30 km south of Da Nang.", False),
+        ("What is the population of Hoi An?", "The city had 120,000 inhabitants in 2019.", True),
+        ("How many people live in Foz do Iguacu?", "Foz do Iguacu is home to about 285,000 people.", True),
+        ("How many people live in Foz do Iguacu?", "The falls are 2.7 km wide.", False),
         ("What was the value of Thai durian exports?", "Thailand exported 812,000 tonnes.", False),
         # "how much" with a verb of money asks for an amount of money
         ("How much did COSCO receive for its 30% stake?", "It sold its 30% stake back.", False),
