@@ -248,7 +248,11 @@ def remove(source_id: str) -> None:
     default=None,
     help="Exit 1 if the share of answerable questions answered wrongly is above this (0-1).",
 )
-@click.option("--ablate", is_flag=True, help="Also compare dense-only, BM25-only and hybrid without facts.")
+@click.option(
+    "--ablate",
+    is_flag=True,
+    help="Also compare dense-only, BM25-only, hybrid with the hand-written facts and without any.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Print every case, not only failures.")
 @click.option("--llm", metavar="ollama:MODEL|openai:MODEL", help="Evaluate LLM-phrased answers instead.")
 def eval_(

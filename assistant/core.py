@@ -375,12 +375,15 @@ class Assistant:
                         _freeze_what_is_loaded()
             return self._corpus
 
-    def search(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
+    def search(self, mode: str = "hybrid", use_facts: bool | str | None = None, k: int | None = None):
         """The hybrid search `ask` runs (also for ablations), as a plain `HybridSearch`.
 
-        `use_facts`: True (all facts), "derived" (only those derived automatically) or False (none).
+        `use_facts`: True (all facts), "derived" (only those derived automatically) or False (none);
+        None: as `Settings.hand_facts` says (derived only, unless hand-written ones are switched on).
         """
         from assistant.retrieval import HybridSearch
+
+        use_facts = self._facts(use_facts)
 
         return HybridSearch(
             store_provider=lambda: self.store,
@@ -394,13 +397,18 @@ class Assistant:
             hand_facts=use_facts is True,
         )
 
-    def retriever(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
+    def _facts(self, use_facts: bool | str | None) -> bool | str:
+        if use_facts is None:
+            return True if self.settings.hand_facts else "derived"
+        return use_facts
+
+    def retriever(self, mode: str = "hybrid", use_facts: bool | str | None = None, k: int | None = None):
         """The same search as a LangChain `BaseRetriever` (LangChain loads on this first call)."""
         from assistant.chain import retriever
 
         return retriever(self.search(mode, use_facts, k))
 
-    def chain(self, mode: str = "hybrid", use_facts: bool | str = True, k: int | None = None):
+    def chain(self, mode: str = "hybrid", use_facts: bool | str | None = None, k: int | None = None):
         """{"question", "query", "context"} -> `Answer`, as a LangChain runnable: retrieve, then
         answer; the same steps `ask` runs (LangChain loads on this first call)."""
         from assistant.chain import runnable
@@ -475,12 +483,12 @@ class Assistant:
         k: int | None = None,
         *,
         retrieval: str = "hybrid",
-        use_facts: bool | str = True,
+        use_facts: bool | str | None = None,
     ) -> Answer:
         """Answer one question; `history` is the conversation so far as (question, answer) pairs.
 
-        `retrieval` ("hybrid", "dense" or "lexical") and `use_facts` (True, "derived", False) exist
-        for ablations.
+        `retrieval` ("hybrid", "dense" or "lexical") and `use_facts` (True, "derived", False; None:
+        `Settings.hand_facts` decides) exist for ablations.
         """
         t0 = time.perf_counter()
         text = self.validate(question)
@@ -500,11 +508,11 @@ class Assistant:
             raise InvalidQuestionError(f"k must be greater than 0. Currently, k is {k}")
         if retrieval not in ("hybrid", "dense", "lexical"):
             raise CorridorError(f"retrieval must be hybrid, dense or lexical. Currently, it is {retrieval!r}")
-        key = (retrieval, use_facts, k or self.settings.top_k)
+        key = (retrieval, self._facts(use_facts), k or self.settings.top_k)
         with self._lock:
             answering = self._answerings.get(key)
             if answering is None:
-                answering = self._answerings[key] = self._answering(retrieval, use_facts, key[2])
+                answering = self._answerings[key] = self._answering(retrieval, key[1], key[2])
         result: Answer = answering.invoke({"question": text, "query": resolved.query, "context": resolved.context})
         if result.kind in ("sentence", "abstain") and not self.settings.llm:  # an LLM reads both parts itself
             result = self._both_parts(answering, text, resolved) or result

@@ -458,33 +458,40 @@ class HybridSearch:
         overlap = meanwhile is not None and self.embedder_ready()
         pending = _embed_in_background(self.embed_query, query) if overlap else None
         query_vector = self.embed_query(query) if pending is None else None
-        depth = self.depth if self.use_facts and self.hand_facts else self.depth * 2
+        # hidden facts are searched for and dropped, so each search still returns `self.depth` hits:
+        # the ones it would return if the hidden facts were not indexed
         hidden = (
             corpus.hidden_facts(derived_too=not self.use_facts) if not self.use_facts or not self.hand_facts else ()
         )
+        depth = self.depth * 2 if hidden else self.depth
         lexical_hits: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "lexical"):
-            lexical_hits = [h for h in corpus.lexical_search(query, depth) if h[0] not in hidden]
+            lexical_hits = [h for h in corpus.lexical_search(query, depth) if h[0] not in hidden][: self.depth]
         lexical_rank = {id_: r for r, (id_, _) in enumerate(lexical_hits)}
         if meanwhile is not None and pending is not None:
-            early = dict.fromkeys([i for i, _ in lexical_hits[: self.k]] + corpus.definitions_of(query))
+            early = dict.fromkeys(
+                [i for i, _ in lexical_hits[: self.k]] + [i for i in corpus.definitions_of(query) if i not in hidden]
+            )
             meanwhile(self._documents(corpus, list(early), {}, {}, {}, lexical_rank))
             query_vector = pending.result()
         dense_hits: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
-            dense_hits = [h for h in self._dense_hits(corpus, query_vector, depth) if h[0] not in hidden]
+            dense_hits = [h for h in self._dense_hits(corpus, query_vector, depth) if h[0] not in hidden][: self.depth]
         main_hits: list[tuple[str, float]] = []
         if self.mode != "lexical" and corpus.main_share() < CROWDED_SHARE and corpus.generic_heads(query):
             # "the corridor" is the main source's: it is searched on its own as well, so that many
             # documents about other subjects of its kind cannot push its passages out
-            main_hits = self._dense_hits(corpus, query_vector, self.depth, source_id=corpus.main_source())
-            main_hits = [h for h in main_hits if h[0] not in hidden]
+            main_hits = [
+                h
+                for h in self._dense_hits(corpus, query_vector, depth, source_id=corpus.main_source())
+                if h[0] not in hidden
+            ][: self.depth]
 
         dense_rank = {id_: r for r, (id_, _) in enumerate(dense_hits)}
         fused = reciprocal_rank_fusion([[i for i, _ in hits] for hits in (dense_hits, lexical_hits, main_hits)])
         top = _distinct(sorted(fused, key=lambda i: (-fused[i], i)), corpus, self.k)
 
-        top += [i for i in corpus.definitions_of(query) if i not in top]
+        top += [i for i in corpus.definitions_of(query) if i not in top and i not in hidden]
         dense_sim = dict(main_hits) | dict(dense_hits)
         missing = [i for i in top if i not in dense_sim]
         if missing:  # BM25-only hits: their cosine similarity still matters to the answerer

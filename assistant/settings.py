@@ -20,6 +20,9 @@ def default_data_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Configuration of an `Assistant`.
@@ -41,6 +44,10 @@ class Settings:
     # below this probability of being right the answerer abstains: higher means fewer wrong
     # answers and more abstentions (BENCHMARKS.md has both rates at 0.5, 0.55 and 0.6)
     min_confidence: float = 0.55
+    # the facts written by hand for the bundled article (knowledge/facts.yaml) searched beside the
+    # facts derived from every document: off, because on questions nobody tuned them for they
+    # gave more wrong answers than right ones (BENCHMARKS.md, sixteenth round)
+    hand_facts: bool = False
 
     _ENV = {
         "data_dir": "CORRIDOR_DATA_DIR",
@@ -54,6 +61,7 @@ class Settings:
         "llm": "CORRIDOR_LLM",
         "llm_timeout": "CORRIDOR_LLM_TIMEOUT",
         "min_confidence": "CORRIDOR_MIN_CONFIDENCE",
+        "hand_facts": "CORRIDOR_HAND_FACTS",
     }
 
     @classmethod
@@ -66,7 +74,11 @@ class Settings:
                 values[name] = overrides[name]
             elif os.environ.get(var):
                 raw = os.environ[var]
-                if types[name] in ("int", "float"):
+                if types[name] == "bool":
+                    if raw.strip().lower() not in _BOOLEANS:
+                        raise CorridorError(f"{var} must be 1 or 0 (true or false). Currently, {var} is {raw!r}")
+                    values[name] = _BOOLEANS[raw.strip().lower()]
+                elif types[name] in ("int", "float"):
                     kind = int if types[name] == "int" else float
                     try:
                         values[name] = kind(raw)

@@ -55,6 +55,26 @@ def test_bad_setting_is_a_clear_error(monkeypatch):
         assistant.Settings.from_env()
 
 
+def test_hand_written_facts_are_searched_only_when_switched_on(monkeypatch, tmp_path):
+    """By default only facts derived from every document are searched; CORRIDOR_HAND_FACTS=1 adds
+    the ones written by hand for the bundled article (knowledge/facts.yaml)."""
+    data = tmp_path / "d"
+    question = "What share of the corridor's trade value comes from Indonesia?"
+    default = assistant.Assistant(data_dir=data)
+    assert default.settings.hand_facts is False
+    hand = default.corpus().hidden_facts(derived_too=False)
+    assert hand  # the bundled knowledge holds some
+    assert not {d.metadata["chunk"].id for d in default.search().search(question)} & hand
+    assert "12%" in default.ask(question).text
+    monkeypatch.setenv("CORRIDOR_HAND_FACTS", "1")
+    switched = assistant.Assistant(data_dir=data)
+    assert switched.settings.hand_facts is True
+    assert {d.metadata["chunk"].id for d in switched.search().search(question)} & hand
+    monkeypatch.setenv("CORRIDOR_HAND_FACTS", "maybe")
+    with pytest.raises(assistant.CorridorError, match="CORRIDOR_HAND_FACTS must be 1 or 0"):
+        assistant.Settings.from_env()
+
+
 def test_the_abstention_threshold_is_a_setting(monkeypatch, tmp_path):
     """CORRIDOR_MIN_CONFIDENCE sets it: a lenient threshold answers what a strict one abstains on."""
     data = tmp_path / "d"

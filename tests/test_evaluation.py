@@ -130,7 +130,7 @@ def test_ablation_compares_retrievers(assistant, tmp_path):
     fixture.write_text(NEW_FIXTURE)
     result = CliRunner().invoke(cli, ["eval", str(fixture), "--ablate"])
     assert result.exit_code == 0
-    for variant in ("| dense |", "| bm25 |", "| hybrid |", "| hybrid-derived-facts |", "| hybrid-no-facts |"):
+    for variant in ("| dense |", "| bm25 |", "| hybrid |", "| hybrid-hand-facts |", "| hybrid-no-facts |"):
         assert variant in result.output
 
 

@@ -132,7 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", choices=sorted(SETS))
     parser.add_argument("--failures", action="store_true", help="print every failed case")
-    parser.add_argument("--ablate", action="store_true", help="also without hand-written facts, and without any")
+    parser.add_argument("--ablate", action="store_true", help="also with the hand-written facts, and without any")
     parser.add_argument("--sweep", help="comma-separated confidence thresholds to compare, e.g. 0.4,0.5,0.6")
     args = parser.parse_args()
     from assistant.evaluation import evaluate, kinds_table, metrics_table
@@ -150,7 +150,7 @@ def main() -> None:
                 reports.append(evaluate(asst, cases, name=f"{name}@{t}"))
             answerer.min_confidence = default
         if args.ablate:
-            reports.append(evaluate(asst, cases, name=f"{name}-derived-facts-only", use_facts="derived"))
+            reports.append(evaluate(asst, cases, name=f"{name}-hand-facts", use_facts=True))
             reports.append(evaluate(asst, cases, name=f"{name}-no-facts", use_facts=False))
         print(f"\n## {name} ({len(cases)} cases)\n")
         print(metrics_table(reports))
