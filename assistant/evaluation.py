@@ -301,8 +301,8 @@ def evaluate(
 
 
 def ablate(assistant, cases: list[Case], k: int | None = None) -> list[EvalReport]:
-    """The same cases through dense-only, BM25-only, hybrid, hybrid with only the facts derived at
-    ingest (the hand-written ones off), and hybrid without any facts."""
+    """The same cases through dense-only, BM25-only, hybrid (the facts derived at ingest), hybrid
+    with the hand-written facts too, and hybrid without any facts."""
     return [evaluate(assistant, cases, k=k, name=name, **options) for name, options in ABLATIONS.items()]
 
 

@@ -145,7 +145,7 @@ class Corpus:
         return [(self.chunks[i].id, float(scores[i])) for i in top if scores[i] > 0]
 
     def hidden_facts(self, derived_too: bool) -> set[str]:
-        """Ids of hand-written facts (and of derived ones too, when asked): for ablations."""
+        """Ids of hand-written facts (and of derived ones too, when asked): searched only when asked for."""
         return {c.id for c in self.chunks if c.kind == "fact" and (derived_too or not c.fact_id.startswith("derived-"))}
 
     def definitions_of(self, query: str) -> list[str]:
@@ -369,7 +369,7 @@ class HybridSearch:
     """Search over the corridor index: `search(query)` -> LangChain `Document`s, best first.
 
     `mode` is "hybrid" (default), "dense" or "lexical"; `use_facts=False` hides every fact and
-    `hand_facts=False` only the hand-written ones (ablations). Each returned `Document` carries
+    `hand_facts=False` only the hand-written ones (`Settings.hand_facts`, off by default). Each returned `Document` carries
     `metadata["chunk"]` (the `IndexedChunk`), `dense` (cosine similarity to the query), `score`
     (fused) and the per-retriever ranks.
 
