@@ -277,27 +277,17 @@ _REQUEST = re.compile(
 
 # Kinds of answer a sentence must contain to answer at all ("how long" is not answered without a duration).
 REQUIRED = QUANTITIES | {"duration", "role"}
-# A quantity: digits that are not an ordinal ("19th"), a year ("2023", "44 BC", "in 1898", or
-# "1865" where no lowercase noun follows it: "opened in 1865, it ..." and "in 1898 Britain leased"
-# give a year, "1865 soldiers" a count) or a day of a month, or a number word.
+# A quantity: digits that are not an ordinal ("19th"), a year ("2023", "44 BC", or "1865" where no
+# lowercase noun follows it: "opened in 1865, it ..." and "in 1898 Britain leased" give a year,
+# "1865 soldiers" a count) or a day of a month, or a number word.
 _YEAR_NOT_COUNT = (
     r"(?!1[0-8]\d\d\b(?!\s+(?!(?:the|a|an|and|or|in|on|at|to|of|by|for|with|when|as|he|she|it|they|was|were|is|are)\b)"
     r"(?-i:[a-z])))"
 )
 _ERA = r"(?!\d{1,4}\s*(?-i:BCE?|AD|CE)\b)"
-_YEAR_AFTER_PREPOSITION = (
-    r"(?!(?:"
-    + "|".join(rf"(?<=\b{p} )" for p in ("in", "by", "since", "until", "after", "before", "circa"))
-    + r")1[0-8]\d\d\b)"
-)
 CARDINAL = re.compile(
     r"(?<!" + MONTHS[3:-1].replace("|", r"\s)(?<!") + r"\s)"
-    r"\b(?!(?:19|20)\d\d\b)"
-    + _YEAR_NOT_COUNT
-    + _ERA
-    + _YEAR_AFTER_PREPOSITION
-    + r"\d[\d,.]*(?!\d)(?!st\b|nd\b|rd\b|th\b)|"
-    + NUMBER_WORDS,
+    r"\b(?!(?:19|20)\d\d\b)" + _YEAR_NOT_COUNT + _ERA + r"\d[\d,.]*(?!\d)(?!st\b|nd\b|rd\b|th\b)|" + NUMBER_WORDS,
     re.I,
 )
 # three or more capitalised names listed: "Britain, Austria, Russia and Sweden"
