@@ -553,10 +553,13 @@ def _counted(question: str) -> list[str]:
     in many ways) or of times."""
     match = _COUNTED.search(question) or _COUNTED_PLURAL.search(question)
     phrase = match.group(1).split() if match else []
+    while phrase and phrase[0].lower() in ("more", "fewer", "less"):  # "How many more ships ...?"
+        phrase = phrase[1:]
+    # "How many people live in Foz do Iguaçu?", "How many times bigger is ...?"
+    if phrase and phrase[0].lower() in _NOT_COUNTED:
+        return []
     cut = next((i for i, w in enumerate(phrase) if i and w.lower() in _PREPOSITIONS), len(phrase))
     noun = phrase[cut - 1] if phrase else ""
-    if phrase and phrase[0].lower() in _NOT_COUNTED:  # "How many people live in Foz do Iguaçu?"
-        return []
     if not noun or noun.lower() in _NOT_COUNTED or noun.lower() in STOPWORDS:
         return []
     return [unit_name(noun) if UNITS.fullmatch(noun) else COUNTED + unit_name(noun)]

@@ -392,6 +392,8 @@ def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
         ("How many ports did the treaty open?", "It opened more ports; in 1898 Britain leased Kowloon.", False),
         ("How many chariots did he bring?", "The battle was fought in about 1274 BC near Kadesh.", False),
         ("How many ships sailed?", "By 1588 Spain had built the fleet.", False),
+        ("How many more ships did the fleet have?", "The fleet had 40 more ships.", True),
+        ("How many more ships did the fleet have?", "The fleet sailed 300 km.", False),
         # a measure asked without a unit is given in one of its kind
         ("How tall is the dome?", "The dome rises to 39 metres.", True),
         ("How tall is the dome?", "The dome was finished in 1404 by 300 workers.", False),
@@ -412,6 +414,14 @@ def test_a_figure_asked_in_a_unit_is_found_however_the_unit_is_written(question,
 
     q = analyze(question, "", frozenset())
     assert q.units and has_units(q.units, sentence) == holds
+
+
+def test_a_ratio_or_a_count_of_times_asks_for_no_unit():
+    """ "How many times bigger ...?" counts nothing: no word after the figure is required."""
+    from assistant.questions import analyze
+
+    assert analyze("Roughly how many times bigger is Vietnam's share than Indonesia's?").units == ()
+    assert analyze("How many more ships did the fleet have?").units != ()
 
 
 def test_a_percentage_given_in_a_question_is_not_what_it_asks_for():
