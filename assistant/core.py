@@ -398,6 +398,7 @@ class Assistant:
         )
 
     def _facts(self, use_facts: bool | str | None) -> bool | str:
+        """Which facts a search reads: as asked, or (None) as the settings say."""
         if use_facts is None:
             return True if self.settings.hand_facts else "derived"
         return use_facts

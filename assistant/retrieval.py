@@ -369,9 +369,9 @@ class HybridSearch:
     """Search over the corridor index: `search(query)` -> LangChain `Document`s, best first.
 
     `mode` is "hybrid" (default), "dense" or "lexical"; `use_facts=False` hides every fact and
-    `hand_facts=False` only the hand-written ones (`Settings.hand_facts`, off by default). Each returned `Document` carries
-    `metadata["chunk"]` (the `IndexedChunk`), `dense` (cosine similarity to the query), `score`
-    (fused) and the per-retriever ranks.
+    `hand_facts=False` only the hand-written ones (`Settings.hand_facts`, off by default). Each
+    returned `Document` carries `metadata["chunk"]` (the `IndexedChunk`), `dense` (cosine
+    similarity to the query), `score` (fused) and the per-retriever ranks.
 
     A plain object rather than a LangChain `BaseRetriever`: importing LangChain's retriever and
     runnable machinery pulls in its tracers and langsmith, 1.4 s of every cold `corridor ask`.
