@@ -691,6 +691,7 @@ def thresholds(question: str, form: str | None) -> frozenset[str]:
     return frozenset(m.group("n") or m.group("n_t") for m in COMPARATOR.finditer(question) if m.group("n") or polar)
 
 
+_LENGTH_ASKED = re.compile(r"\s*(?:sentences?|lines?|words|paragraphs?|bullet points?|bullets)\b", re.I)
 _DESCRIBED = re.compile(rf"(?<=\w)-[{_LOWER}][\w-]*$")  # "ASEAN-focused" -> "ASEAN"
 
 
@@ -703,7 +704,10 @@ def _capitalised_anchors(question: str, form: str | None) -> list[tuple[tuple[st
     for match in ENTITY.finditer(undotted):
         token = match.group().strip()
         if token[0].isdigit():
-            # "more than 10%" compares with 10; "Did it train 50,000 people?" checks a figure it may not find
+            # "more than 10%" compares with 10; "Did it train 50,000 people?" checks a figure it may not find;
+            # "In 2 sentences: ..." counts the answer's own sentences, no figure of the sources
+            if _LENGTH_ASKED.match(undotted, match.end()):
+                continue
             if token.rstrip("%") not in compared and form != "yesno":
                 anchors.append((tuple(words(token)), token))
             continue

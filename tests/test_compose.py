@@ -569,6 +569,14 @@ def test_names_with_letters_that_are_no_accented_form_are_found_typed_in_ascii(t
         assert got.text == asst.ask(written).text
 
 
+def test_a_number_of_sentences_asked_for_is_no_figure_to_find(assistant):
+    """ "In 2 sentences:" counts the answer's sentences; it was read as a figure the sources must
+    hold ("The sources never mention 2")."""
+    asked = assistant.ask("In 2 sentences: what share of the corridor's trade value comes from Vietnam?")
+    assert not asked.abstained and "62%" in asked.text
+    assert_grounded(assistant, asked)
+
+
 def test_british_and_american_spellings_are_one_word(tmp_path):
     """A question typed in one spelling finds a source written in the other: "organisation centre"
     is the source's "organization center", and "harbor" its "harbour"."""
