@@ -691,7 +691,8 @@ def thresholds(question: str, form: str | None) -> frozenset[str]:
     return frozenset(m.group("n") or m.group("n_t") for m in COMPARATOR.finditer(question) if m.group("n") or polar)
 
 
-_LENGTH_ASKED = re.compile(r"\s*(?:sentences?|lines?|words|paragraphs?|bullet points?|bullets)\b", re.I)
+# "in 2 sentences", "in 50 words": the answer's length; not "2 lines", which may be a railway's
+_LENGTH_ASKED = re.compile(r"\s*(?:sentences?|words|paragraphs?|bullet points?|bullets)\b", re.I)
 _DESCRIBED = re.compile(rf"(?<=\w)-[{_LOWER}][\w-]*$")  # "ASEAN-focused" -> "ASEAN"
 
 
