@@ -144,9 +144,15 @@ class Corpus:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.chunks[i].id, float(scores[i])) for i in top if scores[i] > 0]
 
-    def hidden_facts(self, derived_too: bool) -> set[str]:
-        """Ids of hand-written facts (and of derived ones too, when asked): searched only when asked for."""
-        return {c.id for c in self.chunks if c.kind == "fact" and (derived_too or not c.fact_id.startswith("derived-"))}
+    def hidden_facts(self, derived_too: bool) -> frozenset[str]:
+        """Ids of hand-written facts (and of derived ones too, when asked): searched only when asked
+        for. Read once per corpus view: with the hand-written ones off by default, every search asks."""
+        return self.memo(
+            ("hidden facts", derived_too),
+            lambda: frozenset(
+                c.id for c in self.chunks if c.kind == "fact" and (derived_too or not c.fact_id.startswith("derived-"))
+            ),
+        )
 
     def definitions_of(self, query: str) -> list[str]:
         """Chunks that spell out an acronym of the query ("... Trade Corridor (ILSTC)").
