@@ -18,6 +18,7 @@ statement (checked against its quote), or a composition of those with a few fixe
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field, replace
 
@@ -438,6 +439,8 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(cand)
         chosen.sort(key=lambda c: (c.source_id, c.start))
+        if len(chosen) == 1:
+            chosen = [_with_items_after(chosen[0], corpus)]
         return Composed(_join(chosen), chosen, "list" if len(chosen) > 1 else "sentence", best.prob)
 
     def _overview(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
@@ -719,6 +722,26 @@ def _list_block_end(text: str, end: int) -> int:
         return end
     block_end = found.end(1)
     return block_end - 1 if text[block_end - 1] == "\n" else block_end  # the quote ends with the last item
+
+
+_ANNOUNCES = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|several|various|following|a number of|both)\b", re.I
+)
+
+
+def _with_items_after(cand: Candidate, corpus: Corpus) -> Candidate:
+    """A list answer that only announces its items ("Three main features appear.", "Two subspecies
+    are now recognised.") quoted together with the next sentence of its paragraph, which names
+    them; `cand` itself when it names them already or nothing follows it."""
+    if cand.chunk.kind == "fact" or _enumerates(cand.text) or not _ANNOUNCES.search(cand.text):
+        return cand
+    text = corpus.source_text(cand.source_id)
+    spans = corpus.sentence_spans(cand.source_id)
+    i = bisect.bisect_left(spans, (cand.end, cand.end))
+    if i >= len(spans) or "\n\n" in text[cand.end : spans[i][1]]:
+        return cand
+    end = spans[i][1]
+    return replace(cand, text=text[cand.start : end], end=end, pair=True)
 
 
 def _holds_an_option(q: Question, cand: Candidate) -> bool:

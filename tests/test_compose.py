@@ -261,6 +261,23 @@ def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_
     assert text[start:end].endswith("into port.")
 
 
+def test_a_sentence_that_only_announces_a_list_is_quoted_with_the_sentence_naming_its_items(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "Reading a Kettleford tide chart",
+        "A Kettleford tide chart records the height of the water at the harbour mouth every hour. "
+        "Three main features appear on every chart. The spring peak, the neap trough and the slack "
+        "interval each have their own colour, red, blue and grey respectively. The chart is printed "
+        "every Monday.\n",
+    )
+    ans = asst.ask("What are the three main features that appear on a Kettleford tide chart?")
+    assert ans.text.count("[1]") == 1 and not ans.abstained, ans.text
+    for item in ("spring peak", "neap trough", "slack interval"):
+        assert item in ans.text, ans.text
+    assert "printed every Monday" not in ans.text
+    assert_grounded(asst, ans)
+
+
 @pytest.mark.parametrize(
     ("question", "form"),
     [
