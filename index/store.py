@@ -17,6 +17,7 @@ changes the index is rebuilt, otherwise it is reused without any embedding work.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import json
@@ -564,18 +565,27 @@ class IndexStore:
         Chroma write per batch; each source is committed as soon as its own chunks are in. The
         next batch is read and chunked in a background thread while this one is encoded: the
         encoder releases the GIL, and reading + sentence splitting was a quarter of ingestion.
+        Each batch is written to Chroma in another background thread while the next one is
+        encoded (writes stay in order, one at a time; a failed write stops the ingest).
         """
         done = 0
         # closing(): a failed write stops the reading thread now, not when the traceback is freed
-        with self._writing(), contextlib.closing(_prefetched(_batches(items, _EMBED_BATCH))) as batches:
+        with (
+            self._writing(),
+            contextlib.closing(_prefetched(_batches(items, _EMBED_BATCH))) as batches,
+            concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="corridor-write") as writer,
+        ):
+            written: concurrent.futures.Future | None = None
             for batch in batches:
-                done += self._commit_batch(batch, progress)
+                chunks = [c for _, source_chunks, _ in batch for c in source_chunks]
+                vectors = self.embed([c.text for c in chunks], progress)
+                if written is not None:
+                    written.result()  # the previous batch is in (or its error is raised) before the next
+                written = writer.submit(self.put_embedded, batch, vectors)
+                done += len(chunks)
+            if written is not None:
+                written.result()
         return done
-
-    def _commit_batch(self, batch: list[tuple[Source, list[IndexedChunk], str]], progress: Progress | None) -> int:
-        chunks = [c for _, source_chunks, _ in batch for c in source_chunks]
-        self.put_embedded(batch, self.embed([c.text for c in chunks], progress))
-        return len(chunks)
 
     @_writes
     def put_embedded(self, batch: list[tuple[Source, list[IndexedChunk], str]], vectors: list) -> None:

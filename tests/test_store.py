@@ -193,3 +193,59 @@ def test_a_chroma_failure_names_the_error_it_was_raised_over():
     message = str(raised.value)
     assert "AttributeError" in message and "raised while handling OSError: database is locked" in message
     assert "\n" not in message
+
+
+class FakeEmbedder:
+    """Unit vectors for any text: what these tests check is the order of writes, not the vectors."""
+
+    def __init__(self, on_embed=None):
+        self.on_embed = on_embed
+        self.calls = 0
+
+    def embed_documents(self, texts):
+        self.calls += 1
+        if self.on_embed:
+            self.on_embed(self.calls)
+        return _vectors(len(texts), seed=self.calls)
+
+    def embed_query(self, text):
+        raise AssertionError("no query expected")
+
+
+def test_a_batch_is_written_while_the_next_one_is_encoded(tmp_path, monkeypatch):
+    monkeypatch.setattr("index.store._EMBED_BATCH", 3)  # one source per batch
+    second_encoding = threading.Event()
+    store = IndexStore(open_client(tmp_path / "d"), FakeEmbedder(lambda n: n == 2 and second_encoding.set()))
+    real = store.put_embedded
+    overlapped = []
+
+    def put_embedded(batch, vectors):
+        if batch[0][0].id == "doc-1":  # the first write waits until the second batch is being encoded
+            overlapped.append(second_encoding.wait(timeout=30))
+        real(batch, vectors)
+
+    monkeypatch.setattr(store, "put_embedded", put_embedded)
+    assert store.put_sources([_source(1), _source(2), _source(3)]) == 9
+    assert overlapped == [True]
+    assert set(store.source_hashes()) == {"doc-1", "doc-2", "doc-3"} and store.count() == 9
+    assert not store._marked()
+
+
+def test_a_failed_background_write_stops_the_ingest_and_keeps_what_was_committed(tmp_path, monkeypatch):
+    monkeypatch.setattr("index.store._EMBED_BATCH", 3)
+    store = IndexStore(open_client(tmp_path / "d"), FakeEmbedder())
+    real = store.put_embedded
+    written = []
+
+    def put_embedded(batch, vectors):
+        if batch[0][0].id == "doc-2":
+            raise RuntimeError("disk full")
+        real(batch, vectors)
+        written.append(batch[0][0].id)
+
+    monkeypatch.setattr(store, "put_embedded", put_embedded)
+    with pytest.raises(RuntimeError, match="disk full"):
+        store.put_sources([_source(n) for n in range(1, 6)])
+    assert written == ["doc-1"]  # nothing after the failed batch is written
+    assert set(store.source_hashes()) == {"doc-1"}
+    assert store._marked()  # the next writer collects whatever the failed write left
