@@ -155,6 +155,7 @@ class ExtractiveAnswerer:
     extra_confidence: float = 0.5  # a second sentence, list item or summary sentence needs this much
     extra_coverage: float = 0.2  # ... and must cover this much of the question the first one does not
     max_items: int = 4
+    beside_previous_confidence: float = 0.4  # a follow-up's answer quoted in or beside the previous answer
     conflict_floor: float = 0.05  # an older figure of the same measure and subject needs this much
     # a sentence that contradicts a yes/no question ("Did Hildegard die at Disibodenberg?" against
     # "Hildegard died at Rupertsberg") needs this much: the probability is that of answering a
@@ -341,7 +342,8 @@ class ExtractiveAnswerer:
         if q.form == "overview":
             return self._overview(q, scored, corpus)
         best = scored[0]
-        if best.prob < self.min_confidence or not _holds_an_option(q, best):
+        floor = self.beside_previous_confidence if _beside_previous(q, best, corpus) else self.min_confidence
+        if best.prob < floor or not _holds_an_option(q, best):
             return None
         if q.form == "list":
             return self._list(q, scored, corpus)
@@ -742,6 +744,27 @@ def _with_items_after(cand: Candidate, corpus: Corpus) -> Candidate:
         return cand
     end = spans[i][1]
     return replace(cand, text=text[cand.start : end], end=end, pair=True)
+
+
+def _squashed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _beside_previous(q: Question, cand: Candidate, corpus: Corpus) -> bool:
+    """The candidate quotes a sentence of the answer `q` follows up on, or the sentence before or
+    after one: a conversation reads on ("What will it build?" is answered in the sentence that
+    named the company, "How much trade should it bring?" in the one after it)."""
+    if not q.previous or cand.chunk.kind == "fact":
+        return False
+    previous = _squashed(q.previous)
+    text = corpus.source_text(cand.source_id)
+    spans = corpus.sentence_spans(cand.source_id)
+    first = bisect.bisect_left(spans, (cand.start, -1))
+    last = bisect.bisect_left(spans, (cand.end, -1), lo=first)
+    return any(
+        0 <= i < len(spans) and _squashed(text[spans[i][0] : spans[i][1]]) in previous
+        for i in range(first - 1, last + 1)
+    )
 
 
 def _holds_an_option(q: Question, cand: Candidate) -> bool:

@@ -426,12 +426,13 @@ class Assistant:
             corpus = self.corpus()
             if prepared is not None and prepared.corpus is corpus:
                 return answerer.answer(x["question"], prepared.evidence.q, docs, corpus, prepared)
-            question = analyze(x["query"], x.get("context", ""), corpus.names)
+            question = analyze(x["query"], x.get("context", ""), corpus.names, x.get("previous", ""))
             return answerer.answer(x["question"], question, docs, corpus)
 
         def prepare(x: dict, hits: list):
             corpus = self.corpus()
-            return answerer.premeasure(analyze(x["query"], x.get("context", ""), corpus.names), hits, corpus)
+            question = analyze(x["query"], x.get("context", ""), corpus.names, x.get("previous", ""))
+            return answerer.premeasure(question, hits, corpus)
 
         # the extractive answerer measures the BM25 hits while the query is embedded; an LLM answerer
         # has nothing to do before the search ends
@@ -514,7 +515,9 @@ class Assistant:
             answering = self._answerings.get(key)
             if answering is None:
                 answering = self._answerings[key] = self._answering(retrieval, key[1], key[2])
-        result: Answer = answering.invoke({"question": text, "query": resolved.query, "context": resolved.context})
+        result: Answer = answering.invoke(
+            {"question": text, "query": resolved.query, "context": resolved.context, "previous": resolved.previous}
+        )
         if result.kind in ("sentence", "abstain") and not self.settings.llm:  # an LLM reads both parts itself
             result = self._both_parts(answering, text, resolved) or result
         return replace(
@@ -532,10 +535,12 @@ class Assistant:
         if parts is None:
             return None
         first, second = parts
-        context = resolved.context
+        context, previous = resolved.context, resolved.previous
         answers = [
-            answering.invoke({"question": text, "query": first, "context": context}),
-            answering.invoke({"question": text, "query": second, "context": f"{first} {context}".strip()}),
+            answering.invoke({"question": text, "query": first, "context": context, "previous": previous}),
+            answering.invoke(
+                {"question": text, "query": second, "context": f"{first} {context}".strip(), "previous": previous}
+            ),
         ]
         if any(a.abstained or a.kind != "sentence" for a in answers):
             return None
@@ -578,7 +583,7 @@ class Assistant:
             yield early or Answer(text, resolved.clarification(), True, [], kind="clarify", reason="nothing to follow")
             return
         docs = self.search().search(resolved.search_text)
-        q = analyze(resolved.query, resolved.context, corpus.names)
+        q = analyze(resolved.query, resolved.context, corpus.names, resolved.previous)
         for item in answerer.stream(text, q, docs, corpus):
             if isinstance(item, str):
                 yield item

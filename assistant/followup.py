@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.questions import ACRONYM, ENTITY, FILLER, ORG_WORDS, country_names
 from index.lexical import STOPWORDS
@@ -74,6 +74,7 @@ class Resolved:
     query: str
     context: str = ""
     unresolved: bool = False
+    previous: str = ""  # the answer it follows up on, citation marks removed ("" if none or it abstained)
 
     @property
     def search_text(self) -> str:
@@ -243,15 +244,27 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
 
     `names` are the corpus's proper nouns (lowercase), to recognise names typed without capitals.
     The previous answer counts too: "Who said that?" after a quoted sentence is about that sentence;
-    an answer that abstained carries nothing forward.
+    an answer that abstained carries nothing forward. A follow-up keeps the previous answer
+    (`Resolved.previous`): what it asks next is often said beside it ("What will it build?").
     """
+    resolved = _resolve(question, history, names)
+    pairs = [(q, a) for q, a in _history_pairs(history) if q.strip()]
+    if resolved.unresolved or not pairs or not (_needs_history(question) or _DANGLING.search(question)):
+        return resolved
+    answer = pairs[-1][1]
+    if not answer or answer.startswith(_ABSTAINED):
+        return resolved
+    return replace(resolved, previous=re.sub(r"\s*\[\d+\]", "", answer))
+
+
+def _resolve(question: str, history: Sequence, names: frozenset[str]) -> Resolved:
     pairs = [(q, a) for q, a in _history_pairs(history) if q.strip()][-MAX_TURNS:]
     if not pairs:
         return Resolved(question, unresolved=_continues(question))
     if not _needs_history(question) and not _DANGLING.search(question):
         return Resolved(question)
     abstained = pairs[-1][1].startswith(_ABSTAINED)
-    previous = resolve(pairs[-1][0], [] if abstained else pairs[:-1], names)
+    previous = _resolve(pairs[-1][0], [] if abstained else pairs[:-1], names)
     if previous.unresolved:
         previous = Resolved(pairs[-1][0])
     prev_text = previous.query

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.lexical import CAPITAL_LETTERS, SMALL_LETTERS, STOPWORDS, fold, stem, words
 
@@ -641,6 +641,7 @@ class Question:
     form: str | None = None  # see `question_form`
     own_terms: tuple[str, ...] = ()  # terms of the question itself (without its context)
     typed: tuple[str, ...] = ()  # each anchor as the user typed it ("Möngke", "WW I"), for messages
+    previous: str = ""  # the answer a follow-up continues (`Resolved.previous`)
 
 
 _INTERJECTIONS = frozenset("ok okay so well now hmm hi hey thanks please also and but then right".split())
@@ -736,13 +737,16 @@ def _lowercase_anchors(question: str, names: frozenset[str]) -> list[tuple[tuple
     return anchors
 
 
-def analyze(question: str, context: str = "", names: frozenset[str] = frozenset()) -> Question:
+def analyze(question: str, context: str = "", names: frozenset[str] = frozenset(), previous: str = "") -> Question:
     """Terms, anchors and answer type of a question.
 
     `context` is an earlier question this one continues: its terms steer retrieval and coverage,
     but only the question's own names are required and the kind of answer comes from the question.
     `names` are the corpus's proper nouns, used to spot names in a question typed in lowercase.
+    `previous` is the answer the question follows up on (`Resolved.previous`).
     """
+    if previous:
+        return replace(analyze(question, context, names), previous=previous)
     if context:
         own, ctx = analyze(question, names=names), analyze(context, names=names)
         return Question(

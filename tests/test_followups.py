@@ -187,3 +187,36 @@ def test_this_one_and_that_company_are_the_one_thing_just_named():
     assert resolve("Which edition was this one?", ["What's CAEXPO?"]).query == "Which edition was CAEXPO?"
     founded = [("Who founded Osell?", "Feng Jianfeng is the founder and chairman of Osell. [1]")]
     assert resolve("What deal did that company sign?", founded).query == "What deal did Osell sign?"
+
+
+def test_a_follow_up_keeps_the_answer_it_follows_but_not_an_abstention_or_a_question_of_its_own():
+    said = "Osell and a Lao group signed an agreement to build a service center in Laos. [1]"
+    assert resolve("What will it build?", [("What did Osell sign?", said)]).previous == (
+        "Osell and a Lao group signed an agreement to build a service center in Laos."
+    )
+    abstained = "I can't find that in the knowledge base."
+    assert resolve("What will it build?", [("What did Osell sign?", abstained)]).previous == ""
+    assert resolve("How many ports does the corridor reach?", [("What did Osell sign?", said)]).previous == ""
+
+
+def test_a_follow_up_answered_beside_the_previous_answer_needs_less_confidence(assistant):
+    """Conversations read on: a sentence quoted in the previous answer, or next to it, answers a
+    follow-up at a lower confidence than a question asked out of the blue."""
+    from assistant.questions import analyze
+
+    corpus = assistant.corpus()
+    answerer = assistant._answerer_cached()
+    first = assistant.ask("Which company are Osell and the Laos Economic and Trade Group establishing?")
+    assert "Longcheng" in first.text
+    question = "What will it build?"
+    docs = assistant.search().search(f"{question} Osell Longcheng")
+    unsure = (answerer.beside_previous_confidence + answerer.min_confidence) / 2
+    for previous, answered in ((first.text, True), ("", False)):
+        q = analyze(question, "", corpus.names, previous)
+        scored = answerer.scored(q, docs, corpus)
+        quoted = next(c for c in scored if "localized service center" in c.text and c.chunk.kind != "fact")
+        for c in scored:
+            c.prob = unsure if c is quoted else 0.01
+        scored.sort(key=lambda c: -c.prob)
+        composed = answerer.compose(q, scored, corpus)
+        assert (composed is not None and "localized service center" in composed.text) is answered, previous
