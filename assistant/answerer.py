@@ -915,8 +915,10 @@ _ITEM_NAME = re.compile(rf"\b{_NAME_PART}(?:\s+{_NAME_PART})*")
 _CHOICE_DEPTH = 12  # candidates searched for each option's sentence in a choice between two
 _CHOICE_FLOOR = 0.01
 # A choice between two named options, after the question's comparison: "Which is older, A or B?"
+# (and maybe what else of them is asked, which both quotes say: "..., A or B, and in which years?")
 _CHOICE = re.compile(
-    r"^\s*(?:which|who|whose|what)\b[^,:?]*[,:]\s*(?:the\s+)?(?P<a>[^,:?]+?)\s+or\s+(?:the\s+)?(?P<b>[^,:?]+?)\s*\??\s*$"
+    r"^\s*(?:which|who|whose|what)\b[^,:?]*[,:]\s*(?:the\s+)?(?P<a>[^,:?]+?)\s+or\s+(?:the\s+)?(?P<b>[^,:?]+?)"
+    r"\s*(?:,\s*and\s+(?:(?:in|by|at|on|of)\s+)?(?:what|which|how|when|where)\b[^?]*)?\??\s*$"
     # or before it: "Between Vietnam and Thailand, whose trade makes up more of the channel's value?"
     r"|^\s*between\s+(?:the\s+)?(?P<a2>[^,:?]+?)\s+and\s+(?:the\s+)?(?P<b2>[^,:?]+?)\s*,\s*(?:which|who|whose|what)\b",
     re.I,

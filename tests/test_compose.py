@@ -224,6 +224,8 @@ def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_p
             ("40", "25"),
         ),
         ("Which covers more districts: the Kettleford network or the Saltmere one?", "Saltmere one.", ("6", "9")),
+        # and what else is asked of both, which both quotes say
+        ("Which came first, the stone bridge or the Old Mill, and in which years?", "Old Mill.", ("1712", "1788")),
         (
             "Which serves more stations: the Kettleford network as a whole or Saltmere's alone?",
             "Kettleford",
