@@ -539,7 +539,9 @@ class ExtractiveAnswerer:
     def _choice(self, q: Question, scored: list[Candidate]) -> Composed | None:
         """ "Which is older, A or B?": each option's own sentence gives its figure (a year, or a
         figure with the same unit for both), the winner is named, and both sentences are quoted.
-        A sentence naming both options is not used: it does not say which figure is whose."""
+        A sentence naming both options is not used: it does not say which figure is whose. Of the
+        sentences naming an option, the one that says most of what the question asks of both
+        ("died") is its answer, even when it scores low: it is about half the question."""
         asked = _CHOICE.search(q.text)
         if asked is None:
             return None
@@ -556,7 +558,14 @@ class ExtractiveAnswerer:
         options = [_option_stems(names[0]), _option_stems(names[1])]
         if not all(options) or options[0] == options[1]:
             return None
-        found: list[tuple[float, str, Candidate] | None] = [None, None]
+        # an option is named by what sets it apart from the other ("Hội An's Ancient Town" by
+        # "Ancient Town", beside "the Cù Lao Chàm–Hội An Biosphere Reserve")
+        options = [options[0] - options[1] or options[0], options[1] - options[0] or options[1]]
+        # what else the question says of both ("Who died first, ...?"): the sentence that says it
+        # of an option is its answer, not any sentence naming the option with a year
+        cues = {stem(w) for pattern in (_EARLIER, _LATER, _LARGER, _SMALLER) for w in pattern.findall(q.text.lower())}
+        said = {stem(w) for w in words(q.text) if w not in STOPWORDS} - options[0] - options[1] - cues - _WHEN_WORDS
+        found: list[tuple[int, float, str, Candidate] | None] = [None, None]
         for cand in scored[:_CHOICE_DEPTH]:
             if cand.prob < _CHOICE_FLOOR:
                 break
@@ -564,16 +573,19 @@ class ExtractiveAnswerer:
                 continue  # the figure must be in the sentence that names the option
             stems = {stem(w) for w in words(cand.text)}
             named = [i for i, option in enumerate(options) if option <= stems]
-            if len(named) != 1 or found[named[0]] is not None:
+            if len(named) != 1:
                 continue
             figure = figure_of(cand.text)
+            shared = len(said & stems)
+            known = found[named[0]]
             # a sentence about one option covers half the question and scores low: enough when its
             # figure is in the unit the question asks about ("more ports"), else it must score more
-            if figure is not None and (figure[2] or cand.prob >= self.conflict_floor):
-                found[named[0]] = (figure[0], figure[1], cand)
+            if figure is not None and (figure[2] or cand.prob >= self.conflict_floor or shared):
+                if known is None or shared > known[0]:
+                    found[named[0]] = (shared, figure[0], figure[1], cand)
         if found[0] is None or found[1] is None:
             return None
-        (value_a, unit_a, cand_a), (value_b, unit_b, cand_b) = found
+        (_, value_a, unit_a, cand_a), (_, value_b, unit_b, cand_b) = found
         if unit_a != unit_b or value_a == value_b:
             return None
         a_wins = (value_a < value_b) == smallest_wins
@@ -956,6 +968,7 @@ def _option_stems(option: str) -> frozenset[str]:
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
+_WHEN_WORDS = frozenset({"year", "date", "when", "time", "day"})  # what any dated sentence says
 _OPTION_FILLER = frozenset("the a an of his her its their one ones as whole entire alone itself overall".split())
 
 

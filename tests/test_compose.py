@@ -238,6 +238,32 @@ def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_p
         assert_grounded(asst, ans)
 
 
+def test_a_choice_reads_each_option_by_what_sets_it_apart_and_in_the_sentence_that_says_what_is_asked(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "Ambergate",
+        "The Old Pier was built in 1790 by the town's fishermen.\n\n"
+        "The Ambergate Pier Museum opened in 1962 in the former customs house.\n\n"
+        "Ann Reed kept the Ambergate light for forty years. In 1843 a fire destroyed Ann Reed's cottage. "
+        "Ann Reed died at Ambergate in 1881.\n\n"
+        "Her husband Tom Reed ran the ferry across the estuary. Tom died in October 1874.\n",
+    )
+    for question, winner, quoted in [
+        # "Old" names the first option, "Museum" the second: "Ambergate" and "Pier" name both
+        (
+            "Which opened first: the Ambergate Old Pier or the Ambergate Pier Museum?",
+            "Ambergate Old Pier.",
+            ("1790", "1962"),
+        ),
+        # the sentence that says she died answers for her, not the one about her cottage
+        ("Who died first, Ann Reed or her husband Tom, and in what years?", "her husband Tom.", ("1881", "1874")),
+    ]:
+        ans = asst.ask(question)
+        assert ans.kind == "comparison" and ans.text.startswith(winner), (question, ans.text)
+        assert all(figure in ans.text for figure in quoted) and len(ans.citations) == 2, ans.text
+        assert_grounded(asst, ans)
+
+
 def test_a_sentence_that_introduces_a_bulleted_list_is_quoted_with_the_list(tmp_path):
     asst = assistant_with_document(
         tmp_path,
