@@ -194,7 +194,12 @@ class ExtractiveAnswerer:
             if chunk.kind == "fact":
                 start = min([chunk.start, *(s for s, _ in chunk.sentences)])
                 end = max([chunk.end, *(e for _, e in chunk.sentences)])
-                out.setdefault(("fact", chunk.id), Candidate(chunk, chunk.text, start, end, dense, rank, lexical))
+                statement = chunk.text
+                if statement.rstrip().endswith(":"):  # "The Registan is framed ... by madrasas:" and its list
+                    source_text = corpus.source_text(chunk.source_id)
+                    block_end = _list_block_end(source_text, end)
+                    statement, end = statement + source_text[end:block_end], block_end
+                out.setdefault(("fact", chunk.id), Candidate(chunk, statement, start, end, dense, rank, lexical))
                 continue
             source_text = corpus.source_text(chunk.source_id)
             for s, e in chunk.sentences:
@@ -743,18 +748,34 @@ _ANNOUNCES = re.compile(
 )
 
 
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2}
+_MAX_ITEM_SENTENCES = 4
+
+
 def _with_items_after(cand: Candidate, corpus: Corpus) -> Candidate:
     """A list answer that only announces its items ("Three main features appear.", "Two subspecies
     are now recognised.") quoted together with the next sentence of its paragraph, which names
-    them; `cand` itself when it names them already or nothing follows it."""
-    if cand.chunk.kind == "fact" or _enumerates(cand.text) or not _ANNOUNCES.search(cand.text):
+    them; `cand` itself when it names them already or nothing follows it. Only its last sentence
+    is read: in "The relationship coincided with, and helped to fuel, a burst of creativity. He
+    completed four operas." the commas list nothing."""
+    if cand.chunk.kind == "fact":
         return cand
     text = corpus.source_text(cand.source_id)
     spans = corpus.sentence_spans(cand.source_id)
     i = bisect.bisect_left(spans, (cand.end, cand.end))
-    if i >= len(spans) or "\n\n" in text[cand.end : spans[i][1]]:
+    last = text[spans[i - 1][0] : cand.end] if 0 < i <= len(spans) and spans[i - 1][0] >= cand.start else cand.text
+    announced = _ANNOUNCES.search(last)
+    if _enumerates(last) or not announced:
         return cand
-    end = spans[i][1]
+    # as many sentences as items announced ("four operas": one sentence each, as a text tells them)
+    wanted = min(_COUNT_WORDS.get(announced.group().lower(), 1), _MAX_ITEM_SENTENCES)
+    end = cand.end
+    for start, stop in spans[i : i + wanted]:
+        if "\n\n" in text[end:stop]:
+            break
+        end = stop
+    if end == cand.end:
+        return cand
     return replace(cand, text=text[cand.start : end], end=end, pair=True)
 
 

@@ -306,6 +306,39 @@ def test_a_sentence_that_only_announces_a_list_is_quoted_with_the_sentence_namin
     assert_grounded(asst, ans)
 
 
+def test_a_list_announced_by_its_count_is_quoted_through_as_many_sentences(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The Ambergate composer",
+        "Mara Voss settled in Ambergate in 1910, and the town, its harbour and its people shaped her work. "
+        "In the twelve years that followed Mara Voss published four symphonies. The Harbour Symphony was first "
+        "played in 1912. The Lantern Symphony followed in 1915. The Salt Symphony came in 1918. Her "
+        "last, the Winter Symphony, was heard in 1921.\n\n"
+        "She died in 1940.\n",
+    )
+    ans = asst.ask("Which four symphonies did Mara Voss publish in her twelve years in Ambergate?")
+    for item in ("Harbour Symphony", "Lantern Symphony", "Salt Symphony", "Winter Symphony"):
+        assert item in ans.text, ans.text
+    assert "died in 1940" not in ans.text
+    assert_grounded(asst, ans)
+
+
+def test_a_restated_sentence_that_introduces_a_list_is_quoted_with_the_list(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "Ambergate's market place",
+        "The Kettle Square is the market place of Ambergate. It is lined on three sides by guild halls:\n\n"
+        "- the Weavers' Hall, on the west;\n"
+        "- the Coopers' Hall, on the east;\n"
+        "- the Chandlers' Hall, on the north.\n\n"
+        "A fountain stands in its centre.\n",
+    )
+    ans = asst.ask("Which three guild halls line the Kettle Square?")
+    for item in ("Weavers' Hall", "Coopers' Hall", "Chandlers' Hall"):
+        assert item in ans.text, ans.text
+    assert_grounded(asst, ans)
+
+
 @pytest.mark.parametrize(
     ("question", "form"),
     [
