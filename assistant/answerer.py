@@ -767,13 +767,16 @@ def _with_items_after(cand: Candidate, corpus: Corpus) -> Candidate:
     announced = _ANNOUNCES.search(last)
     if _enumerates(last) or not announced:
         return cand
-    # as many sentences as items announced ("four operas": one sentence each, as a text tells them)
+    # as many sentences as items announced ("four operas": one sentence each, as a text tells them),
+    # or up to one that lists them all
     wanted = min(_COUNT_WORDS.get(announced.group().lower(), 1), _MAX_ITEM_SENTENCES)
     end = cand.end
     for start, stop in spans[i : i + wanted]:
         if "\n\n" in text[end:stop]:
             break
         end = stop
+        if _enumerates(text[start:stop]):
+            break
     if end == cand.end:
         return cand
     return replace(cand, text=text[cand.start : end], end=end, pair=True)
