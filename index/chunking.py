@@ -43,7 +43,7 @@ class ChunkingParams:
     chunk_overlap: int = 40
 
     def describe(self) -> str:
-        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v20"  # v4: derived life dates; v5: acronyms before their expansion; v6: clause facts; v7: sentences with acronyms expanded; v8: who said what; v9: months as the part of the year; v10: acronyms with accented capitals; v11: names in another language; v12: pronouns restated with their names; v13: and a possessive pronoun; v16: no fact from the digits after a decimal point; v17: a subject names a person by whole words; v18: capitals only as names start, one-word names born in the text, subjects after a date; v19: "it" restated with the name the sentence before was about; v20: "..., he said." restated, no sentence end inside a name
+        return f"recursive-sentence:{self.chunk_size}/{self.chunk_overlap}:v21"  # v4: derived life dates; v5: acronyms before their expansion; v6: clause facts; v7: sentences with acronyms expanded; v8: who said what; v9: months as the part of the year; v10: acronyms with accented capitals; v11: names in another language; v12: pronouns restated with their names; v13: and a possessive pronoun; v16: no fact from the digits after a decimal point; v17: a subject names a person by whole words; v18: capitals only as names start, one-word names born in the text, subjects after a date; v19: "it" restated with the name the sentence before was about; v20: "..., he said." restated, no sentence end inside a name; v21: none after "subsp." when the next word is in lower case
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,15 +212,37 @@ def _sentences(text: str, block: _Block) -> list[tuple[int, int]]:
 
 def _sentence_spans_in(paragraph: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence of one paragraph, whitespace trimmed, fragments under 3 characters skipped."""
-    import sentencex
-
-    for found in sentencex.get_sentence_boundaries("en", paragraph):
-        start, end = found["start_index"], found["end_index"]
+    for start, end in _unbroken(paragraph):
         piece = paragraph[start:end]
         stripped = piece.strip()
         if len(stripped) >= 3:
             start += len(piece) - len(piece.lstrip())
             yield start, start + len(stripped)
+
+
+# a short lower-case word with a full stop, then a lower-case word: an abbreviation inside a
+# sentence ("Welwitschia mirabilis subsp. namibiana", "Aspergillus niger var. phoenicis")
+_ABBREVIATION_END = re.compile(r"(?:^|\s)[a-z]{1,6}\.$")
+
+
+def _unbroken(paragraph: str) -> list[tuple[int, int]]:
+    """sentencex's sentence boundaries, less those after an abbreviation that the next sentence
+    continues in lower case (a sentence never starts with one)."""
+    import sentencex
+
+    spans: list[tuple[int, int]] = []
+    for found in sentencex.get_sentence_boundaries("en", paragraph):
+        start, end = found["start_index"], found["end_index"]
+        following = paragraph[start:end].lstrip()
+        if (
+            spans
+            and following[:1].islower()
+            and _ABBREVIATION_END.search(paragraph[spans[-1][0] : spans[-1][1]].rstrip())
+        ):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
 
 
 def _capped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

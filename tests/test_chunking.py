@@ -88,6 +88,19 @@ def test_an_overlong_sentence_is_cut_for_quoting_but_fully_chunked():
     assert spans and max(e - s for s, e in spans) <= 1000
 
 
+def test_a_sentence_goes_on_after_an_abbreviation_the_next_word_continues_in_lower_case():
+    text = (
+        "Two subspecies are now recognised. Welwitschia mirabilis subsp. mirabilis grows in Angola, while "
+        "subsp. namibiana grows in Namibia. A fungus, Aspergillus niger var. phoenicis, destroys many seeds."
+    )
+    spans = sentence_spans(Source(id="d", title="d", text=text))
+    assert [text[s:e] for s, e in spans] == [
+        "Two subspecies are now recognised.",
+        "Welwitschia mirabilis subsp. mirabilis grows in Angola, while subsp. namibiana grows in Namibia.",
+        "A fungus, Aspergillus niger var. phoenicis, destroys many seeds.",
+    ]
+
+
 # ------------------------------------------------------------------------------ properties
 
 WORDS = ["Chongqing", "rail", "port", "Vietnam", "62%", "3.5", "Co.,", "Ltd.", "U.S.", "e.g.", "über", "港口", "#1"]
