@@ -753,11 +753,12 @@ _MAX_ITEM_SENTENCES = 4
 
 
 def _with_items_after(cand: Candidate, corpus: Corpus) -> Candidate:
-    """A list answer that only announces its items ("Three main features appear.", "Two subspecies
-    are now recognised.") quoted together with the next sentence of its paragraph, which names
-    them; `cand` itself when it names them already or nothing follows it. Only its last sentence
-    is read: in "The relationship coincided with, and helped to fuel, a burst of creativity. He
-    completed four operas." the commas list nothing."""
+    """A list answer that only announces its items ("Three main features appear.", "He completed
+    four operas.") quoted together with the sentences after it in its paragraph that name them: as
+    many as it announces (one for "several"; at most `_MAX_ITEM_SENTENCES`), or up to one that
+    lists them all. `cand` itself when it names them already or nothing follows it. Only its last
+    sentence is read: in "The relationship coincided with, and helped to fuel, a burst of
+    creativity. He completed four operas." the commas list nothing."""
     if cand.chunk.kind == "fact":
         return cand
     text = corpus.source_text(cand.source_id)
