@@ -106,6 +106,7 @@ _DENIAL = frozenset(
 _RATHER_THAN = re.compile(r"\brather than\b", re.I)
 _NUMBERED = re.compile(r"\bNos?\.\s*(?=\d)", re.I)
 _YEAR_IN = re.compile(r"\b(?:1\d{3}|20\d\d)\b")
+_YEAR_OR_DECADE = re.compile(r"\b(?:1\d{3}|20\d\d)(?=s?\b)")  # "1825", and "the 1280s" (from 1280)
 
 
 def _measures(text: str) -> dict[str, set[str]]:
@@ -998,8 +999,8 @@ _OPTION_FILLER = frozenset("the a an of his her its their one ones as whole enti
 
 
 def _year_of(text: str) -> tuple[float, str, bool] | None:
-    """The sentence's first year (value, unit, whether the question names the unit: never)."""
-    years = _YEAR_IN.findall(text)
+    """The sentence's first year or decade (value, unit, whether the question names the unit: never)."""
+    years = _YEAR_OR_DECADE.findall(text)
     return (float(years[0]), "year", False) if years else None
 
 

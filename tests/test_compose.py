@@ -246,7 +246,9 @@ def test_a_choice_reads_each_option_by_what_sets_it_apart_and_in_the_sentence_th
         "The Ambergate Pier Museum opened in 1962 in the former customs house.\n\n"
         "Ann Reed kept the Ambergate light for forty years. In 1843 a fire destroyed Ann Reed's cottage. "
         "Ann Reed died at Ambergate in 1881.\n\n"
-        "Her husband Tom Reed ran the ferry across the estuary. Tom died in October 1874.\n",
+        "Her husband Tom Reed ran the ferry across the estuary. Tom died in October 1874.\n\n"
+        "The first quarry pits at Hollin date from about the 1280s.\n\n"
+        "The chapel of Saint Wenna was founded in 1364 by the salt merchants.\n",
     )
     for question, winner, quoted in [
         # "Old" names the first option, "Museum" the second: "Ambergate" and "Pier" name both
@@ -257,6 +259,12 @@ def test_a_choice_reads_each_option_by_what_sets_it_apart_and_in_the_sentence_th
         ),
         # the sentence that says she died answers for her, not the one about her cottage
         ("Who died first, Ann Reed or her husband Tom, and in what years?", "her husband Tom.", ("1881", "1874")),
+        # a decade is a year to compare ("the 1280s" from 1280)
+        (
+            "Which is older, the first quarry pits at Hollin or the chapel of Saint Wenna?",
+            "first quarry pits",
+            ("1280s", "1364"),
+        ),
     ]:
         ans = asst.ask(question)
         assert ans.kind == "comparison" and ans.text.startswith(winner), (question, ans.text)
