@@ -358,6 +358,8 @@ class ExtractiveAnswerer:
             return self._dated(chosen, corpus)
         if q.answer_type == "reason":
             best = self._widened(best, scored, corpus)
+        elif _asks_for_several(q.text):  # "Which structures bear his name?": "one of several ..." and them
+            best = _with_items_after(best, corpus)
         second = self._complement(q, best, scored)
         cited = sorted([best, second], key=lambda c: c.start) if second else [best]
         return Composed(_join(cited), cited, "sentence", best.prob)
@@ -751,6 +753,25 @@ _ANNOUNCES = re.compile(
 
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2}
 _MAX_ITEM_SENTENCES = 4
+
+
+_NOT_PLURAL = frozenset("is was has does its this thus always perhaps series species".split())
+
+
+def _asks_for_several(question: str) -> bool:
+    """ "Which anatomical structures ...?", "What other effects ...?": a noun in the plural within
+    the four words after "which" or "what", before any verb."""
+    asked = words(question)
+    if not asked or asked[0] not in ("which", "what"):
+        return False
+    for word in asked[1:5]:
+        if word in _COUNT_WORDS or word in ("other", "main", "several"):
+            continue
+        if word in _NOT_PLURAL or word in STOPWORDS:
+            return False
+        if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            return True
+    return False
 
 
 def _with_items_after(cand: Candidate, corpus: Corpus) -> Candidate:

@@ -331,6 +331,21 @@ def test_a_list_announced_by_its_count_is_quoted_through_as_many_sentences(tmp_p
     assert_grounded(asst, ans)
 
 
+def test_a_question_asking_for_several_things_gets_the_sentence_after_one_that_only_announces_them(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The Voss effect",
+        "The Voss effect is the slow dimming of a lantern's flame in cold sea air. It is only one of "
+        "several structures and phenomena named after Mara Voss. She described the Voss cells of the "
+        "inner ear in 1837 and the Voss fibres of the heart in 1839.\n\n"
+        "Lighthouse keepers learned to trim their wicks against it.\n",
+    )
+    ans = asst.ask("Which structures or phenomena besides the effect itself carry the name of Voss?")
+    assert "Voss cells" in ans.text and "Voss fibres" in ans.text, ans.text
+    assert "trim their wicks" not in ans.text
+    assert_grounded(asst, ans)
+
+
 def test_a_restated_sentence_that_introduces_a_list_is_quoted_with_the_list(tmp_path):
     asst = assistant_with_document(
         tmp_path,
