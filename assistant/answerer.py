@@ -1130,6 +1130,9 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
     # a comparison asked ("shorter than") is confirmed only by a sentence that makes it
     compared_q = [word for word, _ in _OPPOSITES if word in asked and word not in _PREPOSITIONS]
     stated = not compared_q or any(word in sentence_stems for word in compared_q)
+    # and so is a restriction ("the only port", "every day", "on his own"): "one of the two ports"
+    # or "a weekly train" is about the same thing without confirming it
+    stated = stated and all(r.search(cand.text) for r in _RESTRICTIONS if r.search(q.text))
     # a threshold asked about that no figure of the sentence decided is no "Yes"
     if named_near and stated and not compared and f.get("cov", 0) >= 0.6 and f.get("cov_rest", 1.0) >= 0.5:
         return "Yes"
@@ -1145,6 +1148,11 @@ _RANKED_SUPERLATIVE = re.compile(
     r"\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)[- ](?:\w+est|most|least)\b", re.I
 )
 _REFERS_BACK = frozenset("he she it they his her its their him them".split())
+# Words that narrow what a polar question asks to all or one of something; a "Yes" needs them said
+_RESTRICTIONS = tuple(
+    re.compile(rf"\b{w}\b", re.IGNORECASE)
+    for w in (r"only", r"sole(?:ly)?", r"exclusively", r"every", r"alone", r"on\s+(?:his|her|its|their)\s+own")
+)
 _SUPERLATIVE = re.compile(
     r"\bthe\s+(?:largest|biggest|greatest|longest|highest|tallest|deepest|oldest|busiest|richest|most|"
     r"smallest|lowest|shortest|least|fewest|youngest|newest|earliest|fastest|heaviest|widest|strongest)\b",

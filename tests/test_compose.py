@@ -148,6 +148,24 @@ def test_yes_no_reads_a_slot_filled_with_another_name_or_figure(tmp_path):
     assert not ans.text.startswith("No"), ans.text
 
 
+def test_yes_no_confirms_a_restriction_only_where_the_sentence_states_it(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The Harlow ferries",
+        "Saltmere became one of the two ports through which the Harlow ferries passed, with Kettleford.\n\n"
+        "In 1958 operators launched a weekly ferry to Kettleford, which carries 40 cars.\n\n"
+        "Dunmore is the only port of the Harlow coast with a dry dock.\n",
+    )
+    # "one of the two ports" and "a weekly ferry" are about what is asked without confirming "only" or "every"
+    for question in (
+        "Was Saltmere the only port the Harlow ferries passed through?",
+        "Does the ferry to Kettleford run every day?",
+    ):
+        ans = asst.ask(question)
+        assert not ans.text.startswith("Yes"), ans.text
+    assert_verdict(asst, "Is Dunmore the only port of the Harlow coast with a dry dock?", "Yes.")
+
+
 def test_yes_no_reads_figures_given_otherwise_and_thresholds_in_their_own_unit(tmp_path):
     asst = assistant_with_document(
         tmp_path,
