@@ -1118,7 +1118,7 @@ def _verdict(q: Question, cand: Candidate) -> str | None:
     # another rank: "the first Indian" against "the second Indian", "the largest" against "the seventh-largest"
     if about and _other_rank(q.text, cand.text):
         return "No"
-    if about and _negated(q.text) != _negated(cand.text):
+    if about and _negated(q.text) != _negated(cand.text, about=asked):
         return "No"
     # the same slot filled otherwise: "held in Chongqing?" against "was held in Nanning"
     if _filled_otherwise(q.text, cand.text):
@@ -1273,11 +1273,32 @@ def _other_rank(question: str, sentence: str) -> bool:
     return bool(_SUPERLATIVE.search(question)) and bool(_RANKED_SUPERLATIVE.search(sentence))
 
 
-def _negated(text: str) -> bool:
+def _negated(text: str, about: set[str] | None = None) -> bool:
     """Says that something is not so: "not", "no", "never", "n't", or a verb that denies ("failed to").
-    "An amphibian rather than a fish" denies it is a fish; "No. 8" numbers a work and denies nothing."""
+    "An amphibian rather than a fish" denies it is a fish; "No. 8" numbers a work and denies nothing.
+    With `about` (the stems a question asks), only a denial in a clause that says one of them
+    counts: "... one of the world's leading platforms. “It would not have been possible without
+    ...”" does not deny it is a platform, and "operated from an office rather than a cabin" does
+    not deny the office."""
+    if about is None:
+        return _denies(text)
+    asked = about - _DENIAL - {stem(w) for w in STOPWORDS}
+    for clause in _CLAUSE_BREAK.split(text):
+        kept, *set_aside = _RATHER_THAN.split(clause, maxsplit=1)
+        if set_aside and asked & {stem(w) for w in words(set_aside[0])}:
+            return True
+        if _denies(kept) and asked & {stem(w) for w in words(kept)}:
+            return True
+    return False
+
+
+def _denies(text: str) -> bool:
     found = {stem(w) for w in words(_NUMBERED.sub(" ", text))}
     return bool(found & _DENIAL) or bool(NEGATION_SUFFIX.search(text)) or bool(_RATHER_THAN.search(text))
+
+
+# where what a denial denies ends: "Yard cranes are automated, while quay cranes are not"
+_CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014“”\"]|\b(?:while|whereas|but|although|though)\b", re.IGNORECASE)
 
 
 def _subjects(cand: Candidate, corpus: Corpus) -> set[str]:

@@ -148,6 +148,19 @@ def test_yes_no_reads_a_slot_filled_with_another_name_or_figure(tmp_path):
     assert not ans.text.startswith("No"), ans.text
 
 
+def test_yes_no_reads_a_denial_only_in_the_clause_it_denies(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The Harlow ferries",
+        "“The crossing would not have been possible without the new quay,” said Ilse Varga, chair of "
+        "Harlow Ferries, one of the coast's leading ferry operators.\n\n"
+        "The harbour cranes of Saltmere are operated from an office rather than from a cabin above the ship.\n",
+    )
+    assert_verdict(asst, "Is Harlow Ferries one of the coast's leading ferry operators?", "Yes.")
+    assert_verdict(asst, "Are the harbour cranes of Saltmere operated from an office?", "Yes.")
+    assert_verdict(asst, "Are the harbour cranes of Saltmere operated from a cabin?", "No.")
+
+
 def test_yes_no_confirms_a_restriction_only_where_the_sentence_states_it(tmp_path):
     asst = assistant_with_document(
         tmp_path,
