@@ -358,8 +358,8 @@ class ExtractiveAnswerer:
             return self._dated(chosen, corpus)
         if q.answer_type == "reason":
             best = self._widened(best, scored, corpus)
-        elif _asks_for_several(q.text):  # "Which structures bear his name?": "one of several ..." and them
-            best = _with_items_after(best, corpus)
+        elif _plural_asked(q.text):  # "Which structures bear his name?": "one of several ..." and them
+            best = _with_items_after(best, corpus, _plural_asked(q.text))
         second = self._complement(q, best, scored)
         cited = sorted([best, second], key=lambda c: c.start) if second else [best]
         return Composed(_join(cited), cited, "sentence", best.prob)
@@ -450,7 +450,7 @@ class ExtractiveAnswerer:
             chosen.append(cand)
         chosen.sort(key=lambda c: (c.source_id, c.start))
         if len(chosen) == 1:
-            chosen = [_with_items_after(chosen[0], corpus)]
+            chosen = [_with_items_after(chosen[0], corpus, _plural_asked(q.text))]
         return Composed(_join(chosen), chosen, "list" if len(chosen) > 1 else "sentence", best.prob)
 
     def _overview(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
@@ -758,29 +758,34 @@ _MAX_ITEM_SENTENCES = 4
 _NOT_PLURAL = frozenset("is was has does its this thus always perhaps series species".split())
 
 
-def _asks_for_several(question: str) -> bool:
-    """ "Which anatomical structures ...?", "What other effects ...?": a noun in the plural within
-    the four words after "which" or "what", before any verb."""
+def _plural_asked(question: str) -> str | None:
+    """The things a question asks for several of: "Which anatomical structures ...?", "What other
+    effects ...?", "Name the main tributaries ...": a noun in the plural within the four words
+    after "which", "what" or "name", before any verb."""
     asked = words(question)
-    if not asked or asked[0] not in ("which", "what"):
-        return False
+    if not asked or asked[0] not in ("which", "what", "name", "list"):
+        return None
+    if asked[0] in ("name", "list") and asked[1:2] == ["the"]:
+        asked = asked[1:]
     for word in asked[1:5]:
         if word in _COUNT_WORDS or word in ("other", "main", "several"):
             continue
         if word in _NOT_PLURAL or word in STOPWORDS:
-            return False
+            return None
         if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            return True
-    return False
+            return word
+    return None
 
 
-def _with_items_after(cand: Candidate, corpus: Corpus) -> Candidate:
+def _with_items_after(cand: Candidate, corpus: Corpus, plural: str | None = None) -> Candidate:
     """A list answer that only announces its items ("Three main features appear.", "He completed
-    four operas.") quoted together with the sentences after it in its paragraph that name them: as
-    many as it announces (one for "several"; at most `_MAX_ITEM_SENTENCES`), or up to one that
-    lists them all. `cand` itself when it names them already or nothing follows it. Only its last
-    sentence is read: in "The relationship coincided with, and helped to fuel, a burst of
-    creativity. He completed four operas." the commas list nothing."""
+    four operas.", or names what the question asks for several of, `plural`: "It came to rely on
+    regional armies." for "Which regional armies ...?") quoted together with the sentences after
+    it in its paragraph that name them: as many as it announces (one for "several" or the bare
+    plural; at most `_MAX_ITEM_SENTENCES`), or up to one that lists them all. `cand` itself when it
+    names them already or nothing follows it. Only its last sentence is read: in "The relationship
+    coincided with, and helped to fuel, a burst of creativity. He completed four operas." the commas
+    list nothing."""
     if cand.chunk.kind == "fact":
         return cand
     text = corpus.source_text(cand.source_id)
@@ -788,11 +793,12 @@ def _with_items_after(cand: Candidate, corpus: Corpus) -> Candidate:
     i = bisect.bisect_left(spans, (cand.end, cand.end))
     last = text[spans[i - 1][0] : cand.end] if 0 < i <= len(spans) and spans[i - 1][0] >= cand.start else cand.text
     announced = _ANNOUNCES.search(last)
-    if _enumerates(last) or not announced:
+    named = plural is not None and _names_without_items(last, plural)
+    if _enumerates(last) or not (announced or named):
         return cand
     # as many sentences as items announced ("four operas": one sentence each, as a text tells them),
     # or up to one that lists them all
-    wanted = min(_COUNT_WORDS.get(announced.group().lower(), 1), _MAX_ITEM_SENTENCES)
+    wanted = min(_COUNT_WORDS.get(announced.group().lower(), 1), _MAX_ITEM_SENTENCES) if announced else 1
     end = cand.end
     for start, stop in spans[i : i + wanted]:
         if "\n\n" in text[end:stop]:
@@ -803,6 +809,17 @@ def _with_items_after(cand: Candidate, corpus: Corpus) -> Candidate:
     if end == cand.end:
         return cand
     return replace(cand, text=text[cand.start : end], end=end, pair=True)
+
+
+def _names_without_items(sentence: str, plural: str) -> bool:
+    """`sentence` names what is asked for (`plural`: "regional armies") but none of them: no "and",
+    "or" or comma around it ("by sulfuric and hydrochloric acids", "studied railways in Britain and
+    the United States" name theirs)."""
+    found = re.search(rf"\b{re.escape(stem(plural))}\w*", sentence, re.IGNORECASE)
+    if found is None:
+        return False
+    before, after = sentence[: found.start()].split()[-4:], sentence[found.end() :]
+    return not ("," in after or re.search(r"\b(?:and|or)\b", after) or {"and", "or"} & set(before))
 
 
 def _squashed(text: str) -> str:

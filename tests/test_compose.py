@@ -377,6 +377,20 @@ def test_a_question_asking_for_several_things_gets_the_sentence_after_one_that_o
     assert_grounded(asst, ans)
 
 
+def test_a_sentence_naming_what_is_asked_for_without_its_items_is_quoted_with_the_next(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The Harlow rebellion",
+        "The Harlow crown, whose own levies had failed, came to rely on regional militias raised by the "
+        "coastal towns. The Saltmere Guard and the Kettleford Watch did most of the fighting.\n\n"
+        "The rebellion ended in 1866.\n",
+    )
+    ans = asst.ask("Which regional militias did the Harlow crown come to depend on?")
+    assert "Saltmere Guard" in ans.text and "Kettleford Watch" in ans.text, ans.text
+    assert "ended in 1866" not in ans.text
+    assert_grounded(asst, ans)
+
+
 def test_a_restated_sentence_that_introduces_a_list_is_quoted_with_the_list(tmp_path):
     asst = assistant_with_document(
         tmp_path,
