@@ -804,6 +804,9 @@ def _with_items_after(cand: Candidate, corpus: Corpus, plural: str | None = None
         if "\n\n" in text[end:stop]:
             break
         end = stop
+        if text[start:stop].rstrip().endswith(":"):  # "It tolerates:" and the list below it
+            end = _list_block_end(text, stop)
+            break
         if _enumerates(text[start:stop]):
             break
     if end == cand.end:

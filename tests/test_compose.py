@@ -391,6 +391,24 @@ def test_a_sentence_naming_what_is_asked_for_without_its_items_is_quoted_with_th
     assert_grounded(asst, ans)
 
 
+def test_a_sentence_after_an_announcing_one_brings_the_list_it_introduces(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The Harlow lime",
+        "The Harlow lime is valued as a street tree because it copes with conditions that kill many "
+        "other trees. It tolerates:\n\n"
+        "- air pollution from traffic;\n"
+        "- compacted soil;\n"
+        "- road salt.\n\n"
+        "Its flowers feed bees in July.\n",
+    )
+    ans = asst.ask("Which conditions can the Harlow lime cope with as a street tree?")
+    for item in ("air pollution", "compacted soil", "road salt"):
+        assert item in ans.text, ans.text
+    assert "feed bees" not in ans.text
+    assert_grounded(asst, ans)
+
+
 def test_a_restated_sentence_that_introduces_a_list_is_quoted_with_the_list(tmp_path):
     asst = assistant_with_document(
         tmp_path,
