@@ -832,7 +832,8 @@ def _squashed(text: str) -> str:
 def _beside_previous(q: Question, cand: Candidate, corpus: Corpus) -> bool:
     """The candidate quotes a sentence of the answer `q` follows up on, or the sentence before or
     after one: a conversation reads on ("What will it build?" is answered in the sentence that
-    named the company, "How much trade should it bring?" in the one after it)."""
+    named the company, "How much trade should it bring?" in the one after it). An answer that was
+    a derived fact ("CAEXPO stands for China-ASEAN Expo.") stands for the sentences it came from."""
     if not q.previous or cand.chunk.kind == "fact":
         return False
     previous = _squashed(q.previous)
@@ -840,9 +841,14 @@ def _beside_previous(q: Question, cand: Candidate, corpus: Corpus) -> bool:
     spans = corpus.sentence_spans(cand.source_id)
     first = bisect.bisect_left(spans, (cand.start, -1))
     last = bisect.bisect_left(spans, (cand.end, -1), lo=first)
+    near = [spans[i] for i in range(first - 1, last + 1) if 0 <= i < len(spans)]
+    if any(_squashed(text[s:e]) in previous for s, e in near):
+        return True
     return any(
-        0 <= i < len(spans) and _squashed(text[spans[i][0] : spans[i][1]]) in previous
-        for i in range(first - 1, last + 1)
+        chunk.kind == "fact"
+        and _squashed(chunk.text) in previous
+        and any(chunk.start < e and s < chunk.end for s, e in near)
+        for chunk in corpus.source_chunks(cand.source_id)
     )
 
 

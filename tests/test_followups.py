@@ -220,3 +220,27 @@ def test_a_follow_up_answered_beside_the_previous_answer_needs_less_confidence(a
         scored.sort(key=lambda c: -c.prob)
         composed = answerer.compose(q, scored, corpus)
         assert (composed is not None and "localized service center" in composed.text) is answered, previous
+
+
+def test_a_previous_answer_that_was_a_derived_fact_stands_for_the_sentence_it_came_from(assistant):
+    """ "CAEXPO stands for China-ASEAN Expo." is restated from the sentence that names the 19th
+    expo: "Which edition was it?" is answered there at the follow-up's lower confidence."""
+    from assistant.questions import analyze
+
+    corpus = assistant.corpus()
+    answerer = assistant._answerer_cached()
+    first = assistant.ask("What does CAEXPO stand for?")
+    assert first.citations and first.citations[0].kind == "fact", first
+    assert "19th" not in first.text
+    question = "Which edition was it?"
+    docs = assistant.search().search(f"{question} CAEXPO")
+    unsure = (answerer.beside_previous_confidence + answerer.min_confidence) / 2
+    for previous, answered in ((first.text, True), ("", False)):
+        q = analyze(question, "", corpus.names, previous)
+        scored = answerer.scored(q, docs, corpus)
+        source = next(c for c in scored if "19th China-ASEAN Expo" in c.text and c.chunk.kind != "fact")
+        for c in scored:
+            c.prob = unsure if c is source else 0.01
+        scored.sort(key=lambda c: -c.prob)
+        composed = answerer.compose(q, scored, corpus)
+        assert (composed is not None and "19th" in composed.text) is answered, previous
