@@ -28,15 +28,22 @@ _RELATIVE_YEAR = re.compile(
 # "compared to a year before", "up from the previous year": a change over a year (year-on-year), not
 # the year before one already asked about
 _YEAR_ON_YEAR = re.compile(
-    r"\b(?:compared\s+(?:to|with)|than|from|over|versus|vs\.?|on)\s+(?:a|the)\s+(?:(?:previous|prior)\s+)?year"
+    r"\b(?:compared?\s+(?:to|with)|than|from|over|versus|vs\.?|on)\s+(?:a|the)\s+(?:(?:previous|prior)\s+)?year"
     r"(?:\s+(?:before|earlier|ago))?|\ba\s+year\s+(?:before|earlier|ago)",
     re.I,
 )
 
 
 def _relative_year(question: str) -> re.Match | None:
-    """ "And the year before?", "the following year": a year counted from the one just asked about."""
+    """ "And the year before?", "the following year": a year counted from the one just asked about.
+    A question that names its own year counts from that one ("How did the price in 2024 compare
+    with the year before?")."""
+    if _OWN_YEAR.search(question):
+        return None
     return _RELATIVE_YEAR.search(_YEAR_ON_YEAR.sub(" ", question))
+
+
+_OWN_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 
 
 _MONTH_OR_DAY = re.compile(

@@ -54,6 +54,9 @@ def test_a_change_over_a_year_is_no_year_counted_from_another_question():
     for question in (
         "By how much % did the Chongqing-ASEAN trade rise compared to a year before?",
         "How much did trade grow over the previous year?",
+        "How did the port's net profit compare with the year before?",
+        "How did the price of durian in 2024 compare with the year before?",  # counted from its own year
+        "What was the price in 2024, and the year before?",
     ):
         assert not resolve(question, []).unresolved, question  # year-on-year, not "the year before what?"
     assert resolve("And the year before?", []).unresolved
