@@ -217,7 +217,11 @@ def _continues(question: str) -> bool:
     A fragment or a closing pronoun with words enough of its own stands alone: "Osell founder?"
     is a keyword query, and "The boss said the deal needed something. What was it?" says what
     "it" is."""
-    if _relative_year(question) or _BARE_WH.match(question):  # "the year before", "When?": of what?
+    # "the year before", "the following year", "And the previous year?", "When?": of what? ("What
+    # did it score for the previous year?" and "next year's fair" count from now)
+    relative = _relative_year(question)
+    counted_from_now = relative and (relative.group(3) or "").lower() in ("previous", "prior", "next")
+    if (relative and not (counted_from_now and not _ELLIPSIS_START.search(question))) or _BARE_WH.match(question):
         return True
     fragment = _ELLIPSIS_START.sub("", question).strip()
     if (

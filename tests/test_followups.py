@@ -57,9 +57,12 @@ def test_a_change_over_a_year_is_no_year_counted_from_another_question():
         "How did the port's net profit compare with the year before?",
         "How did the price of durian in 2024 compare with the year before?",  # counted from its own year
         "What was the price in 2024, and the year before?",
+        "What score did the corridor get for the previous year?",  # counted from now
     ):
         assert not resolve(question, []).unresolved, question  # year-on-year, not "the year before what?"
     assert resolve("And the year before?", []).unresolved
+    assert resolve("And the previous year?", []).unresolved
+    assert resolve("What happened the following year?", []).unresolved
 
 
 def test_a_standalone_question_ignores_history():
