@@ -268,12 +268,24 @@ def resolve(question: str, history: Sequence, names: frozenset[str] = frozenset(
     return replace(resolved, previous=re.sub(r"\s*\[\d+\]", "", answer))
 
 
+def _topic_carried(question: str, turn: tuple[str, str]) -> str:
+    """The previous question as context for one that names nothing itself but goes on with its
+    topic: "Which country has the biggest share?" after "What share of the corridor's trade comes
+    from Indonesia?" is about that share ("" when it names something, shares no word with the
+    previous question, or that question was not answered)."""
+    previous, answer = turn
+    if _entities(question) or not _entities(previous) or answer.startswith(_ABSTAINED):
+        return ""
+    own = {w for w in _content_words(question) if w not in FILLER}
+    return previous if own & set(_content_words(previous)) else ""
+
+
 def _resolve(question: str, history: Sequence, names: frozenset[str]) -> Resolved:
     pairs = [(q, a) for q, a in _history_pairs(history) if q.strip()][-MAX_TURNS:]
     if not pairs:
         return Resolved(question, unresolved=_continues(question))
     if not _needs_history(question) and not _DANGLING.search(question):
-        return Resolved(question)
+        return Resolved(question, _topic_carried(question, pairs[-1]))
     abstained = pairs[-1][1].startswith(_ABSTAINED)
     previous = _resolve(pairs[-1][0], [] if abstained else pairs[:-1], names)
     if previous.unresolved:

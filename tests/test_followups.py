@@ -250,3 +250,19 @@ def test_a_previous_answer_that_was_a_derived_fact_stands_for_the_sentence_it_ca
         scored.sort(key=lambda c: -c.prob)
         composed = answerer.compose(q, scored, corpus)
         assert (composed is not None and "19th" in composed.text) is answered, previous
+
+
+def test_a_question_that_names_nothing_goes_on_with_the_previous_questions_topic(assistant):
+    """ "Which country has the biggest share?" after a question about Indonesia's share is about
+    the corridor's trade shares; a question that names its own subject is not steered."""
+    share = "What share of the channel's trade value comes from Indonesia?"
+    said = "Data shows that the goods imported and exported from Indonesia account for 12% of the total value of the channel."
+    assert resolve("Which country has the biggest share?", [(share, said)]).context == share
+    assert (
+        resolve("Which country has the biggest share?", [(share, "I can't find that in the knowledge base.")]).context
+        == ""
+    )
+    assert resolve("How many ports does the corridor reach?", [("What did Osell sign?", "An agreement.")]).context == ""
+    assert resolve("Who founded Osell?", [(share, said)]).context == ""  # names its own subject
+    ans = assistant.ask("Which country has the biggest share?", history=[(share, said)])
+    assert not ans.abstained and ans.text.startswith("Vietnam"), ans.text
