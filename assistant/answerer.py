@@ -358,8 +358,8 @@ class ExtractiveAnswerer:
             return self._dated(chosen, corpus)
         if q.answer_type == "reason":
             best = self._widened(best, scored, corpus)
-        elif _plural_asked(q.text):  # "Which structures bear his name?": "one of several ..." and them
-            best = _with_items_after(best, corpus, _plural_asked(q.text))
+        elif plural := _plural_asked(q.text):  # "Which structures bear his name?": "one of several ..." and them
+            best = _with_items_after(best, corpus, plural)
         second = self._complement(q, best, scored)
         cited = sorted([best, second], key=lambda c: c.start) if second else [best]
         return Composed(_join(cited), cited, "sentence", best.prob)
@@ -761,7 +761,7 @@ _NOT_PLURAL = frozenset("is was has does its this thus always perhaps series spe
 def _plural_asked(question: str) -> str | None:
     """The things a question asks for several of: "Which anatomical structures ...?", "What other
     effects ...?", "Name the main tributaries ...": a noun in the plural within the four words
-    after "which", "what" or "name", before any verb."""
+    after "which", "what", "name" or "list", before any verb."""
     asked = words(question)
     if not asked or asked[0] not in ("which", "what", "name", "list"):
         return None
