@@ -1308,7 +1308,7 @@ def _negated(text: str, about: set[str] | None = None) -> bool:
     not deny the office."""
     if about is None:
         return _denies(text)
-    asked = about - _DENIAL - {stem(w) for w in STOPWORDS}
+    asked = about - _DENIAL - _STOP_STEMS
     for clause in _CLAUSE_BREAK.split(text):
         kept, *set_aside = _RATHER_THAN.split(clause, maxsplit=1)
         if set_aside and asked & {stem(w) for w in words(set_aside[0])}:
@@ -1323,6 +1323,7 @@ def _denies(text: str) -> bool:
     return bool(found & _DENIAL) or bool(NEGATION_SUFFIX.search(text)) or bool(_RATHER_THAN.search(text))
 
 
+_STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
 # where what a denial denies ends: "Yard cranes are automated, while quay cranes are not"
 _CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014“”\"]|\b(?:while|whereas|but|although|though)\b", re.IGNORECASE)
 
