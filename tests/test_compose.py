@@ -21,6 +21,17 @@ def assert_grounded(asst, ans):
         assert number in quotes, (number, ans.text)
 
 
+def assert_quotes_items(asst, question: str, items: tuple[str, ...], left_out: str | None = None):
+    """A list answer names every item, quotes nothing past them (`left_out`), and is grounded."""
+    ans = asst.ask(question)
+    for item in items:
+        assert item in ans.text, ans.text
+    if left_out is not None:
+        assert left_out not in ans.text, ans.text
+    assert_grounded(asst, ans)
+    return ans
+
+
 def assert_verdict(asst, question: str, verdict: str) -> None:
     """A yes/no answer that starts with `verdict`, then its grounded evidence."""
     ans = asst.ask(question)
@@ -337,12 +348,13 @@ def test_a_sentence_that_only_announces_a_list_is_quoted_with_the_sentence_namin
         "interval each have their own colour, red, blue and grey respectively. The chart is printed "
         "every Monday.\n",
     )
-    ans = asst.ask("What are the three main features that appear on a Kettleford tide chart?")
+    ans = assert_quotes_items(
+        asst,
+        "What are the three main features that appear on a Kettleford tide chart?",
+        ("spring peak", "neap trough", "slack interval"),
+        "printed every Monday",
+    )
     assert ans.text.count("[1]") == 1 and not ans.abstained, ans.text
-    for item in ("spring peak", "neap trough", "slack interval"):
-        assert item in ans.text, ans.text
-    assert "printed every Monday" not in ans.text
-    assert_grounded(asst, ans)
 
 
 def test_a_list_announced_by_its_count_is_quoted_through_as_many_sentences(tmp_path):
@@ -355,11 +367,12 @@ def test_a_list_announced_by_its_count_is_quoted_through_as_many_sentences(tmp_p
         "last, the Winter Symphony, was heard in 1921.\n\n"
         "She died in 1940.\n",
     )
-    ans = asst.ask("Which four symphonies did Mara Voss publish in her twelve years in Ambergate?")
-    for item in ("Harbour Symphony", "Lantern Symphony", "Salt Symphony", "Winter Symphony"):
-        assert item in ans.text, ans.text
-    assert "died in 1940" not in ans.text
-    assert_grounded(asst, ans)
+    assert_quotes_items(
+        asst,
+        "Which four symphonies did Mara Voss publish in her twelve years in Ambergate?",
+        ("Harbour Symphony", "Lantern Symphony", "Salt Symphony", "Winter Symphony"),
+        "died in 1940",
+    )
 
 
 def test_a_question_asking_for_several_things_gets_the_sentence_after_one_that_only_announces_them(tmp_path):
@@ -371,10 +384,12 @@ def test_a_question_asking_for_several_things_gets_the_sentence_after_one_that_o
         "inner ear in 1837 and the Voss fibres of the heart in 1839.\n\n"
         "Lighthouse keepers learned to trim their wicks against it.\n",
     )
-    ans = asst.ask("Which structures or phenomena besides the effect itself carry the name of Voss?")
-    assert "Voss cells" in ans.text and "Voss fibres" in ans.text, ans.text
-    assert "trim their wicks" not in ans.text
-    assert_grounded(asst, ans)
+    assert_quotes_items(
+        asst,
+        "Which structures or phenomena besides the effect itself carry the name of Voss?",
+        ("Voss cells", "Voss fibres"),
+        "trim their wicks",
+    )
 
 
 def test_a_sentence_naming_what_is_asked_for_without_its_items_is_quoted_with_the_next(tmp_path):
@@ -385,10 +400,12 @@ def test_a_sentence_naming_what_is_asked_for_without_its_items_is_quoted_with_th
         "coastal towns. The Saltmere Guard and the Kettleford Watch did most of the fighting.\n\n"
         "The rebellion ended in 1866.\n",
     )
-    ans = asst.ask("Which regional militias did the Harlow crown come to depend on?")
-    assert "Saltmere Guard" in ans.text and "Kettleford Watch" in ans.text, ans.text
-    assert "ended in 1866" not in ans.text
-    assert_grounded(asst, ans)
+    assert_quotes_items(
+        asst,
+        "Which regional militias did the Harlow crown come to depend on?",
+        ("Saltmere Guard", "Kettleford Watch"),
+        "ended in 1866",
+    )
 
 
 def test_a_sentence_after_an_announcing_one_brings_the_list_it_introduces(tmp_path):
@@ -402,11 +419,12 @@ def test_a_sentence_after_an_announcing_one_brings_the_list_it_introduces(tmp_pa
         "- road salt.\n\n"
         "Its flowers feed bees in July.\n",
     )
-    ans = asst.ask("Which conditions can the Harlow lime cope with as a street tree?")
-    for item in ("air pollution", "compacted soil", "road salt"):
-        assert item in ans.text, ans.text
-    assert "feed bees" not in ans.text
-    assert_grounded(asst, ans)
+    assert_quotes_items(
+        asst,
+        "Which conditions can the Harlow lime cope with as a street tree?",
+        ("air pollution", "compacted soil", "road salt"),
+        "feed bees",
+    )
 
 
 def test_a_restated_sentence_that_introduces_a_list_is_quoted_with_the_list(tmp_path):
@@ -419,10 +437,9 @@ def test_a_restated_sentence_that_introduces_a_list_is_quoted_with_the_list(tmp_
         "- the Chandlers' Hall, on the north.\n\n"
         "A fountain stands in its centre.\n",
     )
-    ans = asst.ask("Which three guild halls line the Kettle Square?")
-    for item in ("Weavers' Hall", "Coopers' Hall", "Chandlers' Hall"):
-        assert item in ans.text, ans.text
-    assert_grounded(asst, ans)
+    assert_quotes_items(
+        asst, "Which three guild halls line the Kettle Square?", ("Weavers' Hall", "Coopers' Hall", "Chandlers' Hall")
+    )
 
 
 @pytest.mark.parametrize(

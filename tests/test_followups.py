@@ -208,48 +208,41 @@ def test_a_follow_up_keeps_the_answer_it_follows_but_not_an_abstention_or_a_ques
 def test_a_follow_up_answered_beside_the_previous_answer_needs_less_confidence(assistant):
     """Conversations read on: a sentence quoted in the previous answer, or next to it, answers a
     follow-up at a lower confidence than a question asked out of the blue."""
+    first = assistant.ask("Which company are Osell and the Laos Economic and Trade Group establishing?")
+    assert "Longcheng" in first.text
+    _assert_answered_only_beside(
+        assistant, "What will it build?", "Osell Longcheng", first.text, "localized service center"
+    )
+
+
+def _assert_answered_only_beside(assistant, question: str, search_words: str, previous_answer: str, said: str) -> None:
+    """The source sentence holding `said`, made the only candidate and set halfway between the
+    follow-up's floor and the usual one, answers `question` after `previous_answer` and not out of
+    the blue."""
     from assistant.questions import analyze
 
     corpus = assistant.corpus()
     answerer = assistant._answerer_cached()
-    first = assistant.ask("Which company are Osell and the Laos Economic and Trade Group establishing?")
-    assert "Longcheng" in first.text
-    question = "What will it build?"
-    docs = assistant.search().search(f"{question} Osell Longcheng")
+    docs = assistant.search().search(f"{question} {search_words}")
     unsure = (answerer.beside_previous_confidence + answerer.min_confidence) / 2
-    for previous, answered in ((first.text, True), ("", False)):
+    for previous, answered in ((previous_answer, True), ("", False)):
         q = analyze(question, "", corpus.names, previous)
         scored = answerer.scored(q, docs, corpus)
-        quoted = next(c for c in scored if "localized service center" in c.text and c.chunk.kind != "fact")
+        holding = next(c for c in scored if said in c.text and c.chunk.kind != "fact")
         for c in scored:
-            c.prob = unsure if c is quoted else 0.01
+            c.prob = unsure if c is holding else 0.01
         scored.sort(key=lambda c: -c.prob)
         composed = answerer.compose(q, scored, corpus)
-        assert (composed is not None and "localized service center" in composed.text) is answered, previous
+        assert (composed is not None and said in composed.text) is answered, previous
 
 
 def test_a_previous_answer_that_was_a_derived_fact_stands_for_the_sentence_it_came_from(assistant):
     """ "CAEXPO stands for China-ASEAN Expo." is restated from the sentence that names the 19th
     expo: "Which edition was it?" is answered there at the follow-up's lower confidence."""
-    from assistant.questions import analyze
-
-    corpus = assistant.corpus()
-    answerer = assistant._answerer_cached()
     first = assistant.ask("What does CAEXPO stand for?")
     assert first.citations and first.citations[0].kind == "fact", first
     assert "19th" not in first.text
-    question = "Which edition was it?"
-    docs = assistant.search().search(f"{question} CAEXPO")
-    unsure = (answerer.beside_previous_confidence + answerer.min_confidence) / 2
-    for previous, answered in ((first.text, True), ("", False)):
-        q = analyze(question, "", corpus.names, previous)
-        scored = answerer.scored(q, docs, corpus)
-        source = next(c for c in scored if "19th China-ASEAN Expo" in c.text and c.chunk.kind != "fact")
-        for c in scored:
-            c.prob = unsure if c is source else 0.01
-        scored.sort(key=lambda c: -c.prob)
-        composed = answerer.compose(q, scored, corpus)
-        assert (composed is not None and "19th" in composed.text) is answered, previous
+    _assert_answered_only_beside(assistant, "Which edition was it?", "CAEXPO", first.text, "19th China-ASEAN Expo")
 
 
 def test_a_question_that_names_nothing_goes_on_with_the_previous_questions_topic(assistant):
