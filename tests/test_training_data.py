@@ -22,6 +22,9 @@ WRITTEN_SETS = ["encyclopedia", "encyclopedia2", "article4", "article5", *(f"enc
 # their writers read the article's web page, footer and all, so a few expect what the bundled text
 # leaves out ("Contact Us"): not labels to learn from, questions to be answered or abstained on
 COPIED_RETIRED = [name for name in RETIRED_SETS if name.startswith("retired")]
+# ... while their encyclopedia documents were written with their questions, so every expectation
+# is held by them (round 18's writers had cut eight names in half: "Kecskem" for "Kecskemét")
+RETIRED_DOCUMENT_SETS = [name for name in COPIED_RETIRED if name.endswith("-encyclopedia")]
 
 
 def _documents(name: str) -> str:
@@ -40,7 +43,7 @@ def test_every_written_set_trains_the_model_and_the_held_out_sets_stay_out():
     assert COPIED_RETIRED and not set(COPIED_RETIRED) & set(TRAIN_SETS)
 
 
-@pytest.mark.parametrize("name", WRITTEN_SETS + list(HELD_OUT_SETS))
+@pytest.mark.parametrize("name", WRITTEN_SETS + list(HELD_OUT_SETS) + RETIRED_DOCUMENT_SETS)
 def test_expected_strings_occur_verbatim_in_the_documents(name):
     text = _documents(name)
     cases = cases_for(SETS[name])
