@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 
 from assistant.confidence import Model, load_model
 from assistant.features import (
-    NEGATION_SUFFIX,
     Candidate,
     QuestionEvidence,
     add_relative,
@@ -32,9 +31,10 @@ from assistant.features import (
     measure_text,
     text_key,
 )
-from assistant.questions import COMPARATOR, FORMS, QUANTITIES, Question, given_figure, offered_options
+from assistant.questions import FORMS, QUANTITIES, Question, given_figure, offered_options
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
+from assistant.verdict import NUMBER, number_value, rule_verdict, verdict_signals
 from index.lexical import CAPITAL_LETTERS, STOPWORDS, stem, words
 
 ABSTAIN_TEXT = "I can't find that in the knowledge base."
@@ -46,66 +46,10 @@ INSTRUCTION = re.compile(
     re.I,
 )
 _MEASURE = re.compile(r"\b(?!(?:19|20)\d\d\b)(\d[\d,.]*\d|\d)\s*(%|[A-Za-z][\w-]*)")
-_NUMBER = re.compile(r"(?<![\w.])[+\-−]?\d[\d,]*(?:\.\d+)?")
 _SUPERLATIVE_MIN = re.compile(
     r"\b(?:smallest|lowest|least|fewest|shortest|oldest|earliest|slowest|lightest|poorest)\b", re.I
 )
 _COMPARATIVE_MIN = re.compile(r"\b(?:less|fewer|smaller|lower|shorter|older|earlier|slower|lighter|poorer)\b", re.I)
-_DIRECTION_UP = frozenset(
-    "grow grew grown growth increas rise rose risen up higher more expand gain boost climb surg jump improv".split()
-)
-_DIRECTION_DOWN = frozenset(
-    "shrink shrank shrunk declin decreas fall fell fallen down lower less contract drop dropp reduc slump plung".split()
-)
-# Comparisons and bearings that contradict each other, both ways ("shorter" is answered No by
-# "longer", "west of" by "east of"), as stems.
-_OPPOSITES = tuple(
-    pair
-    for a, b in (
-        ("more", "less"),
-        ("more", "fewer"),
-        ("larger", "smaller"),
-        ("bigger", "smaller"),
-        ("higher", "lower"),
-        ("longer", "shorter"),
-        ("older", "younger"),
-        ("older", "newer"),
-        ("earlier", "later"),
-        ("before", "after"),
-        ("faster", "slower"),
-        ("heavier", "lighter"),
-        ("nearer", "farther"),
-        ("closer", "farther"),
-        ("nearer", "further"),
-        ("closer", "further"),
-        ("richer", "poorer"),
-        ("above", "below"),
-        ("wider", "narrower"),
-        ("deeper", "shallower"),
-        ("warmer", "colder"),
-        ("cheaper", "dearer"),
-        ("east", "west"),
-        ("north", "south"),
-        ("eastern", "western"),
-        ("northern", "southern"),
-        ("majority", "minority"),
-        ("same", "different"),
-    )
-    for pair in ((stem(a), stem(b)), (stem(b), stem(a)))
-)
-# pairs of `_OPPOSITES` that are as often prepositions of time or place: no comparison to confirm
-_PREPOSITIONS = frozenset(stem(w) for w in ("before", "after", "above", "below"))
-# Words that deny what follows them, as stems: "not", "never", and verbs such as "failed to" or "rejected".
-_DENIAL = frozenset(
-    stem(w)
-    for w in "not no never neither nor none nothing without failed refused rejected forbade forbidden denied "
-    "declined lacked lacks unable cannot cancelled canceled abandoned scrapped halted suspended revoked vetoed".split()
-)
-# what a sentence sets aside: "an amphibian rather than a fish" ("instead" alone is as often a
-# manner: "relying instead on electroreception")
-_RATHER_THAN = re.compile(r"\brather than\b", re.I)
-_NUMBERED = re.compile(r"\bNos?\.\s*(?=\d)", re.I)
-_YEAR_IN = re.compile(r"\b(?:1\d{3}|20\d\d)\b")
 _YEAR_OR_DECADE = re.compile(r"\b(?:1\d{3}|20\d\d)(?=s?\b)")  # "1825", and "the 1280s" (from 1280)
 
 
@@ -115,13 +59,6 @@ def _measures(text: str) -> dict[str, set[str]]:
     for number, unit in _MEASURE.findall(text):
         out.setdefault(unit if unit == "%" else stem(unit.lower()), set()).add(number.replace(",", ""))
     return out
-
-
-def _number(token: str) -> float | None:
-    try:
-        return float(token.replace(",", "").replace("−", "-"))
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -483,7 +420,7 @@ class ExtractiveAnswerer:
         name, so a lower probability than `min_confidence` will do."""
         figure = given_figure(q.text)
         for cand in scored[: self.verdict_depth]:
-            held = {n.replace(",", "") for n in _NUMBER.findall(cand.text)}
+            held = {n.replace(",", "") for n in NUMBER.findall(cand.text)}
             if figure in held and cand.prob >= self.figure_floor:
                 return Composed(_join([cand]), [cand], "sentence", cand.prob)
         return None
@@ -495,10 +432,10 @@ class ExtractiveAnswerer:
         if ranked is not None:
             return ranked
         best = scored[0]
-        verdict = _verdict(q, best) if best.prob >= self.contradiction_floor else None
+        verdict = rule_verdict(verdict_signals(q, best)) if best.prob >= self.contradiction_floor else None
         if verdict is None:  # the best sentence does not decide; a next one may contradict
             for cand in scored[1 : self.verdict_depth]:
-                if cand.prob >= self.contradiction_floor and _verdict(q, cand) == "No":
+                if cand.prob >= self.contradiction_floor and rule_verdict(verdict_signals(q, cand)) == "No":
                     return Composed(f"No. {cand.text.strip()} [1]", [cand], "yes-no", cand.prob)
         if verdict is None or (verdict == "Yes" and best.prob < self.min_confidence):
             return None
@@ -981,7 +918,7 @@ def _figures(
         if len(measures) != 1:
             return []
         number, unit = measures[0]
-        value = _number(number)
+        value = number_value(number)
         names = [n for n in _ITEM_NAME.findall(chunk.text) if n not in _OPENERS]
         names = [n for n in names if n in corpus.source_text(chunk.source_id)[chunk.start : chunk.end]]
         item = _item_name(chunk.text, names, lead, corpus)
@@ -1061,7 +998,7 @@ def _measure_of(text: str, asked: set[str]) -> tuple[float, str, bool] | None:
     if len(measures) != 1:  # several figures: which one is the option's is not said
         return None
     number, unit = measures[0]
-    value = _number(number)
+    value = number_value(number)
     return (value, unit.lower().rstrip("s"), stem(unit.lower()) in asked) if value is not None else None
 
 
@@ -1074,258 +1011,6 @@ def _item_name(statement: str, names: list[str], lead: Candidate, corpus: Corpus
     others = [c.text for c in corpus.siblings(lead.chunk) if c.text != statement]
     own = [n for n in names if all(n not in other for other in others)]
     return own[0] if len(own) == 1 else None
-
-
-def _verdict(q: Question, cand: Candidate) -> str | None:
-    """ "Yes", "No", or None when the sentence does not decide the question.
-
-    The sentence must be about what is asked (its names, or a pronoun for them, and most of its
-    words); then it decides by what it contradicts: a figure on the other side of the question's
-    threshold, the opposite direction or comparison ("longer" for "shorter"), another rank ("the
-    second-largest" for "the largest"), the opposite polarity ("was not", "failed to",
-    "rejected"), or another name where the question has one."""
-    sentence_stems = {stem(w) for w in words(cand.text)}
-    asked = {stem(w) for w in words(q.text)}
-    f = cand.features
-    # a figure compared with a threshold: "Was the index below 100?" against "112.9"
-    compared = COMPARATOR.search(q.text)
-    if compared and compared.group("op_t"):
-        limit = int(compared.group("n_t"))
-        years = [int(y) for y in _YEAR_IN.findall(cand.text) if int(y) != limit]
-        if years:
-            later = compared.group("op_t").lower() in ("after", "later than")
-            return "Yes" if (years[0] > limit if later else years[0] < limit) else "No"
-    elif compared:
-        limit = _number(compared.group("n"))
-        op = compared.group("op").lower()
-        above = _upward(op)
-        # a bound the sentence states itself decides only when it is at least as strict as the
-        # question's: "more than 200 ports" answers "more than 200?" (and "more than 150?"), not "more than 300?"
-        bounds = [b for b in COMPARATOR.finditer(cand.text) if b.group("n")]
-        for bound in bounds:
-            stated_limit = _number(bound.group("n"))
-            if limit is not None and stated_limit is not None and _upward(bound.group("op").lower()) == above:
-                if stated_limit >= limit if above else stated_limit <= limit:
-                    return "Yes"
-        in_bounds = {_number(b.group("n")) for b in bounds}
-        # only a figure of what the threshold counts: "more than 10%" is decided by "5.2%", not "66.29 billion"
-        unit = _unit_after(q.text, compared.end("n"))
-        values = [
-            v
-            for v, at in ((_number(m.group()), m.end()) for m in _NUMBER.finditer(cand.text))
-            if v is not None and v != limit and v not in in_bounds and (not unit or _unit_after(cand.text, at) == unit)
-        ]
-        if limit is not None and len(values) >= 1:
-            value = values[0]
-            holds = (
-                value >= limit
-                if op == "at least"
-                else value <= limit
-                if op == "at most"
-                else (value > limit if above else value < limit)
-            )
-            return "Yes" if holds else "No"
-    # the sentence is about the question's names when it names them, or refers back with a pronoun
-    # to a sentence before it that does ("It was the first treaty ..."); a question without names
-    # is about what its words say
-    named = f.get("no_anchors", 0) >= 1 or f.get("anchors", 0) >= 1
-    in_paragraph = named or f.get("anchors_para", 0) >= 1
-    named_near = named or (in_paragraph and bool(sentence_stems & _REFERS_BACK))
-    about = f.get("cov", 0) >= 0.5 and in_paragraph
-    # a direction: "Did trade shrink?" against "an increase of 5.2%"
-    up_q, down_q = asked & _DIRECTION_UP, asked & _DIRECTION_DOWN
-    up_s, down_s = sentence_stems & _DIRECTION_UP, sentence_stems & _DIRECTION_DOWN
-    if (up_q and down_s and not up_s) or (down_q and up_s and not down_s):
-        return "No"
-    # the opposite comparison: "Is the river shorter than ...?" against "... is longer than ..."
-    for word, opposite in _OPPOSITES:
-        if word in asked and opposite in sentence_stems and word not in sentence_stems and about:
-            return "No"
-    # another rank: "the first Indian" against "the second Indian", "the largest" against "the seventh-largest"
-    if about and _other_rank(q.text, cand.text):
-        return "No"
-    if about and _negated(q.text) != _negated(cand.text, about=asked):
-        return "No"
-    # the same slot filled otherwise: "held in Chongqing?" against "was held in Nanning"
-    if _filled_otherwise(q.text, cand.text):
-        return "No"
-    # a figure given otherwise: "train 50,000 talents?" against "5,000 ... talents", "335 countries?"
-    # against "335 ports in 113 countries"
-    if not compared and in_paragraph and _figure_otherwise(q.text, cand.text):
-        return "No"
-    # a comparison asked ("shorter than") is confirmed only by a sentence that makes it
-    compared_q = [word for word, _ in _OPPOSITES if word in asked and word not in _PREPOSITIONS]
-    stated = not compared_q or any(word in sentence_stems for word in compared_q)
-    # and so is a restriction ("the only port", "every day", "on his own"): "one of the two ports"
-    # or "a weekly train" is about the same thing without confirming it
-    stated = stated and all(r.search(cand.text) for r in _RESTRICTIONS if r.search(q.text))
-    # a threshold asked about that no figure of the sentence decided is no "Yes"
-    if named_near and stated and not compared and f.get("cov", 0) >= 0.6 and f.get("cov_rest", 1.0) >= 0.5:
-        return "Yes"
-    # a name swapped for another: "with a Vietnamese company?" against "with Laos Economic and Trade Group"
-    if not in_paragraph and f.get("cov", 0) >= 0.6:
-        return "No"
-    return None
-
-
-# Ranks in words: "the 19th CAEXPO" names an edition, not a rank.
-_ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b", re.I)
-_RANKED_SUPERLATIVE = re.compile(
-    r"\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)[- ](?:\w+est|most|least)\b", re.I
-)
-_REFERS_BACK = frozenset("he she it they his her its their him them".split())
-# Words that narrow what a polar question asks to all or one of something; a "Yes" needs them said
-_RESTRICTIONS = tuple(
-    re.compile(rf"\b{w}\b", re.IGNORECASE)
-    for w in (r"only", r"sole(?:ly)?", r"exclusively", r"every", r"alone", r"on\s+(?:his|her|its|their)\s+own")
-)
-_SUPERLATIVE = re.compile(
-    r"\bthe\s+(?:largest|biggest|greatest|longest|highest|tallest|deepest|oldest|busiest|richest|most|"
-    r"smallest|lowest|shortest|least|fewest|youngest|newest|earliest|fastest|heaviest|widest|strongest)\b",
-    re.I,
-)
-
-
-_SLOT_PREPOSITIONS = frozenset("in at of from by with on to into for".split())
-_DETERMINERS = frozenset("the a an another every his her its their this that these those".split())
-_TOKEN = re.compile(r"\w[\w’'-]*")
-
-
-def _filler(tokens: list[str], at: int) -> str | None:
-    """The word that fills a slot beginning at `at`, past a determiner ("lent to another museum":
-    "museum"); None for a stopword ("for some time", "to any port")."""
-    while at < len(tokens) and tokens[at].lower() in _DETERMINERS:
-        at += 1
-    word = tokens[at] if at < len(tokens) else ""
-    return word if word and word.lower() not in STOPWORDS else None
-
-
-def _filled_otherwise(question: str, sentence: str) -> bool:
-    """The sentence fills a slot of the question with another word of the same kind: "Was the expo
-    held in Chongqing?" against "The expo was held in Nanning", "for five years" against "for three
-    consecutive years". A slot is a word and its preposition ("held in"); the question's filler
-    must be missing from the sentence, the sentence's from the question, and both be names, or
-    both not: "lent to a museum" is not contradicted by "lent to the Louvre"."""
-    asked, said = _TOKEN.findall(question), _TOKEN.findall(sentence)
-    asked_stems, said_stems = {stem(w.lower()) for w in asked}, {stem(w.lower()) for w in said}
-    for i in range(len(asked) - 2):
-        head, preposition = asked[i].lower(), asked[i + 1].lower()
-        if preposition not in _SLOT_PREPOSITIONS or head in STOPWORDS:
-            continue
-        filler = _filler(asked, i + 2)
-        if filler is None or stem(filler.lower()) in said_stems:
-            continue
-        for k in range(len(said) - 2):
-            if said[k + 1].lower() == preposition and stem(said[k].lower()) == stem(head):
-                other = _filler(said, k + 2)
-                if (
-                    other is not None
-                    and stem(other.lower()) not in asked_stems
-                    and other[:1].isupper() == filler[:1].isupper()
-                ):
-                    return True
-    return False
-
-
-_COUNTED = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?:\s*(%|million|billion|thousand|trillion)\b)?")
-_APPROXIMATE = re.compile(
-    r"\b(?:about|around|approximately|roughly|nearly|almost|some|over|under|up to|close to|at least|at most|"
-    r"more than|less than|fewer than)\s*$",
-    re.I,
-)
-
-
-def _counted_figures(text: str) -> list[tuple[str, frozenset[str]]]:
-    """Each figure with what it counts: the words after it up to a stopword or punctuation ("5,000
-    localized cross-border e-commerce talents" -> "5000", {localized, ..., talent}); a year or an
-    approximate figure ("about 200") is left out."""
-    out = []
-    for match in _COUNTED.finditer(text):
-        number, scale = match.groups()
-        hedged = _APPROXIMATE.search(text, max(0, match.start() - 30), match.start())  # the words just before it
-        if re.fullmatch(r"(?:1[5-9]|20)\d\d", number) or hedged:
-            continue
-        counted: list[str] = []
-        for token in _TOKEN.findall(text[match.end() : match.end() + 80])[:4]:
-            if token.lower() in STOPWORDS or token[:1].isdigit():
-                break
-            counted.append(stem(token.lower()))
-        if counted and scale != "%":
-            out.append((number.replace(",", "") + (scale or ""), frozenset(counted)))
-    return out
-
-
-def _figure_otherwise(question: str, sentence: str) -> bool:
-    """The sentence counts what the question counts with another figure, and has no figure the
-    question gives for it: "Did it train 50,000 talents?" against "5,000 ... talents". Or it gives
-    the question's figure to something else and counts the question's thing otherwise: "335
-    countries?" against "335 ports in 113 countries"."""
-    said = _counted_figures(sentence)
-    for value, counted in _counted_figures(question):
-        same_thing = [v for v, c in said if c & counted]
-        if same_thing and value not in same_thing:
-            return True
-    # a figure both give, dated otherwise: "Was the 112.9 score for 2022?" against "the 2021 index ... 112.9"
-    years_q, years_s = set(_YEAR_IN.findall(question)), set(_YEAR_IN.findall(sentence))
-    shared = {n for n in _NUMBER.findall(question) if n not in years_q} & set(_NUMBER.findall(sentence))
-    return bool(years_q and years_s and not years_q & years_s and shared)
-
-
-def _unit_after(text: str, at: int) -> str:
-    """What the figure ending at `at` counts, by its first word ("%", "billion", "port"); "" for none."""
-    match = re.match(r"\s*(%|per ?cent\b|[a-zA-Z][\w-]*)", text[at:])
-    if match is None:
-        return ""
-    word = match.group(1).lower()
-    if word == "%" or word.startswith("per"):
-        return "%"
-    return "" if word in STOPWORDS else stem(word)
-
-
-def _upward(op: str) -> bool:
-    """A comparison word that asks for more ("above", "exceeds", "at least"), lower-case."""
-    return op in ("above", "over", "more than", "greater than", "higher than", "larger than", "at least") or (
-        op.startswith(("exceed", "top", "surpass"))
-    )
-
-
-def _other_rank(question: str, sentence: str) -> bool:
-    """The sentence gives another rank than the question asks about: "the first Indian" against
-    "the second Indian", or an unranked "the largest" against "the second-largest"."""
-    asked = {m.lower() for m in _ORDINAL.findall(question)}
-    given = {m.lower() for m in _ORDINAL.findall(sentence)}
-    if asked:
-        return bool(given) and not asked & given
-    return bool(_SUPERLATIVE.search(question)) and bool(_RANKED_SUPERLATIVE.search(sentence))
-
-
-def _negated(text: str, about: set[str] | None = None) -> bool:
-    """Says that something is not so: "not", "no", "never", "n't", or a verb that denies ("failed to").
-    "An amphibian rather than a fish" denies it is a fish; "No. 8" numbers a work and denies nothing.
-    With `about` (the stems a question asks), only a denial in a clause that says one of them
-    counts: "... one of the world's leading platforms. “It would not have been possible without
-    ...”" does not deny it is a platform, and "operated from an office rather than a cabin" does
-    not deny the office."""
-    if about is None:
-        return _denies(text)
-    asked = about - _DENIAL - _STOP_STEMS
-    for clause in _CLAUSE_BREAK.split(text):
-        kept, *set_aside = _RATHER_THAN.split(clause, maxsplit=1)
-        if set_aside and asked & {stem(w) for w in words(set_aside[0])}:
-            return True
-        if _denies(kept) and asked & {stem(w) for w in words(kept)}:
-            return True
-    return False
-
-
-def _denies(text: str) -> bool:
-    found = {stem(w) for w in words(_NUMBERED.sub(" ", text))}
-    return bool(found & _DENIAL) or bool(NEGATION_SUFFIX.search(text)) or bool(_RATHER_THAN.search(text))
-
-
-_STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
-# where what a denial denies ends: "Yard cranes are automated, while quay cranes are not"
-_CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014“”\"]|\b(?:while|whereas|but|although|though)\b", re.IGNORECASE)
 
 
 def _subjects(cand: Candidate, corpus: Corpus) -> set[str]:
