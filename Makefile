@@ -93,9 +93,11 @@ eval: install
 dev-eval: install-dev
 	$(BIN)/python -m training.devsets article article3 encyclopedia encyclopedia2 squad
 
-# Refit the answerer's confidence model (assistant/confidence.json) on the development sets.
+# Refit the answerer's confidence model (assistant/confidence.json) and yes/no verdict model
+# (assistant/verdict.json) on the development sets.
 train: install-dev
 	$(BIN)/python -m training.train_confidence --refresh
+	$(BIN)/python -m training.train_verdict
 
 # Cold start, warm latency and ingestion against their floors, then synthetic indexes of 10k and 100k chunks.
 bench: install

@@ -34,7 +34,15 @@ from assistant.features import (
 from assistant.questions import FORMS, QUANTITIES, Question, given_figure, offered_options
 from assistant.retrieval import Corpus
 from assistant.types import Answer, Citation, Retrieved
-from assistant.verdict import NUMBER, number_value, rule_verdict, verdict_signals
+from assistant.verdict import (
+    NUMBER,
+    VerdictModel,
+    load_verdict_model,
+    number_value,
+    rule_verdict,
+    verdict_features,
+    verdict_signals,
+)
 from index.lexical import CAPITAL_LETTERS, STOPWORDS, stem, words
 
 ABSTAIN_TEXT = "I can't find that in the knowledge base."
@@ -95,10 +103,9 @@ class ExtractiveAnswerer:
     max_items: int = 4
     beside_previous_confidence: float = 0.4  # a follow-up's answer quoted in or beside the previous answer
     conflict_floor: float = 0.05  # an older figure of the same measure and subject needs this much
-    # a sentence that contradicts a yes/no question ("Did Hildegard die at Disibodenberg?" against
-    # "Hildegard died at Rupertsberg") needs this much: the probability is that of answering a
-    # question whose names it must hold, and another name in their place is what lowers it
-    contradiction_floor: float = 0.35
+    # "Yes" or "No" needs this probability of being right with its sentence (`assistant.verdict`);
+    # below it, "the sources don't say"
+    verdict_confidence: float = 0.5
     max_older: int = 2
     # candidates this likely about two or more other subjects than the main one: a bare "the
     # corridor" means none of them (`_about_the_main_subject`)
@@ -106,16 +113,19 @@ class ExtractiveAnswerer:
     # how much less probable a candidate may be and still count as tied with the best one
     # (`_widened`, `_restatement_first`)
     near_tie: float = 0.05
-    # how many of the best candidates are read for a contradiction when the best does not decide
+    # how many of the best candidates are read for a yes/no verdict
     verdict_depth: int = 3
     # "5,000 of what?": the sentence holding that very figure needs only this much (`_figure_meaning`)
     figure_floor: float = 0.2
     related_passages: int = 3
     model: Model | None = field(default=None, repr=False)
+    verdicts: VerdictModel | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.model is None:
             self.model = load_model()
+        if self.verdicts is None:
+            self.verdicts = load_verdict_model()
 
     # -- candidates ------------------------------------------------------------------------
     def candidates(self, docs: list, corpus: Corpus, q: Question | None = None) -> list[Candidate]:
@@ -262,9 +272,14 @@ class ExtractiveAnswerer:
             kind=composed.kind,
         )
 
+    def ranked(self, scored: list[Candidate], corpus: Corpus) -> list[Candidate]:
+        """`scored` as every composition reads it: none about other subjects when the question means
+        the main one, and a sentence that restates another tied with it after it."""
+        return _restatement_first(self._about_the_main_subject(scored, corpus), self.near_tie)
+
     def compose(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
         """The answer for the question's form, or None to abstain."""
-        scored = _restatement_first(self._about_the_main_subject(scored, corpus), self.near_tie)
+        scored = self.ranked(scored, corpus)
         if not scored:
             return None
         chosen = self._choice(q, scored)
@@ -427,19 +442,25 @@ class ExtractiveAnswerer:
 
     def _yes_no(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
         """ "Yes." or "No." with the sentence that decides it, or with the figures that do ("Does
-        Thailand have the largest share?"); None ("the sources don't say") otherwise."""
+        Thailand have the largest share?"); None ("the sources don't say") otherwise. Of the best
+        few candidates, the one whose verdict is most probably right (`assistant.verdict`), when
+        that is probable enough."""
         ranked = self._ranked_verdict(q, scored, corpus)
         if ranked is not None:
             return ranked
-        best = scored[0]
-        verdict = rule_verdict(verdict_signals(q, best)) if best.prob >= self.contradiction_floor else None
-        if verdict is None:  # the best sentence does not decide; a next one may contradict
-            for cand in scored[1 : self.verdict_depth]:
-                if cand.prob >= self.contradiction_floor and rule_verdict(verdict_signals(q, cand)) == "No":
-                    return Composed(f"No. {cand.text.strip()} [1]", [cand], "yes-no", cand.prob)
-        if verdict is None or (verdict == "Yes" and best.prob < self.min_confidence):
+        options = []
+        for depth, cand in enumerate(scored[: self.verdict_depth]):
+            signals = verdict_signals(q, cand)
+            verdict = rule_verdict(signals)
+            if verdict is not None:
+                p = self.verdicts.probability(verdict, verdict_features(signals, cand, depth))
+                options.append((p, depth, verdict, cand))
+        if not options:
             return None
-        return Composed(f"{verdict}. {best.text.strip()} [1]", [best], "yes-no", best.prob)
+        p, _, verdict, cand = max(options, key=lambda option: (option[0], -option[1]))
+        if p < self.verdict_confidence:
+            return None
+        return Composed(f"{verdict}. {cand.text.strip()} [1]", [cand], "yes-no", p)
 
     def _ranked_verdict(self, q: Question, scored: list[Candidate], corpus: Corpus) -> Composed | None:
         """A polar question about a comparison of figures: "Yes" when the name it asks about is the

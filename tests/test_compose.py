@@ -6,6 +6,7 @@ import re
 import pytest
 
 from assistant import Assistant
+from assistant.answerer import NOT_SAID_TEXT
 from tests.conftest import FIXTURES, assistant_with_document
 
 ARTICLE = "ilstc-chongqing-asean"
@@ -30,6 +31,13 @@ def assert_quotes_items(asst, question: str, items: tuple[str, ...], left_out: s
         assert left_out not in ans.text, ans.text
     assert_grounded(asst, ans)
     return ans
+
+
+def assert_never_yes(asst, question: str) -> None:
+    """A contradicted claim: "No." with the sentence that contradicts it, or "the sources don't say"
+    when that reading is not probable enough; never "Yes"."""
+    ans = asst.ask(question)
+    assert ans.text.startswith(("No.", NOT_SAID_TEXT)), (question, ans.text)
 
 
 def assert_verdict(asst, question: str, verdict: str) -> None:
@@ -152,8 +160,10 @@ def test_yes_no_reads_a_slot_filled_with_another_name_or_figure(tmp_path):
         "In 1972 the Saltmere Chronicle was lent to the Kettleford Museum for an exhibition.\n",
     )
     assert_verdict(asst, "Was the ninth Harlow Fair held in Kettleford?", "No.")  # held in Saltmere
-    assert_verdict(asst, "Has Kettleford been the fair's largest exhibitor for five years?", "No.")
     assert_verdict(asst, "Was the ninth Harlow Fair held in Saltmere?", "Yes.")
+    # "three consecutive years" for "five years" reads as "No" too, but a sentence that holds every
+    # other word of the question was as often a "Yes" in the training data: never "Yes", at most "No"
+    assert_never_yes(asst, "Has Kettleford been the fair's largest exhibitor for five years?")
     # a slot the question leaves open is not contradicted by the name that fills it
     ans = asst.ask("Was the Saltmere Chronicle ever lent to a museum?")
     assert not ans.text.startswith("No"), ans.text
@@ -220,15 +230,15 @@ def test_a_question_offering_two_options_is_answered_only_by_a_sentence_holding_
     assert ans.abstained, ans.text  # the sentence about her says neither
 
 
-def test_a_contradicting_sentence_answers_no_though_it_lacks_the_name_asked_about(tmp_path):
-    """Its probability of answering the question is low for the very reason it says "No": another
-    partition where the question names the first (`ExtractiveAnswerer.contradiction_floor`)."""
+def test_a_contradicting_sentence_is_never_read_as_yes_though_it_lacks_the_name_asked_about(tmp_path):
+    """Its probability of answering the question is low for the very reason it contradicts it:
+    another partition where the question names the first. The verdict model weighs that
+    (`assistant.verdict`); the verdict is never the one the sentence contradicts."""
     asst = Assistant(data_dir=tmp_path / "data")
     asst.ingest([FIXTURES.parent.parent / "training" / "data" / "encyclopedia-dev3" / "docs" / "02-gdansk.md"])
-    assert_verdict(asst, "Did Prussia take the city in the First Partition of Poland?", "No.")
+    assert_never_yes(asst, "Did Prussia take the city in the First Partition of Poland?")
+    assert_never_yes(asst, "Was Gdańsk taken by Prussia in the First Partition of Poland?")
     assert_verdict(asst, "Did Prussia take Gdańsk in the Second Partition of Poland?", "Yes.")
-    ans = asst.ask("Was Gdańsk taken by Prussia in the First Partition of Poland?")
-    assert not ans.text.startswith("Yes"), ans.text
 
 
 def test_a_choice_between_two_options_is_decided_by_each_ones_own_sentence(tmp_path):

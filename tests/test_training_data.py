@@ -14,6 +14,7 @@ from index.loaders import load_file
 from knowledge import builtin_sources
 from training.devsets import SETS, cases_for
 from training.train_confidence import HELD_OUT_SETS, RETIRED_SETS, TRAIN_SETS
+from training.train_verdict import VERDICT_SETS
 
 # sets written as labelled examples of every kind (the first article sets and SQuAD keep a few
 # expectations no single sentence holds, such as "80%" as the sum of three shares)
@@ -25,6 +26,8 @@ COPIED_RETIRED = [name for name in RETIRED_SETS if name.startswith("retired")]
 # ... while their encyclopedia documents were written with their questions, so every expectation
 # is held by them (round 18's writers had cut eight names in half: "Kecskem" for "Kecskemét")
 RETIRED_DOCUMENT_SETS = [name for name in COPIED_RETIRED if name.endswith("-encyclopedia")]
+# the yes/no questions the verdict model is fitted on (training/train_verdict.py)
+YESNO_SETS = [name for name in VERDICT_SETS if name.startswith("yesno")]
 
 
 def _documents(name: str) -> str:
@@ -43,7 +46,7 @@ def test_every_written_set_trains_the_model_and_the_held_out_sets_stay_out():
     assert COPIED_RETIRED and not set(COPIED_RETIRED) & set(TRAIN_SETS)
 
 
-@pytest.mark.parametrize("name", WRITTEN_SETS + list(HELD_OUT_SETS) + RETIRED_DOCUMENT_SETS)
+@pytest.mark.parametrize("name", WRITTEN_SETS + list(HELD_OUT_SETS) + RETIRED_DOCUMENT_SETS + YESNO_SETS)
 def test_expected_strings_occur_verbatim_in_the_documents(name):
     text = _documents(name)
     cases = cases_for(SETS[name])
@@ -58,7 +61,7 @@ def test_expected_strings_occur_verbatim_in_the_documents(name):
     assert not unheld
 
 
-@pytest.mark.parametrize("name", WRITTEN_SETS + list(HELD_OUT_SETS) + COPIED_RETIRED)
+@pytest.mark.parametrize("name", WRITTEN_SETS + list(HELD_OUT_SETS) + COPIED_RETIRED + YESNO_SETS)
 def test_unanswerable_cases_expect_nothing_and_answerable_ones_something(name):
     for case in cases_for(SETS[name]):
         expects = case.expect_any or case.expect_all or case.expect_start

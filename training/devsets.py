@@ -39,6 +39,7 @@ class DevSet:
     name: str
     questions: tuple[Path, ...]
     docs: Path | None = None
+    index: str | None = None  # the data dir under .data/dev/ when another set's index holds its documents
 
 
 def _sealed_sets(n: str, folder: Path | None = None, prefix: str = "sealed") -> dict[str, DevSet]:
@@ -82,6 +83,16 @@ SETS = {
         )
         for n in range(3, 15)
     },
+    # yes/no questions about the same documents, written for the verdict model (training/train_verdict.py)
+    **{
+        f"yesno{n}": DevSet(
+            f"yesno{n}",
+            (DATA / f"encyclopedia-dev{n}" / "yesno.yaml",),
+            DATA / f"encyclopedia-dev{n}" / "docs",
+            index=f"encyclopedia{n}",
+        )
+        for n in range(3, 11)
+    },
     # news reports about other trade routes and ports, in the register of the bundled article
     **{
         f"news{n}": DevSet(f"news{n}", (DATA / f"news-dev{n}" / "questions.yaml",), DATA / f"news-dev{n}" / "docs")
@@ -110,7 +121,7 @@ def assistant_for(dev: DevSet, **kwargs):
     """An Assistant whose index holds the built-in knowledge plus the set's documents."""
     from assistant import Assistant
 
-    asst = Assistant(data_dir=ROOT / ".data" / "dev" / dev.name, **kwargs)
+    asst = Assistant(data_dir=ROOT / ".data" / "dev" / (dev.index or dev.name), **kwargs)
     if dev.docs is not None and dev.docs.name.startswith("distractors-") and not dev.docs.exists():
         from training.distractors import write
 
