@@ -80,8 +80,10 @@ _PREPOSITIONS = frozenset(stem(w) for w in ("before", "after", "above", "below")
 _DENIAL = frozenset(
     stem(w)
     for w in "not no never neither nor none nothing without failed refused rejected forbade forbidden denied "
-    "declined lacked lacks unable cannot cancelled canceled abandoned scrapped halted suspended revoked vetoed".split()
+    "lacked lacks unable cannot cancelled canceled abandoned scrapped halted suspended revoked vetoed".split()
 )
+# "declined to comment" denies; "declined by 5%" is a direction (`_DIRECTION_DOWN`), not a denial
+_DECLINED_TO = re.compile(r"\bdeclin(?:e|es|ed|ing)\s+to\s+(?!\d)", re.IGNORECASE)
 # what a sentence sets aside: "an amphibian rather than a fish" ("instead" alone is as often a
 # manner: "relying instead on electroreception")
 _RATHER_THAN = re.compile(r"\brather than\b", re.I)
@@ -415,7 +417,12 @@ def _negated(text: str, about: set[str] | None = None) -> bool:
 
 def _denies(text: str) -> bool:
     found = {stem(w) for w in words(_NUMBERED.sub(" ", text))}
-    return bool(found & _DENIAL) or bool(NEGATION_SUFFIX.search(text)) or bool(_RATHER_THAN.search(text))
+    return (
+        bool(found & _DENIAL)
+        or bool(NEGATION_SUFFIX.search(text))
+        or bool(_RATHER_THAN.search(text))
+        or bool(_DECLINED_TO.search(text))
+    )
 
 
 _STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
