@@ -47,7 +47,7 @@ def test_a_sentence_more_likely_to_answer_makes_its_verdict_more_likely():
     assert model.no.weights[VERDICT_FEATURES.index("prob_logit")] > 0
 
 
-def test_the_reading_decides_in_its_order_and_a_threshold_first():
+def test_the_reading_names_the_signal_that_decides():
     q = analyze("Was the index below 100 in 2021?")
     signals = verdict_signals(q, candidate("In 2021 the index stood at 112.9.", 0.9, cov=0.8, anchors=1.0))
     assert signals["threshold_no"] == 1.0 and rule_verdict(signals) == "No"
