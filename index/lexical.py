@@ -46,18 +46,31 @@ def normalize_number(token: str) -> str:
 _UNDECOMPOSED_LATIN = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 
 
+# A Greek letter standing alone, as science writes one ("the Γ valley", "α particles", "β-decay"),
+# not inside a word ("μm", "λόγος").
+_LONE_GREEK_LETTER = re.compile(r"(?<![^\W\d_])[\u0391-\u03a9\u03b1-\u03c9](?![^\W\d_])")
+
+
 def fold(text: str) -> str:
     """Lowercase without accents, as a name is typed on an English keyboard: "Möngke" -> "mongke",
     "Dvořák" -> "dvorak", and letters that are no accented form of another ("Łokietek",
     "Bjørndalen", "Đà Nẵng", "Þingvellir") as anyascii spells them ("lokietek", "bjorndalen",
-    "da nang", "thingvellir"). Other scripts are left as they are; ASCII text is untouched."""
+    "da nang", "thingvellir"); a Greek letter standing alone by its name ("the Γ valley" -> "the
+    gamma valley"). Other scripts are left as they are; ASCII text is untouched."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     if not kept.isascii():
         kept = _UNDECOMPOSED_LATIN.sub(_spelled_in_ascii, kept)
+        kept = _LONE_GREEK_LETTER.sub(_greek_letter_name, kept)
     return kept.casefold()
+
+
+def _greek_letter_name(letter: re.Match) -> str:
+    """ "Γ" -> "gamma", "λ" -> "lamda" as Unicode names it, "lambda" as it is typed."""
+    name = unicodedata.name(letter.group()).rsplit(" ", 1)[-1].lower()
+    return "lambda" if name == "lamda" else name
 
 
 def _spelled_in_ascii(letter: re.Match) -> str:

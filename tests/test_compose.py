@@ -760,6 +760,20 @@ def test_names_with_letters_that_are_no_accented_form_are_found_typed_in_ascii(t
         assert got.text == asst.ask(written).text
 
 
+def test_a_greek_letter_standing_alone_is_found_by_its_name(tmp_path):
+    """Science writes "the Γ valley" and "α particles"; a question types "Gamma" and "alpha"."""
+    asst = assistant_with_document(
+        tmp_path,
+        "Semiconductor valleys",
+        "In gallium arsenide the central Γ valley holds electrons with an effective mass of 0.067.\n\n"
+        "Rutherford showed in 1909 that α particles are sometimes scattered straight back from gold foil.\n",
+    )
+    mass = asst.ask("What effective mass do electrons have in the Gamma valley of gallium arsenide?")
+    assert not mass.abstained and "0.067" in mass.text, mass.text
+    back = asst.ask("When did Rutherford show that alpha particles bounce back from gold foil?")
+    assert not back.abstained and "1909" in back.text, back.text
+
+
 def test_a_number_of_sentences_asked_for_is_no_figure_to_find(assistant):
     """ "In 2 sentences:" counts the answer's sentences; it was read as a figure the sources must
     hold ("The sources never mention 2")."""
