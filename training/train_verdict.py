@@ -109,11 +109,13 @@ def decide(model: VerdictModel, question: dict, threshold: float) -> str:
     """ "right", "wrong" or "none" (the sources don't say, for a question they decide), as the
     answerer decides: the read verdict most probably right, when it is probable enough."""
     options = [
-        (model.probability(r["rule"], r["features"]), r["right"][r["rule"]]) for r in question["rows"] if r["rule"]
+        (model.probability(r["rule"], r["features"]), -depth, r["right"][r["rule"]])
+        for depth, r in enumerate(question["rows"])
+        if r["rule"]
     ]
     if not options or max(options)[0] < threshold:
         return "right" if question["answer"] == "" else "none"
-    return "right" if max(options)[1] else "wrong"
+    return "right" if max(options)[2] else "wrong"  # ties go to the better-ranked candidate, as in the answerer
 
 
 def decide_by_floors(question: dict, contradiction_floor: float = 0.35, min_confidence: float = 0.55) -> str:
