@@ -220,8 +220,12 @@ def _continues(question: str) -> bool:
     # "the year before", "the following year", "And the previous year?", "When?": of what? ("What
     # did it score for the previous year?" and "next year's fair" count from now)
     relative = _relative_year(question)
-    counted_from_now = relative and (relative.group(3) or "").lower() in ("previous", "prior", "next")
-    if (relative and not (counted_from_now and not _ELLIPSIS_START.search(question))) or _BARE_WH.match(question):
+    counted_from_now = (
+        relative
+        and (relative.group(3) or "").lower() in ("previous", "prior", "next")
+        and not _ELLIPSIS_START.search(question)
+    )
+    if (relative and not counted_from_now) or _BARE_WH.match(question):
         return True
     fragment = _ELLIPSIS_START.sub("", question).strip()
     if (

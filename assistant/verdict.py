@@ -111,8 +111,8 @@ def verdict_signals(q: Question, cand: Candidate) -> dict[str, float]:
     asked = {stem(w) for w in words(q.text)}
     f = cand.features
     s: dict[str, float] = {}
-    threshold = _threshold_verdict(q.text, cand.text)
     compared = COMPARATOR.search(q.text)
+    threshold = _threshold_verdict(compared, q.text, cand.text) if compared else None
     s["threshold_yes"], s["threshold_no"] = float(threshold == "Yes"), float(threshold == "No")
     s["compared"] = float(bool(compared))
     named = f.get("no_anchors", 0) >= 1 or f.get("anchors", 0) >= 1
@@ -221,13 +221,11 @@ def load_verdict_model(path: Path = VERDICT_WEIGHTS) -> VerdictModel:
     return VerdictModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def _threshold_verdict(question: str, sentence: str) -> str | None:
+def _threshold_verdict(compared: re.Match, question: str, sentence: str) -> str | None:
     """A figure compared with a threshold: "Was the index below 100?" against "112.9"; "after
     1990?" against "in 1987"; "more than 200 ports?" against "more than 300 ports" (a bound the
-    sentence states decides only when it is at least as strict as the question's)."""
-    compared = COMPARATOR.search(question)
-    if compared is None:
-        return None
+    sentence states decides only when it is at least as strict as the question's). `compared` is
+    the question's comparison (`COMPARATOR`)."""
     if compared.group("op_t"):
         limit = int(compared.group("n_t"))
         years = [int(y) for y in _YEAR_IN.findall(sentence) if int(y) != limit]
