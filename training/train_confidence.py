@@ -179,7 +179,10 @@ def _weights(sets: np.ndarray) -> np.ndarray:
     return np.array([len(sets) / (len(counts) * counts[s]) for s in sets])
 
 
-def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) -> ConfidenceModel:
+def fit(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray | None, c: float = 1.0, features: tuple[str, ...] = FEATURES
+) -> ConfidenceModel:
+    """A logistic regression on standardised `features` (the columns of `x`), rows weighted by `w`."""
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
@@ -188,7 +191,7 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) -> Confiden
     clf = LogisticRegression(C=c, max_iter=2000)
     clf.fit((x - mean) / scale, y, sample_weight=w)
     return ConfidenceModel(
-        features=FEATURES,
+        features=features,
         weights=tuple(float(v) for v in clf.coef_[0]),
         bias=float(clf.intercept_[0]),
         mean=tuple(float(v) for v in mean),

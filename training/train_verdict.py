@@ -24,7 +24,6 @@ import json
 
 import numpy as np
 
-from assistant.confidence import ConfidenceModel
 from assistant.verdict import (
     VERDICT_FEATURES,
     VERDICT_WEIGHTS,
@@ -35,6 +34,7 @@ from assistant.verdict import (
 )
 from training.devsets import SETS, assistant_for, cases_for
 from training.train_confidence import COMPOSED_KINDS, HELD_OUT_SETS, RETIRED_SETS, TRAIN_SETS, _label, _resolved
+from training.train_confidence import fit as fit_logistic
 
 VERDICT_SETS = TRAIN_SETS + tuple(f"yesno{n}" for n in range(3, 11))
 THRESHOLDS = (0.4, 0.5, 0.6)
@@ -84,24 +84,12 @@ def collect(names) -> list[dict]:
 
 def fit(questions: list[dict], c: float = 1.0) -> VerdictModel:
     """Per verdict, a logistic regression on the rows that read it."""
-    from sklearn.linear_model import LogisticRegression
-
     models = {}
     for verdict in VERDICTS:
         rows = [r for q in questions for r in q["rows"] if r["rule"] == verdict]
         x = np.array([[r["features"][f] for f in VERDICT_FEATURES] for r in rows])
         y = np.array([r["right"][verdict] for r in rows])
-        mean, scale = x.mean(axis=0), x.std(axis=0)
-        scale[scale == 0] = 1.0
-        clf = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y)
-        models[verdict] = ConfidenceModel(
-            features=VERDICT_FEATURES,
-            weights=tuple(float(w) for w in clf.coef_[0]),
-            bias=float(clf.intercept_[0]),
-            mean=tuple(float(m) for m in mean),
-            scale=tuple(float(s) for s in scale),
-            version="1",
-        )
+        models[verdict] = fit_logistic(x, y, None, c, features=VERDICT_FEATURES)
     return VerdictModel(models["Yes"], models["No"])
 
 
