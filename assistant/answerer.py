@@ -303,7 +303,7 @@ class ExtractiveAnswerer:
         floor = self.beside_previous_confidence if _beside_previous(q, best, corpus) else self.min_confidence
         if best.prob < floor or not _holds_an_option(q, best):
             return None
-        if q.form == "list":
+        if q.form == "list" or (_plural_asked(q.text) and not _enumerates(best.text)):
             return self._list(q, scored, corpus)
         chosen = self._newest_first(q, scored, corpus)
         if len(chosen) > 1:
@@ -716,6 +716,9 @@ _MAX_ITEM_SENTENCES = 4
 _NOT_PLURAL = frozenset("is was has does its this thus always perhaps series species".split())
 
 
+_DETERMINERS = frozenset("the a an this that these those his her its their our my your".split())
+
+
 def _plural_asked(question: str) -> str | None:
     """The things a question asks for several of: "Which anatomical structures ...?", "What other
     effects ...?", "Name the main tributaries ...": a noun in the plural within the four words
@@ -725,13 +728,14 @@ def _plural_asked(question: str) -> str | None:
         return None
     if asked[0] in ("name", "list") and asked[1:2] == ["the"]:
         asked = asked[1:]
-    for word in asked[1:5]:
+    for i, word in enumerate(asked[1:5], start=1):
         if word in _COUNT_WORDS or word in ("other", "main", "several"):
             continue
         if word in _NOT_PLURAL or word in STOPWORDS:
             return None
         if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            return word
+            # "What connects the dungeons?": a verb, which an article follows; a noun is followed by its verb
+            return None if asked[i + 1 : i + 2] and asked[i + 1] in _DETERMINERS else word
     return None
 
 

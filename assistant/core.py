@@ -542,7 +542,7 @@ class Assistant:
                 {"question": text, "query": second, "context": f"{first} {context}".strip(), "previous": previous}
             ),
         ]
-        if any(a.abstained or a.kind != "sentence" for a in answers):
+        if any(a.abstained or a.kind not in ("sentence", "list") for a in answers):
             return None
         quoted = [{(c.source, c.start, c.end) for c in a.citations} for a in answers]
         if quoted[0] & quoted[1]:

@@ -948,3 +948,31 @@ def test_a_fact_that_says_only_part_of_its_sentence_does_not_replace_it(assistan
     as its whole sentence, but leaves out what Chongqing strives to build."""
     ans = assistant.ask("What is Chongqing ultimately trying to become together with other western provinces?")
     assert "logistics hub" in ans.text, ans.text
+
+
+def test_a_question_asking_for_several_things_quotes_each_sentence_that_names_one(tmp_path):
+    asst = assistant_with_document(
+        tmp_path,
+        "The port of Tarnby",
+        "The port of Tarnby lies at the mouth of the Vessa river.\n\n"
+        "Grain from the northern plains is the main cargo that the port of Tarnby handles. "
+        "Timber floated down the Vessa is the second cargo that the port of Tarnby handles. "
+        "The harbour master is elected every four years.\n",
+    )
+    ans = assert_quotes_items(asst, "Which cargoes does the port of Tarnby handle?", ("Grain", "Timber"), "elected")
+    assert len(ans.citations) == 2 and ans.kind == "list", ans.text
+
+
+@pytest.mark.parametrize(
+    ("question", "plural"),
+    [
+        ("What factors make the Atacama so dry?", "factors"),
+        ("Which cargoes does the port handle?", "cargoes"),
+        ("What connects the dungeons?", None),  # a verb: an article follows it
+        ("What causes the tides?", None),
+    ],
+)
+def test_the_plural_a_question_asks_for_is_a_noun_not_a_verb(question, plural):
+    from assistant.answerer import _plural_asked
+
+    assert _plural_asked(question) == plural
