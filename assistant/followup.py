@@ -99,6 +99,9 @@ class Resolved:
         )
 
 
+_POSSESSIVE_S = re.compile(r"(?<=\w)['’]s$")
+
+
 def _entities(text: str, first_word_is_grammar: bool = True) -> list[str]:
     """Capitalised names and numbers in order of appearance.
 
@@ -116,6 +119,7 @@ def _entities(text: str, first_word_is_grammar: bool = True) -> list[str]:
             words = words[1:]
         if not words:
             continue
+        words[-1] = _POSSESSIVE_S.sub("", words[-1])  # "Chongqing's role": the name is "Chongqing"
         between = text[joined_at : match.start()] if out and joined_at >= 0 else ""
         if between and _JOINER.fullmatch(between):  # "China International Fair" "for" "Investment and Trade"
             out[-1] = f"{out[-1]}{between}{' '.join(words)}"

@@ -259,3 +259,8 @@ def test_a_question_that_names_nothing_goes_on_with_the_previous_questions_topic
     assert resolve("Who founded Osell?", [(share, said)]).context == ""  # names its own subject
     ans = assistant.ask("Which country has the biggest share?", history=[(share, said)])
     assert not ans.abstained and ans.text.startswith("Vietnam"), ans.text
+
+
+def test_a_possessive_pronoun_takes_the_name_without_its_own_possessive():
+    resolved = resolve("Which port is its key exit?", [("What is Chongqing's role in the corridor?", "")])
+    assert resolved.query == "Which port is Chongqing’s key exit?"
