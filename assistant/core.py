@@ -495,12 +495,13 @@ class Assistant:
         t0 = time.perf_counter()
         text = self.validate(question)
         from assistant.followup import resolve
+        from assistant.questions import without_format_request
 
         turns = self.validate_history(history)
         early = self._before_retrieval(text, turns)
         if early is not None:
             return replace(early, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
-        resolved = resolve(text, turns, self.corpus().names)
+        resolved = resolve(without_format_request(text), turns, self.corpus().names)
         if resolved.unresolved:
             ms = round((time.perf_counter() - t0) * 1000, 2)
             return Answer(
@@ -519,34 +520,55 @@ class Assistant:
             {"question": text, "query": resolved.query, "context": resolved.context, "previous": resolved.previous}
         )
         if result.kind in ("sentence", "abstain") and not self.settings.llm:  # an LLM reads both parts itself
-            result = self._both_parts(answering, text, resolved) or result
+            result = self._both_parts(answering, text, resolved, turns) or result
         return replace(
             result, resolved_question=resolved.display(), latency_ms=round((time.perf_counter() - t0) * 1000, 2)
         )
 
-    @staticmethod
-    def _both_parts(answering, text: str, resolved) -> Answer | None:
+    def _both_parts(self, answering, text: str, resolved, turns: list) -> Answer | None:
         """A question that asks two things, answered part by part ("What did they agree to create,
         and how much trade should it bring?"): one search for both often finds only one answer.
-        Both parts must be answered, each by its own sentences; else None (the whole is answered)."""
+        The second part is read as a follow-up to the first, answered ("it" is what the first
+        answer names), and stands alone when it names what it asks about. Both parts must be
+        answered, each by its own sentences; else None (the whole is answered)."""
+        from assistant.followup import resolve
         from assistant.questions import two_questions
 
         parts = two_questions(resolved.query)
         if parts is None:
             return None
         first, second = parts
-        context, previous = resolved.context, resolved.previous
         answers = [
-            answering.invoke({"question": text, "query": first, "context": context, "previous": previous}),
             answering.invoke(
-                {"question": text, "query": second, "context": f"{first} {context}".strip(), "previous": previous}
-            ),
+                {"question": text, "query": first, "context": resolved.context, "previous": resolved.previous}
+            )
         ]
-        if any(a.abstained or a.kind not in ("sentence", "list") for a in answers):
+        if not _part_answered(answers[0]):
             return None
-        quoted = [{(c.source, c.start, c.end) for c in a.citations} for a in answers]
-        if quoted[0] & quoted[1]:
-            return None  # one sentence answers both: the question is answered as one
+        # a part that refers back ("does it handle") is read with the first part as its topic and
+        # the first answer beside it; one that names what it asks about is searched alone
+        then = resolve(second, [*turns, (first, answers[0].text)], self.corpus().names)
+        refers_back = then.query != second or bool(then.context)
+        answers.append(
+            answering.invoke(
+                {
+                    "question": text,
+                    "query": second,
+                    "context": f"{first} {resolved.context}".strip() if refers_back else resolved.context,
+                    "previous": then.previous if refers_back else resolved.previous,
+                }
+            )
+        )
+        if not _part_answered(answers[1]):
+            return None
+        first_spans, second_spans = ([(c.source, c.start, c.end) for c in a.citations] for a in answers)
+        if any(_overlap(a, b) for a in first_spans for b in second_spans):
+            # one passage answers both: the answer that quotes all of it, else the question as one
+            for answer, other in ((answers[1], first_spans), (answers[0], second_spans)):
+                spans = [(c.source, c.start, c.end) for c in answer.citations]
+                if all(any(_within(o, s) for s in spans) for o in other):
+                    return answer
+            return None
         return _joined(*answers)
 
     @staticmethod
@@ -571,14 +593,14 @@ class Assistant:
             yield self.ask(question, history=history)
             return
         from assistant.followup import resolve
-        from assistant.questions import analyze
+        from assistant.questions import analyze, without_format_request
 
         t0 = time.perf_counter()
         text = self.validate(question)
         corpus = self.corpus()
         turns = self.validate_history(history)
         early = self._before_retrieval(text, turns)
-        resolved = resolve(text, turns, corpus.names)
+        resolved = resolve(without_format_request(text), turns, corpus.names)
         if early is not None or resolved.unresolved:
             yield early or Answer(text, resolved.clarification(), True, [], kind="clarify", reason="nothing to follow")
             return
@@ -612,6 +634,20 @@ def _freeze_what_is_loaded() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+def _overlap(a: tuple[str, int, int], b: tuple[str, int, int]) -> bool:
+    return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
+
+
+def _within(inner: tuple[str, int, int], outer: tuple[str, int, int]) -> bool:
+    return inner[0] == outer[0] and outer[1] <= inner[1] and inner[2] <= outer[2]
+
+
+def _part_answered(answer: Answer) -> bool:
+    """One part of a two-part question answered by sentences of its own (not a verdict or a
+    comparison, which answer the whole question's form)."""
+    return not answer.abstained and answer.kind in ("sentence", "list", "overview")
 
 
 def _joined(first: Answer, second: Answer) -> Answer:

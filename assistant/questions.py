@@ -880,7 +880,12 @@ def initials(text: str) -> set[str]:
     return out
 
 
-_SECOND_ASK = re.compile(r",?\s+and\s+(?=(?:what|how|which|why|where|when|who|whom|whose)\b)", re.I)
+# "..., and how much ...?", "..., and say what ...", "..., and name ..."
+_SECOND_ASK = re.compile(
+    r",?\s+and\s+(?:(?:say|tell\s+me|explain|describe)\s+(?=(?:what|how|which|why|where|when|who|whom|whose)\b)"
+    r"|(?=(?:what|how|which|why|where|when|who|whom|whose)\b)|(?=(?:name|list|give)\s))",
+    re.I,
+)
 
 
 def two_questions(text: str) -> tuple[str, str] | None:
@@ -895,3 +900,30 @@ def two_questions(text: str) -> tuple[str, str] | None:
         return None
     second = text[match.end() :].strip()
     return text[: match.start()].strip() + "?", second[:1].upper() + second[1:]
+
+
+_HOW_MANY = r"(?:one|two|three|four|five|a\s+few|a\s+couple\s+of|\d+)"
+_LENGTH_UNIT = r"(?:short\s+)?(?:sentences?|lines?|words?)"
+_PLEASE = r"(?:max(?:imum)?|only|or\s+(?:less|fewer)|please|pls|plz)"
+# "In two sentences, ...", "two sentences max: ...", "Briefly, ...", "... in two sentences?": how
+# to answer, not what about; searched for, "two sentences" only finds sentences that say "two".
+_FORMAT_LEAD = re.compile(
+    rf"^\s*(?:(?:(?:in|using|with|within)\s+)?(?:just\s+|only\s+)?{_HOW_MANY}\s+{_LENGTH_UNIT}"
+    rf"(?:\s+{_PLEASE})*(?:\s+(?:on|about))?\s*[:,;\-–—]*"
+    r"|(?:briefly|in\s+brief|in\s+short|in\s+a\s+nutshell)\s*[:,;\-–—]*"
+    r"|(?:quickly|concisely)\s*[:,;\-–—]+)\s*",
+    re.IGNORECASE,
+)
+_FORMAT_TAIL = re.compile(
+    rf"\s*,?\s*(?:(?:in|using)\s+{_HOW_MANY}\s+{_LENGTH_UNIT}(?:\s+{_PLEASE})*"
+    r"|briefly|in\s+brief|in\s+short|in\s+a\s+nutshell)\s*(?=[?.!]*\s*$)",
+    re.IGNORECASE,
+)
+
+
+def without_format_request(question: str) -> str:
+    """`question` without what it asks of the answer's form ("In two sentences, what is Osell?"
+    -> "what is Osell?", "sum up the trade figures briefly" -> "sum up the trade figures"): the
+    words that say what it is about are left. The question itself when nothing else would be."""
+    stripped = _FORMAT_TAIL.sub("", _FORMAT_LEAD.sub("", question, count=1), count=1).strip()
+    return stripped if len(words(stripped)) >= 2 else question

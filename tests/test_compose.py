@@ -976,3 +976,34 @@ def test_the_plural_a_question_asks_for_is_a_noun_not_a_verb(question, plural):
     from assistant.answerer import _plural_asked
 
     assert _plural_asked(question) == plural
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("In two sentences, what is Osell and what did it sign?", "what is Osell and what did it sign?"),
+        ("two sentences max: what did Liu Wei say?", "what did Liu Wei say?"),
+        ("two sentences pls on the Osell deal - what are the targets", "the Osell deal - what are the targets"),
+        ("sum up the trade figures in two sentences", "sum up the trade figures"),
+        ("Briefly, what is the ILSTC?", "what is the ILSTC?"),
+        ("How quickly did trade grow?", "How quickly did trade grow?"),  # how fast: what is asked
+        ("What happened in two years?", "What happened in two years?"),
+        ("In two sentences?", "In two sentences?"),  # nothing else to ask
+    ],
+)
+def test_how_an_answer_should_be_told_is_not_what_is_searched_for(question, asked):
+    from assistant.questions import without_format_request
+
+    assert without_format_request(question) == asked
+
+
+def test_a_two_part_question_reads_its_second_part_as_a_follow_up_to_the_first_answer(assistant):
+    ans = assistant.ask(
+        "In two sentences, what anniversary is the sea-rail train marking and how many ports does the ILSTC reach now?"
+    )
+    assert ans.kind == "two-part" and "fifth anniversary" in ans.text and "335 ports" in ans.text, ans.text
+    assert_grounded(assistant, ans)
+    # "he" is the person the first part is about; one sentence answers both parts: it alone is quoted
+    ans = assistant.ask("Who is Liu Wei and what did he say about ASEAN countries?")
+    assert not ans.abstained and "actively participate" in ans.text and len(ans.citations) == 1, ans.text
+    assert_grounded(assistant, ans)
