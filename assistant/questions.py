@@ -222,7 +222,10 @@ FORMS = [
         "overview",
         re.compile(
             rf"\b(?:summar(?:y|ize|ise)|(?<!the )sum (?:up|it up)|overview|gist|main (?:points?|idea)|key (?:points?|takeaways?)"
-            rf"|in a nutshell)\b"
+            rf"|in a nutshell|tl;?dr|big picture|(?:main|big|key|major) (?:themes?|messages?|highlights)|highlights of"
+            rf"|break (?:it )?down (?:for me )?what)\b"
+            # "What does the story tell us about Guangxi?": what the document says about a subject
+            rf"|\bwhat does (?:this|the) {_DOC_NOUN} (?:say|tell (?:us|me)) about\b"
             rf"|\bwhat (?:is|was) (?:this|the) {_DOC_NOUN} (?:mainly |mostly )?about\b"
             rf"|\bwhat (?:has|have|did) (?:the |this )?[\w-]+(?: [\w-]+){{0,3}} achieved?\b"
             rf"|\b(?:tell me|what do you know) about\b",

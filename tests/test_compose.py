@@ -1007,3 +1007,18 @@ def test_a_two_part_question_reads_its_second_part_as_a_follow_up_to_the_first_a
     ans = assistant.ask("Who is Liu Wei and what did he say about ASEAN countries?")
     assert not ans.abstained and "actively participate" in ans.text and len(ans.citations) == 1, ans.text
     assert_grounded(assistant, ans)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "tl;dr of this piece?",
+        "what are the big themes of the article?",
+        "break down for me what this piece says happened at the expo",
+        "Give me the big picture, please.",
+    ],
+)
+def test_a_request_for_the_gist_in_other_words_gets_the_overview(assistant, question):
+    ans = assistant.ask(question)
+    assert ans.kind == "overview" and len(ans.citations) >= 2, ans.text
+    assert_grounded(assistant, ans)
