@@ -102,6 +102,17 @@ class Resolved:
 _POSSESSIVE_S = re.compile(r"(?<=\w)['’]s$")
 
 
+def _answer_entities(answer: str, names: frozenset[str]) -> list[str]:
+    """The names in an answer: its first word too, when the sources use it as a name ("Feng
+    Jianfeng is ..."), not when it is grammar ("Statistics show that ...", "Data shows ...")."""
+    found = _entities(answer, first_word_is_grammar=False)
+    first = answer.split(maxsplit=1)[0].strip("“\"'‘(").lower() if answer.strip() else ""
+    if found and names and found[0].split()[0].lower() == first and first not in names and not found[0].isupper():
+        rest = found[0].split()[1:]
+        found = ([" ".join(rest)] if rest else []) + found[1:]
+    return found
+
+
 def _entities(text: str, first_word_is_grammar: bool = True) -> list[str]:
     """Capitalised names and numbers in order of appearance.
 
@@ -332,20 +343,17 @@ def _resolve(question: str, history: Sequence, names: frozenset[str]) -> Resolve
         # asked about in the previous question's terms
         return Resolved(" and ".join(own) + "?", f"{prev_text} {previous.context}".strip())
 
-    names = _entities(prev_text) + _entities(prev_answer, first_word_is_grammar=False)
+    in_answer = _answer_entities(prev_answer, names)
+    names = _entities(prev_text) + in_answer
     person = _last(names, _is_person)
     # the answer to "Which province ...?" / "Who ...?" is what "it"/"he" refers to next
-    answered = [
-        n
-        for n in _entities(prev_answer, first_word_is_grammar=False)
-        if n.lower() not in prev_text.lower() and not n[:1].isdigit()
-    ]
+    answered = [n for n in in_answer if n.lower() not in prev_text.lower() and not n[:1].isdigit()]
     asked_for_name = re.match(r"\s*(?:which|who|whom|what)\b", prev_text, re.I) and answered
     # "it" is replaced only when the previous question (or else its answer) names exactly one
     # thing; otherwise the previous question becomes context rather than a guess.
     things = prev_things
     if not things:
-        things = [n for n in _entities(prev_answer, first_word_is_grammar=False) if _is_thing(n)][:1]
+        things = [n for n in in_answer if _is_thing(n)][:1]
     thing = things[0] if len(set(things)) == 1 else None
     if asked_for_name:
         ranked = sorted(answered, key=lambda n: -_closeness(n, prev_answer, prev_text))

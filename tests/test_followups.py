@@ -264,3 +264,15 @@ def test_a_question_that_names_nothing_goes_on_with_the_previous_questions_topic
 def test_a_possessive_pronoun_takes_the_name_without_its_own_possessive():
     resolved = resolve("Which port is its key exit?", [("What is Chongqing's role in the corridor?", "")])
     assert resolved.query == "Which port is Chongqing’s key exit?"
+
+
+def test_an_answers_opening_word_is_a_name_only_where_the_sources_use_it_as_one():
+    names = frozenset({"chongqing", "asean", "feng", "jianfeng"})
+    turn = (
+        "And how much did that grow?",
+        "Statistics show that the import and export between Chongqing and ASEAN totaled 66.29 billion yuan.",
+    )
+    resolved = resolve("And where does ASEAN rank among its trading partners?", [turn], names)
+    assert "Statistics" not in resolved.query and "Chongqing" in resolved.query, resolved
+    said = ("Who founded Osell?", "Feng Jianfeng is the founder and chairman of Osell.")
+    assert "Feng Jianfeng" in resolve("What else did he say?", [said], names).query
