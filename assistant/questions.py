@@ -121,8 +121,9 @@ ANSWER_TYPES = [
     (
         "date",
         re.compile(
-            r"^\s*when\b|\b(?:what|which) (?:years?|dates?|days?|months?|period|decade|century|season)\b"
-            r"|\bon what (?:day|date)\b|\bdates? of\b|\b(?:which|what) (?:[\w’']+ )?anniversary\b",
+            r"^\s*when\b|\b(?:what|which) (?:(?:exact|precise|specific|particular|calendar) )?"
+            r"(?:years?|dates?|days?|months?|period|decade|century|season)\b"
+            r"|\bon what (?:exact )?(?:day|date)\b|\bdates? of\b|\b(?:which|what) (?:[\w’']+ )?anniversary\b",
             re.I,
         ),
     ),
@@ -140,8 +141,8 @@ ANSWER_TYPES = [
     (
         "org",
         re.compile(
-            r"\b(?:which|what) (?:company|companies|organi[sz]ations?|firms?|group|agency|body|institution|"
-            r"enterprise|operator)\b|\bwhat is the name of\b|\bwhat(?: is|'s) (?:it|\w+ \w+) called\b",
+            rf"\b(?:which|what) {_NOT_A_VERB}{{0,2}}(?:company|companies|organi[sz]ations?|firms?|group|agency|body"
+            r"|institution|enterprise|operator)\b|\bwhat is the name of\b|\bwhat(?: is|'s) (?:it|\w+ \w+) called\b",
             re.I,
         ),
     ),

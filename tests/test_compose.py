@@ -554,6 +554,10 @@ def test_a_why_question_is_answered_by_a_cause_or_a_purpose(sentence, evidence):
         ("What was the name of the dockworker who died?", "name"),  # a name of any kind
         ("What capacity does the port have?", "number"),
         ("In what capacity did Chongqing attend the fair?", None),  # a role, not a figure
+        ("On what exact date did the first train run?", "date"),  # a date however exact
+        ("Which precise year was the depot opened?", "date"),
+        ("Which Chinese company built the platform?", "org"),  # a company of some kind
+        ("What did the group sign?", None),
     ],
 )
 def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
