@@ -528,9 +528,10 @@ class Assistant:
     def _both_parts(self, answering, text: str, resolved, turns: list) -> Answer | None:
         """A question that asks two things, answered part by part ("What did they agree to create,
         and how much trade should it bring?"): one search for both often finds only one answer.
-        The second part is read as a follow-up to the first, answered ("it" is what the first
-        answer names), and stands alone when it names what it asks about. Both parts must be
-        answered, each by its own sentences; else None (the whole is answered)."""
+        A second part that refers back, as follow-up resolution reads it ("does it handle"), is
+        searched with the first part as its topic and the first answer as the previous one; one
+        that names its subject is searched alone. Both parts must be answered, each by its own
+        sentences; else None (the whole is answered)."""
         from assistant.followup import resolve
         from assistant.questions import two_questions
 
@@ -545,8 +546,6 @@ class Assistant:
         ]
         if not _part_answered(answers[0]):
             return None
-        # a part that refers back ("does it handle") is read with the first part as its topic and
-        # the first answer beside it; one that names what it asks about is searched alone
         then = resolve(second, [*turns, (first, answers[0].text)], self.corpus().names)
         refers_back = then.query != second or bool(then.context)
         answers.append(

@@ -911,16 +911,17 @@ _LENGTH_UNIT = r"(?:short\s+)?(?:sentences?|lines?|words?)"
 _PLEASE = r"(?:max(?:imum)?|only|or\s+(?:less|fewer)|please|pls|plz)"
 # "In two sentences, ...", "two sentences max: ...", "Briefly, ...", "... in two sentences?": how
 # to answer, not what about; searched for, "two sentences" only finds sentences that say "two".
+# ("In a nutshell" stays: it asks for an overview, `FORMS`.)
 _FORMAT_LEAD = re.compile(
     rf"^\s*(?:(?:(?:in|using|with|within)\s+)?(?:just\s+|only\s+)?{_HOW_MANY}\s+{_LENGTH_UNIT}"
     rf"(?:\s+{_PLEASE})*(?:\s+(?:on|about))?\s*[:,;\-–—]*"
-    r"|(?:briefly|in\s+brief|in\s+short|in\s+a\s+nutshell)\s*[:,;\-–—]*"
+    r"|(?:briefly|in\s+brief|in\s+short)\s*[:,;\-–—]*"
     r"|(?:quickly|concisely)\s*[:,;\-–—]+)\s*",
     re.IGNORECASE,
 )
 _FORMAT_TAIL = re.compile(
     rf"\s*,?\s*(?:(?:in|using)\s+{_HOW_MANY}\s+{_LENGTH_UNIT}(?:\s+{_PLEASE})*"
-    r"|briefly|in\s+brief|in\s+short|in\s+a\s+nutshell)\s*(?=[?.!]*\s*$)",
+    r"|briefly|in\s+brief|in\s+short)\s*(?=[?.!]*\s*$)",
     re.IGNORECASE,
 )
 

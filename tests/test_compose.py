@@ -993,6 +993,7 @@ def test_the_plural_a_question_asks_for_is_a_noun_not_a_verb(question, plural):
         ("How quickly did trade grow?", "How quickly did trade grow?"),  # how fast: what is asked
         ("What happened in two years?", "What happened in two years?"),
         ("In two sentences?", "In two sentences?"),  # nothing else to ask
+        ("Explain the corridor in a nutshell", "Explain the corridor in a nutshell"),  # an overview, `FORMS`
     ],
 )
 def test_how_an_answer_should_be_told_is_not_what_is_searched_for(question, asked):
