@@ -76,9 +76,9 @@ def nested_html(depth: int, chains: int = 60) -> str:
 
 def _timed(tmp_path: Path, name: str, data: str, rounds: int = 5) -> tuple[float, int]:
     """Median of `rounds`: read, extract and chunk one file. Returns (seconds, chunks). The median,
-    not the best: a small input's best run is the one that found everything in the CPU caches
-    (0.023 s against a usual 0.029-0.033 s for 100 KB of HTML), which alone made a linear 11x
-    read as 15x."""
+    not the best: a small input's best run can be one that found everything in the CPU caches
+    (0.023 s for 100 KB of HTML in a CI run, where runs here take 0.029-0.037 s), which makes a
+    ratio of about 11x read as 15x."""
     path = tmp_path / name
     path.write_text(data, encoding="utf-8")
     seconds, chunks = [], 0
