@@ -303,14 +303,15 @@ class ExtractiveAnswerer:
         floor = self.beside_previous_confidence if _beside_previous(q, best, corpus) else self.min_confidence
         if best.prob < floor or not _holds_an_option(q, best):
             return None
-        if q.form == "list" or (_plural_asked(q.text) and not _enumerates(best.text)):
+        plural = _plural_asked(q.text)  # "Which structures bear his name?"
+        if q.form == "list" or (plural and not _enumerates(best.text)):
             return self._list(q, scored, corpus)
         chosen = self._newest_first(q, scored, corpus)
         if len(chosen) > 1:
             return self._dated(chosen, corpus)
         if q.answer_type == "reason":
             best = self._widened(best, scored, corpus)
-        elif plural := _plural_asked(q.text):  # "Which structures bear his name?": "one of several ..." and them
+        elif plural:  # "one of several ..." and them
             best = _with_items_after(best, corpus, plural)
         second = self._complement(q, best, scored)
         cited = sorted([best, second], key=lambda c: c.start) if second else [best]
