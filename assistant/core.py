@@ -560,13 +560,12 @@ class Assistant:
         )
         if not _part_answered(answers[1]):
             return None
-        first_spans, second_spans = ([(c.source, c.start, c.end) for c in a.citations] for a in answers)
-        if any(_overlap(a, b) for a in first_spans for b in second_spans):
+        spans = [[(c.source, c.start, c.end) for c in a.citations] for a in answers]
+        if any(_overlap(a, b) for a in spans[0] for b in spans[1]):
             # one passage answers both: the answer that quotes all of it, else the question as one
-            for answer, other in ((answers[1], first_spans), (answers[0], second_spans)):
-                spans = [(c.source, c.start, c.end) for c in answer.citations]
-                if all(any(_within(o, s) for s in spans) for o in other):
-                    return answer
+            for this, other in ((1, 0), (0, 1)):
+                if all(any(_within(o, s) for s in spans[this]) for o in spans[other]):
+                    return answers[this]
             return None
         return _joined(*answers)
 
