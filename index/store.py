@@ -394,7 +394,6 @@ class IndexStore:
                     f"the Chroma collections in {where} cannot be opened ({_one_line_error(exc)}); "
                     "run `corridor index --rebuild` to rebuild them"
                 ) from exc
-        self._vectorstore = None
         self._writes = None  # the write-in-progress marker's collection, opened by writers only
         self._write_depth = 0
         self._write_guard = threading.Lock()
@@ -413,20 +412,6 @@ class IndexStore:
         )
 
     # ---- reading -------------------------------------------------------------------------
-    @property
-    def vectorstore(self):
-        """The LangChain view of the chunk collection (dense search)."""
-        if self._vectorstore is None:
-            from langchain_chroma import Chroma
-
-            from index.embeddings import register_with_langchain
-
-            register_with_langchain()
-            self._vectorstore = Chroma(
-                client=self.client, collection_name=self._chunks.name, embedding_function=self.embedder
-            )
-        return self._vectorstore
-
     @_reads
     def manifest(self) -> dict:
         got = self._sources.get(ids=[MANIFEST_ID], include=["documents"])
@@ -490,7 +475,7 @@ class IndexStore:
             for ids, docs, metas in self._pages(self._chunks, include=["documents", "metadatas"]):
                 for id_, doc, meta in zip(ids, docs, metas, strict=True):
                     if _committed(meta, records):
-                        chunks.append(IndexedChunk.from_record(id_, doc or "", meta))
+                        chunks.append(IndexedChunk.from_record(id_, _chunk_text(doc, meta, records), meta))
             return chunks
         order = [id_ for ids, _, _ in self._pages(self._chunks, include=[]) for id_ in ids]
         missing = [id_ for id_ in order if id_ not in known]
@@ -499,7 +484,7 @@ class IndexStore:
             got = self._chunks.get(ids=missing[i : i + _PAGE], include=["documents", "metadatas"])
             for id_, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 if _committed(meta, records):
-                    read[id_] = IndexedChunk.from_record(id_, doc or "", meta)
+                    read[id_] = IndexedChunk.from_record(id_, _chunk_text(doc, meta, records), meta)
         return [known.get(id_) or read[id_] for id_ in order if id_ in known or id_ in read]
 
     @_reads
@@ -596,13 +581,14 @@ class IndexStore:
         """
         chunks = [c for _, source_chunks, _ in batch for c in source_chunks]
         hashes = [content_hash for _, source_chunks, content_hash in batch for _ in source_chunks]
+        texts = [_stored_text(c, source) for source, source_chunks, _ in batch for c in source_chunks]
         with self._writing():
             for i in range(0, len(chunks), _PAGE):
                 part = chunks[i : i + _PAGE]
                 self._chunks.upsert(
                     ids=[c.id for c in part],
                     embeddings=vectors[i : i + _PAGE],
-                    documents=[c.text for c in part],
+                    documents=texts[i : i + _PAGE],
                     metadatas=[
                         {**c.metadata(), "source_hash": h} for c, h in zip(part, hashes[i : i + _PAGE], strict=True)
                     ],
@@ -731,7 +717,24 @@ class IndexStore:
         """Drop every embedding (model or chunking changed); source records stay to re-embed from."""
         self.client.delete_collection(self._chunks.name)
         self._chunks, self._sources = self._collections(create=True)
-        self._vectorstore = None
+
+
+def _stored_text(chunk: IndexedChunk, source: Source) -> str:
+    """What the chunk collection keeps as a chunk's document: "" for a passage, which is its
+    source's text between its offsets (read back from the source record, `_chunk_text`), and the
+    text of a chunk that is not (a derived fact). Chroma indexes every document for its own
+    full-text search, which nothing here uses: storing passages' texts twice was 40% of a
+    write's time, and the writes compete with the encoder for the CPU."""
+    return "" if source.text[chunk.start : chunk.end] == chunk.text else chunk.text
+
+
+def _chunk_text(document: str | None, meta: dict, records: dict[str, SourceRecord]) -> str:
+    """A chunk's text as read: its document, or for a passage (stored as "") its source's span.
+    Indexes written before passages were stored as offsets hold the text itself."""
+    if document:
+        return document
+    source = records[str(meta["source_id"])].source
+    return source.text[int(meta["start"]) : int(meta["end"])]
 
 
 def _committed(meta: dict | None, records: dict[str, SourceRecord]) -> bool:

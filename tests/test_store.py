@@ -249,3 +249,35 @@ def test_a_failed_background_write_stops_the_ingest_and_keeps_what_was_committed
     assert written == ["doc-1"]  # nothing after the failed batch is written
     assert set(store.source_hashes()) == {"doc-1"}
     assert store._marked()  # the next writer collects whatever the failed write left
+
+
+def test_a_passage_is_stored_as_offsets_into_its_source_and_read_back_whole(tmp_path):
+    """Chroma keeps a passage's document empty (its text is its source's span) and a derived
+    fact's own text; reading the index gives every chunk its full text either way."""
+    store = _store(tmp_path)
+    source, passages, content_hash = _source(1, chunks=2)
+    fact = IndexedChunk("doc-1-fact", source.id, "fact", "Document 1 has two sentences.", 0, 25)
+    store.put_embedded([(source, [*passages, fact], content_hash)], _vectors(3))
+
+    stored = store._chunks.get(ids=["doc-1-0", "doc-1-1", "doc-1-fact"], include=["documents"])
+    documents = dict(zip(stored["ids"], stored["documents"], strict=True))
+    assert not documents["doc-1-0"] and not documents["doc-1-1"]
+    assert documents["doc-1-fact"] == "Document 1 has two sentences."
+    read = {c.id: c.text for c in store.committed_chunks()}
+    assert read == {"doc-1-0": "Sentence 0 of document 1.", "doc-1-1": "Sentence 1 of document 1.", fact.id: fact.text}
+
+
+def test_an_index_that_stored_passage_texts_reads_as_before(tmp_path):
+    """Indexes written before passages were stored as offsets hold each text as its document."""
+    store = _store(tmp_path)
+    source, passages, content_hash = _source(2, chunks=2)
+    store.put_embedded([(source, passages, content_hash)], _vectors(2))
+    old = passages[0]
+    store._chunks.upsert(  # as the earlier write path stored it, with a text unlike the source's span
+        ids=[old.id],
+        embeddings=_vectors(1),
+        documents=["A text stored whole."],
+        metadatas=[{**old.metadata(), "source_hash": content_hash}],
+    )
+    read = {c.id: c.text for c in store.committed_chunks()}
+    assert read == {old.id: "A text stored whole.", passages[1].id: "Sentence 1 of document 2."}
