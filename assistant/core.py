@@ -55,6 +55,7 @@ class Assistant:
         self._answerings: dict[tuple, object] = {}
         self._answerer = None
         self._long_running = False  # set by `warm_up`: what is loaded stays, so it is frozen
+        self._searched = False  # a first search has run (`_index_for_dense`)
         self.last_build = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -387,6 +388,7 @@ class Assistant:
 
         return HybridSearch(
             store_provider=lambda: self.store,
+            index_for_dense=self._index_for_dense,
             corpus_provider=self.corpus,
             embed_query=self.embedder.embed_query,
             embedder_ready=lambda: getattr(self.embedder, "ready", True),
@@ -396,6 +398,15 @@ class Assistant:
             use_facts=use_facts is not False,
             hand_facts=use_facts is True,
         )
+
+    def _index_for_dense(self) -> bool:
+        """Whether a search of an index too large to score in memory queries Chroma (opening it
+        when it is not open): once it is open, and from a process's second search on. A first
+        search scores the vectors the saved view keeps instead, so a one-shot `corridor ask` on
+        50,000 chunks does not wait a second for Chroma to load its index (`warm_up` opens it)."""
+        with self._lock:
+            searched, self._searched = self._searched, True
+            return searched or self._store is not None
 
     def _facts(self, use_facts: bool | str | None) -> bool | str:
         """Which facts a search reads: as asked, or (None) as the settings say."""

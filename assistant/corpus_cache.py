@@ -135,24 +135,36 @@ def build(cls, store, generation: int, previous=None):
         known = {c.id: c for c in previous.chunks if c.source_id in same}
     corpus = cls(store.committed_chunks(records, known=known), records, generation)
     corpus._index_collections = store.collection_ids()  # which index `previous` may be of
-    corpus.vectors = _vectors(store, corpus.chunks)
+    corpus.vectors = _vectors(store, corpus.chunks, previous if known is not None else None)
     return corpus
 
 
-def _vectors(store, chunks):
+def _vectors(store, chunks, previous=None):
     """Every chunk's vector as one float32 matrix in the chunks' order, for an index small enough
-    to be searched in memory; None for a larger one, or when a vector is missing."""
+    to keep them (`SAVED_VECTORS_LIMIT`); None for a larger one, or when a vector is missing.
+    Vectors of chunks `previous` (a view of an earlier generation of the same index) holds are
+    taken from it: a writer adding one document to 50,000 chunks reads its own from Chroma, not
+    every chunk's (2 s)."""
     import numpy as np
 
-    from assistant.retrieval import EXACT_LIMIT  # larger indexes are searched by Chroma, not in memory
+    from assistant.retrieval import SAVED_VECTORS_LIMIT  # larger indexes are searched by Chroma alone
 
-    if not chunks or len(chunks) > EXACT_LIMIT:
+    if not chunks or len(chunks) > SAVED_VECTORS_LIMIT:
         return None
-    ids = [c.id for c in chunks]
-    got = store.embeddings_for(ids)
-    if any(i not in got for i in ids):
+    kept = getattr(previous, "vectors", None)
+    row = {c.id: r for r, c in enumerate(previous.chunks)} if kept is not None else {}
+    missing = [c.id for c in chunks if c.id not in row]
+    got = store.embeddings_for(missing) if missing else {}
+    if len(got) < len(missing):
         return None
-    return np.asarray([got[i] for i in ids], dtype=np.float32)
+    width = len(next(iter(got.values()))) if got else kept.shape[1]
+    matrix = np.empty((len(chunks), width), dtype=np.float32)
+    taken = np.array([row.get(c.id, -1) for c in chunks], dtype=np.int64)
+    if kept is not None:
+        matrix[taken >= 0] = kept[taken[taken >= 0]]
+    for r in np.flatnonzero(taken < 0):
+        matrix[r] = got[chunks[r].id]
+    return matrix
 
 
 def _same_record(old, new) -> bool:

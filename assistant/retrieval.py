@@ -32,6 +32,10 @@ _MONTH_NAMES = frozenset(
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
 SOURCE_PRIOR = 50  # pseudo-chunks of the index's term statistics mixed into one source's
 EXACT_LIMIT = 5000  # up to this many chunks, dense search scores every vector in memory
+# Up to this many chunks the saved view keeps every vector (a memory-mapped float32 matrix, 150 MB
+# at the limit): a process's first search scores them, instead of waiting for Chroma to load its
+# HNSW index (a second at 50k chunks); later searches of a larger index query Chroma.
+SAVED_VECTORS_LIMIT = 100_000
 CROWDED_SHARE = 0.5  # below this share of the index, the main source is also searched on its own
 
 
@@ -66,7 +70,7 @@ class Corpus:
     names: frozenset[str] = field(init=False)  # lowercase words the corpus only ever capitalises
     bm25: object = field(init=False, default=None)
     # every chunk's vector in the chunks' order (a float32 matrix) when the index is small enough
-    # to be searched in memory (`EXACT_LIMIT`); kept in the saved snapshot, so no Chroma read
+    # (`SAVED_VECTORS_LIMIT`); kept in the saved snapshot, so no Chroma read
     vectors: object = field(init=False, default=None, repr=False)
     _spans: dict = field(init=False, default_factory=dict, repr=False)  # (source, start, end) -> word sets
     _known: dict = field(init=False, default_factory=dict, repr=False)  # anchor -> in the corpus?
@@ -391,6 +395,9 @@ class HybridSearch:
     # a loaded embedder: only then is a query embedded on another thread (`search`'s `meanwhile`);
     # loading it there would import numpy and onnxruntime beside the calling thread's imports
     embedder_ready: Callable[[], bool] = lambda: True
+    # asked once per search of an index larger than `EXACT_LIMIT`: may Chroma be queried (it is
+    # open, or worth opening)? If not, the saved vectors are scored in memory
+    index_for_dense: Callable[[], bool] = lambda: True
     k: int = 6
     depth: int = 20
     mode: str = "hybrid"
@@ -409,7 +416,7 @@ class HybridSearch:
             return kept, matrix[[row[i] for i in kept]].reshape(len(kept), -1), {i: r for r, i in enumerate(kept)}
 
         def read():
-            if source_id is not None and len(corpus.chunks) <= EXACT_LIMIT:
+            if source_id is not None and (len(corpus.chunks) <= EXACT_LIMIT or corpus.vectors is not None):
                 return rows_of_whole_index()
             chunks = corpus.chunks if source_id is None else corpus.source_chunks(source_id)
             ids = [c.id for c in chunks]
@@ -422,17 +429,25 @@ class HybridSearch:
 
         return corpus.memo(("vectors", source_id), read)
 
+    def _in_memory(self, corpus: Corpus) -> bool:
+        """Whether this search scores every vector in memory rather than querying Chroma: up to
+        `EXACT_LIMIT` chunks, where that is exact (Chroma's HNSW graph is approximate, and built
+        differently on each rebuild) and faster than a Chroma query; for a larger index whose
+        saved view holds the vectors, as long as Chroma is not to be queried (`index_for_dense`:
+        a process's first search, so that a one-shot `corridor ask` never loads Chroma's index)."""
+        if len(corpus.chunks) <= EXACT_LIMIT:
+            return True
+        return corpus.vectors is not None and not self.index_for_dense()
+
     def _dense_hits(
-        self, corpus: Corpus, query_vector: list[float], depth: int, source_id: str | None = None
+        self, corpus: Corpus, query_vector: list[float], depth: int, in_memory: bool, source_id: str | None = None
     ) -> list[tuple[str, float]]:
-        """The chunks (of one source, when given) most similar to the query, best first. Up to
-        `EXACT_LIMIT` chunks every vector is scored in memory: exact where Chroma's HNSW graph is
-        approximate (and built differently on each rebuild), and faster than a Chroma query at
-        that size. A larger index is searched by Chroma."""
+        """The chunks (of one source, when given) most similar to the query, best first: scored
+        in memory (`_in_memory`) or searched by Chroma."""
         import numpy as np
 
         searched = corpus.sources[source_id].chunks if source_id else len(corpus.chunks)
-        if searched > EXACT_LIMIT:
+        if searched > EXACT_LIMIT and not in_memory:
             hits = self.store_provider().dense_search(query_vector, depth, source_id=source_id)
             return [(i, s) for i, s in hits if i in corpus.by_id]
         kept, matrix, _ = self._vectors(corpus, source_id)
@@ -442,12 +457,14 @@ class HybridSearch:
         top = np.argsort(-sims, kind="stable")[:depth]
         return [(kept[i], float(sims[i])) for i in top]
 
-    def _similarities(self, corpus: Corpus, query_vector: list[float], ids: list[str]) -> dict[str, float]:
+    def _similarities(
+        self, corpus: Corpus, query_vector: list[float], ids: list[str], in_memory: bool
+    ) -> dict[str, float]:
         """Cosine similarity of the query to chunks no dense search returned (BM25-only hits)."""
         import numpy as np
 
         q = np.asarray(query_vector, dtype=np.float32)
-        if len(corpus.chunks) <= EXACT_LIMIT:
+        if in_memory:
             _, matrix, row = self._vectors(corpus)
             return {i: float(matrix[row[i]] @ q) for i in ids if i in row}
         stored = self.store_provider().embeddings_for(ids)
@@ -480,16 +497,19 @@ class HybridSearch:
             )
             meanwhile(self._documents(corpus, list(early), {}, {}, {}, lexical_rank))
             query_vector = pending.result()
+        in_memory = self._in_memory(corpus)
         dense_hits: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
-            dense_hits = [h for h in self._dense_hits(corpus, query_vector, depth) if h[0] not in hidden][: self.depth]
+            dense_hits = [h for h in self._dense_hits(corpus, query_vector, depth, in_memory) if h[0] not in hidden][
+                : self.depth
+            ]
         main_hits: list[tuple[str, float]] = []
         if self.mode != "lexical" and corpus.main_share() < CROWDED_SHARE and corpus.generic_heads(query):
             # "the corridor" is the main source's: it is searched on its own as well, so that many
             # documents about other subjects of its kind cannot push its passages out
             main_hits = [
                 h
-                for h in self._dense_hits(corpus, query_vector, depth, source_id=corpus.main_source())
+                for h in self._dense_hits(corpus, query_vector, depth, in_memory, source_id=corpus.main_source())
                 if h[0] not in hidden
             ][: self.depth]
 
@@ -501,7 +521,7 @@ class HybridSearch:
         dense_sim = dict(main_hits) | dict(dense_hits)
         missing = [i for i in top if i not in dense_sim]
         if missing:  # BM25-only hits: their cosine similarity still matters to the answerer
-            dense_sim |= self._similarities(corpus, query_vector, missing)
+            dense_sim |= self._similarities(corpus, query_vector, missing, in_memory)
         return self._documents(corpus, top, dense_sim, fused, dense_rank, lexical_rank)
 
     @staticmethod

@@ -155,7 +155,7 @@ def test_dense_search_in_memory_ranks_what_chromas_query_ranks(assistant):
     questions = [c["question"] for c in load_fixture("core.yaml")[:25]]
     for question in questions:
         vector = assistant.store.embedder.embed_query(question)
-        exact = search._dense_hits(corpus, vector, 6)
+        exact = search._dense_hits(corpus, vector, 6, in_memory=True)
         chroma = assistant.store.dense_search(vector, 6)
         assert [s for _, s in exact] == pytest.approx([s for _, s in chroma], abs=1e-4)
         # the same ids in the same order, except among equal scores (a derived fact can restate a

@@ -192,6 +192,46 @@ def test_a_new_process_on_a_published_index_answers_without_importing_chromadb(i
     assert run.stdout.strip().endswith("chromadb imported: False")
 
 
+def test_a_large_index_answers_a_first_question_from_the_saved_vectors_and_later_ones_from_chroma(ingested):
+    """Above `EXACT_LIMIT` chunks (lowered here to 10) dense search is Chroma's, but a process's
+    first question scores the vectors the saved view keeps, so a one-shot ask never loads
+    Chroma; the answers are the ones a warm process (Chroma open) gives."""
+    code = (
+        "import sys; import assistant.retrieval as r; r.EXACT_LIMIT = 10; from assistant import Assistant; "
+        "a = Assistant(data_dir=sys.argv[1]); questions = sys.argv[2:]; "
+        "print(repr(a.ask(questions[0]).text)); print('chromadb imported:', 'chromadb' in sys.modules); "
+        "print(repr(a.ask(questions[1]).text)); print('chroma open:', a._store is not None); "
+        "w = Assistant(data_dir=sys.argv[1]).warm_up(); print(repr(w.ask(questions[0]).text))"
+    )
+    questions = ["Who founded Osell?", "Who heads the corridor's operation organization center?"]
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(ingested.settings.data_dir), *questions],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    first, imported, second, opened, warm = run.stdout.strip().splitlines()
+    assert "Feng Jianfeng" in first and "Liu Wei" in second
+    assert imported == "chromadb imported: False" and opened == "chroma open: True"
+    assert warm == first
+
+
+def test_a_writer_reads_from_chroma_only_the_vectors_of_the_chunks_it_added(tmp_path, monkeypatch):
+    from index.store import IndexStore
+
+    asst = Assistant(data_dir=tmp_path / "data")
+    asst.ingest([FIXTURES / "docs" / "corridor-update-2023.md"])
+    before = len(asst.corpus().chunks)
+    read = []
+    real = IndexStore.embeddings_for
+    monkeypatch.setattr(IndexStore, "embeddings_for", lambda self, ids: read.append(len(ids)) or real(self, ids))
+    report = asst.ingest([FIXTURES / "docs" / "corridor-update-2024.html"])
+    added = len(asst.corpus().chunks) - before
+    assert report.chunks == added > 0 and sum(read) == added
+    assert asst.corpus().vectors.shape[0] == before + added
+
+
 def test_the_published_view_follows_every_write(tmp_path):
     asst = Assistant(data_dir=tmp_path / "data")
     asst.index()
