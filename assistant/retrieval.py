@@ -460,11 +460,13 @@ class HybridSearch:
     def _similarities(
         self, corpus: Corpus, query_vector: list[float], ids: list[str], in_memory: bool
     ) -> dict[str, float]:
-        """Cosine similarity of the query to chunks no dense search returned (BM25-only hits)."""
+        """Cosine similarity of the query to chunks no dense search returned (BM25-only hits):
+        from the vectors in memory when there are (the saved view's are Chroma's, read once),
+        else read from Chroma."""
         import numpy as np
 
         q = np.asarray(query_vector, dtype=np.float32)
-        if in_memory:
+        if in_memory or corpus.vectors is not None:
             _, matrix, row = self._vectors(corpus)
             return {i: float(matrix[row[i]] @ q) for i in ids if i in row}
         stored = self.store_provider().embeddings_for(ids)

@@ -217,6 +217,23 @@ def test_a_large_index_answers_a_first_question_from_the_saved_vectors_and_later
     assert warm == first
 
 
+def test_a_warm_process_on_a_large_index_reads_no_vector_from_chroma_for_bm25_only_hits(ingested, monkeypatch):
+    """Above `EXACT_LIMIT` (lowered to 10) Chroma's query finds the dense hits; the similarity of
+    the BM25-only hits comes from the saved vectors, the same values Chroma holds."""
+    import assistant.retrieval as retrieval
+    from index.store import IndexStore
+
+    monkeypatch.setattr(retrieval, "EXACT_LIMIT", 10)
+    asst = Assistant(data_dir=ingested.settings.data_dir).warm_up()
+    corpus, search = asst.corpus(), asst.search()
+    vector = asst.store.embedder.embed_query("Who founded Osell?")
+    ids = [c.id for c in corpus.chunks[:50]]
+    from_chroma = {i: float(np.dot(vector, v)) for i, v in asst.store.embeddings_for(ids).items()}
+    monkeypatch.setattr(IndexStore, "embeddings_for", lambda *a: pytest.fail("vectors read from Chroma"))
+    assert search._similarities(corpus, vector, ids, in_memory=False) == pytest.approx(from_chroma, abs=1e-6)
+    assert "Feng Jianfeng" in asst.ask("Who founded Osell?").text
+
+
 def test_a_writer_reads_from_chroma_only_the_vectors_of_the_chunks_it_added(tmp_path, monkeypatch):
     from index.store import IndexStore
 
