@@ -7,7 +7,8 @@ instead, once per index generation, and read back at start (the BM25 matrices me
     <data dir>/corpus/<scope>/<version>/
         state.pickle   every attribute `Corpus` derived (chunks, sources, term statistics, names, ...)
         bm25/          the BM25 index, in bm25s's own files
-        vectors.npy    every chunk's vector, in the chunks' order (small indexes: dense search in memory)
+        vectors.npy    every chunk's vector, in the chunks' order, up to `SAVED_VECTORS_LIMIT` chunks
+                       (dense search in memory: always up to `EXACT_LIMIT`, a process's first above)
         meta.json      written last, before the folder gets its final name
     <data dir>/corpus/<scope>/published.json   which snapshot is the published generation's
 
