@@ -395,8 +395,8 @@ class HybridSearch:
     # a loaded embedder: only then is a query embedded on another thread (`search`'s `meanwhile`);
     # loading it there would import numpy and onnxruntime beside the calling thread's imports
     embedder_ready: Callable[[], bool] = lambda: True
-    # asked once per search of an index larger than `EXACT_LIMIT`: may Chroma be queried (it is
-    # open, or worth opening)? If not, the saved vectors are scored in memory
+    # asked once per search of an index larger than `EXACT_LIMIT` whose saved view keeps the
+    # vectors: may Chroma be queried (it is open, or worth opening)? If not, they are scored in memory
     index_for_dense: Callable[[], bool] = lambda: True
     k: int = 6
     depth: int = 20

@@ -134,9 +134,9 @@ def torch_embedder() -> Embeddings:
 def register_with_langchain() -> None:
     """Make `OnnxEmbeddings` a LangChain `Embeddings` for `isinstance` (a virtual subclass).
 
-    Called by whatever hands the embedder to LangChain (the runnable chain). It is not a subclass outright because importing `langchain_core.embeddings` pulls in
-    LangChain's runnable config and callback manager: 0.5 s of every cold `corridor ask`, which
-    only needs `embed_query`.
+    Called by whatever hands the embedder to LangChain (the runnable chain). It is not a subclass
+    outright because importing `langchain_core.embeddings` pulls in LangChain's runnable config
+    and callback manager: 0.5 s of every cold `corridor ask`, which only needs `embed_query`.
     """
     from langchain_core.embeddings import Embeddings
 

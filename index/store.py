@@ -723,8 +723,9 @@ def _stored_text(chunk: IndexedChunk, source: Source) -> str:
     """What the chunk collection keeps as a chunk's document: "" for a passage, which is its
     source's text between its offsets (read back from the source record, `_chunk_text`), and the
     text of a chunk that is not (a derived fact). Chroma indexes every document for its own
-    full-text search, which nothing here uses: storing passages' texts twice was 40% of a
-    write's time, and the writes compete with the encoder for the CPU."""
+    full-text search, which nothing here uses: a passage's text stored twice cost disk (48 -> 41
+    MB at 10,000 chunks) and write time (5-7% of it in real ingests), and the writes compete with
+    the encoder for the CPU."""
     return "" if source.text[chunk.start : chunk.end] == chunk.text else chunk.text
 
 
