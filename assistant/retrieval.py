@@ -374,6 +374,12 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[st
     return fused
 
 
+def _whole_index_in_memory(corpus: Corpus) -> bool:
+    """Every chunk's vector is in memory, or read into it once per generation: the saved view's
+    matrix, or an index small enough to score exactly (`EXACT_LIMIT`)."""
+    return len(corpus.chunks) <= EXACT_LIMIT or corpus.vectors is not None
+
+
 @dataclass
 class HybridSearch:
     """Search over the corridor index: `search(query)` -> LangChain `Document`s, best first.
@@ -416,7 +422,7 @@ class HybridSearch:
             return kept, matrix[[row[i] for i in kept]].reshape(len(kept), -1), {i: r for r, i in enumerate(kept)}
 
         def read():
-            if source_id is not None and (len(corpus.chunks) <= EXACT_LIMIT or corpus.vectors is not None):
+            if source_id is not None and _whole_index_in_memory(corpus):
                 return rows_of_whole_index()
             chunks = corpus.chunks if source_id is None else corpus.source_chunks(source_id)
             ids = [c.id for c in chunks]
@@ -457,16 +463,14 @@ class HybridSearch:
         top = np.argsort(-sims, kind="stable")[:depth]
         return [(kept[i], float(sims[i])) for i in top]
 
-    def _similarities(
-        self, corpus: Corpus, query_vector: list[float], ids: list[str], in_memory: bool
-    ) -> dict[str, float]:
+    def _similarities(self, corpus: Corpus, query_vector: list[float], ids: list[str]) -> dict[str, float]:
         """Cosine similarity of the query to chunks no dense search returned (BM25-only hits):
         from the vectors in memory when there are (the saved view's are Chroma's, read once),
         else read from Chroma."""
         import numpy as np
 
         q = np.asarray(query_vector, dtype=np.float32)
-        if in_memory or corpus.vectors is not None:
+        if _whole_index_in_memory(corpus):
             _, matrix, row = self._vectors(corpus)
             return {i: float(matrix[row[i]] @ q) for i in ids if i in row}
         stored = self.store_provider().embeddings_for(ids)
@@ -523,7 +527,7 @@ class HybridSearch:
         dense_sim = dict(main_hits) | dict(dense_hits)
         missing = [i for i in top if i not in dense_sim]
         if missing:  # BM25-only hits: their cosine similarity still matters to the answerer
-            dense_sim |= self._similarities(corpus, query_vector, missing, in_memory)
+            dense_sim |= self._similarities(corpus, query_vector, missing)
         return self._documents(corpus, top, dense_sim, fused, dense_rank, lexical_rank)
 
     @staticmethod

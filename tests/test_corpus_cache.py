@@ -230,7 +230,7 @@ def test_a_warm_process_on_a_large_index_reads_no_vector_from_chroma_for_bm25_on
     ids = [c.id for c in corpus.chunks[:50]]
     from_chroma = {i: float(np.dot(vector, v)) for i, v in asst.store.embeddings_for(ids).items()}
     monkeypatch.setattr(IndexStore, "embeddings_for", lambda *a: pytest.fail("vectors read from Chroma"))
-    assert search._similarities(corpus, vector, ids, in_memory=False) == pytest.approx(from_chroma, abs=1e-6)
+    assert search._similarities(corpus, vector, ids) == pytest.approx(from_chroma, abs=1e-6)
     assert "Feng Jianfeng" in asst.ask("Who founded Osell?").text
 
 
