@@ -37,6 +37,15 @@ NUMBER_WORDS = (  # not "one": "one of the world's leading platforms" is no figu
     r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"thousand|million|billion|dozen)\b"
 )
+# Heads of capitalised names that name a place, a body, a work or an event, never a person: "the
+# Dutch Republic", "the United Provinces", "Lake Ohrid", "the Glagolitic Mass"
+NOT_PERSON_WORDS = ORG_WORDS | frozenset(
+    """kingdom empire provinces states state county duchy principality lake lakes river sea ocean gulf
+    island islands bay mountains mountain valley street square palace castle cathedral church abbey
+    monastery basilica college academy society school museum library theatre theater gallery prize award
+    treaty peace war battle siege army navy fleet act law bridge canal station observatory hospital
+    mass symphony opera concerto quartet festival games cup republic dynasty""".split()
+)
 _CAP = CAPITAL_LETTERS  # capital letters, accented ones included ("Öresund", "Łódź", "Šibenik")
 _LOWER = SMALL_LETTERS
 ACRONYM = re.compile(rf"\b[{_CAP}]{{2,}}\b")  # "ILSTC", "ČSA", "ÖBB"
@@ -391,7 +400,7 @@ def slot_spans(answer_type: str | None, text: str, asked: frozenset[str]) -> lis
     spans = []
     for match in pattern.finditer(text):
         found = set(words(match.group()))
-        if answer_type in ("person", "role") and found & ORG_WORDS:
+        if answer_type in ("person", "role") and found & NOT_PERSON_WORDS:
             continue
         if answer_type in ("reason", "describe", "duration", "expansion") or not found <= asked:
             spans.append(match.span())
@@ -427,7 +436,7 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
         return 1.0 if any(_spelled_out(a, text) for a in acronyms) else 0.0
     for match in _figure_pattern(answer_type, asked, _EVIDENCE).finditer(text):
         found = set(words(match.group()))
-        if answer_type == "person" and found & ORG_WORDS:
+        if answer_type == "person" and found & NOT_PERSON_WORDS:
             continue
         if answer_type in ("reason", "duration") or not found <= asked:
             return 1.0
@@ -480,7 +489,9 @@ UNITS = re.compile(
 )
 
 
-_PRICE = re.compile(r"\b(?:cost|costs|price|prices|priced|fee|fees|charge|charges|fare|fares|tariff|pay|paid)\b", re.I)
+_PRICE = re.compile(
+    r"\b(?:cost|costs|costing|price|prices|priced|fee|fees|charge|charges|fare|fares|tariff|pay|paid)\b", re.I
+)
 _CURRENCY_WORDS = (
     r"\b(?:yuan|rmb|renminbi|dollars?|usd|euros?|eur|cny|pounds?|pence|cents?|rupees?|yen|francs?|marks?|"
     r"roubles?|rubles?|kronor|kroner|krona|krone|lira|lire|pesos?|shillings?|guilders?|ducats?|florins?|dong|kip|"
@@ -598,11 +609,31 @@ def has_units(units: tuple[str, ...], text: str) -> bool:
 
 def _unit_given(unit: str, text: str, stems: set[str]) -> bool:
     if unit.startswith(DIMENSION):
-        return bool(_DIMENSIONS[unit[len(DIMENSION) :]][1].search(text))
+        return _dimension_given(unit[len(DIMENSION) :], text)
     if unit.startswith(COUNTED):
         counted = unit[len(COUNTED) :]
         return any(not _measured(text, m) or _counts(text, m, counted) for m in CARDINAL.finditer(text))
     return unit in stems
+
+
+# A figure within a few words of its unit, before it ("4.4 hectares", "580 square kilometres") or
+# after it ("a population of about 1.2 million")
+_FIGURE = re.compile(rf"\d|{NUMBER_WORDS}", re.I)
+_FIGURE_REACH = 30
+
+
+def _dimension_given(name: str, text: str) -> bool:
+    """Is a measure of this dimension given: its unit beside a figure? "A few kilometres away lies
+    Lake Hévíz" gives no depth, though it names a unit of length; money is given by its sign."""
+    unit = _DIMENSIONS[name][1]
+    if name == "money":
+        return bool(unit.search(text))
+    for match in unit.finditer(text):
+        if _FIGURE.search(text, max(0, match.start() - _FIGURE_REACH), match.start()) or _FIGURE.search(
+            text, match.end(), match.end() + _FIGURE_REACH
+        ):
+            return True
+    return False
 
 
 def _counts(text: str, figure: re.Match, counted: str) -> bool:

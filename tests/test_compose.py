@@ -593,6 +593,10 @@ def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
         ("How tall is the dome?", "The dome rises to 39 metres.", True),
         ("How tall is the dome?", "The dome was finished in 1404 by 300 workers.", False),
         ("How cold was the water?", "The water was at 0 °C.", True),
+        # ... beside a figure: a unit alone measures nothing
+        ("How deep is Lake Heviz?", "A few kilometres away lies Lake Heviz, which covers 4.4 hectares.", False),
+        ("How deep is Lake Heviz?", "Lake Heviz is about 38 metres deep at its spring.", True),
+        ("How deep is the lake?", "It reaches a depth of two kilometres.", True),
         # a population is a count of people, however they are called
         ("What is the population of Hoi An?", "Hoi An lies about 30 km south of Da Nang.", False),
         ("What is the population of Hoi An?", "The city had 120,000 inhabitants in 2019.", True),
@@ -624,6 +628,25 @@ def test_a_percentage_given_in_a_question_is_not_what_it_asks_for():
 
     assert analyze("How much did COSCO receive for its 30% stake?", "", frozenset()).answer_type == "number"
     assert analyze("What % of trade is by rail?", "", frozenset()).answer_type == "percent"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "evidence"),
+    [
+        ("The Peace of Munster was signed by Adriaan Pauw for the Dutch.", 1.0),
+        # a state, a lake, a work are named with capitals too, but they are no one (an organisation
+        # or a place is half the evidence of a person: "Who" may ask for a body)
+        ("Spain recognised the United Provinces as a free state.", 0.5),
+        ("The Glagolitic Mass was first heard at Lake Ohrid.", 0.5),
+    ],
+)
+def test_who_is_answered_by_a_person_not_by_a_place_a_state_or_a_work(sentence, evidence):
+    from assistant.questions import analyze, slot_spans, type_evidence
+
+    q = analyze("Who signed the Peace of Munster on behalf of Spain?", "", frozenset())
+    assert q.answer_type == "person"
+    assert bool(slot_spans(q.answer_type, sentence, q.asked)) == (evidence == 1.0)
+    assert type_evidence(q.answer_type, sentence, q.asked, q.text) == evidence
 
 
 def test_a_name_asked_for_is_one_the_question_does_not_hold():
