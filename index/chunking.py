@@ -234,14 +234,16 @@ def _sentence_spans_in(paragraph: str) -> Iterator[tuple[int, int]]:
 _ABBREVIATION_END = re.compile(r"(?:^|\s)[a-z]{1,6}\.$")
 
 
+# Whitespace outside ASCII ("\xa0", "\u2009"): sentencex 1.0.32 slices bytes after a capital
+# initial and panics when one follows it ("G\xa0. Smith"); a space in its place keeps every offset
+_WIDE_SPACE = re.compile(r"[^\S\x00-\x7f]")
+
+
 def _unbroken(paragraph: str) -> list[tuple[int, int]]:
     """sentencex's sentence boundaries, less those after an abbreviation that the next sentence
     continues in lower case (a sentence never starts with one)."""
-    import sentencex
-
     spans: list[tuple[int, int]] = []
-    for found in sentencex.get_sentence_boundaries("en", paragraph):
-        start, end = found["start_index"], found["end_index"]
+    for start, end in _boundaries(paragraph):
         following = paragraph[start:end].lstrip()
         if (
             spans
@@ -252,6 +254,20 @@ def _unbroken(paragraph: str) -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
     return spans
+
+
+def _boundaries(paragraph: str) -> list[tuple[int, int]]:
+    """sentencex's (start, end) of each sentence; the paragraph as one sentence if it still fails
+    (a Rust panic inside it must not stop an ingest)."""
+    import sentencex
+
+    try:
+        found = sentencex.get_sentence_boundaries("en", _WIDE_SPACE.sub(" ", paragraph))
+    except BaseException as error:  # pyo3's PanicException derives from BaseException
+        if type(error).__name__ != "PanicException":
+            raise
+        return [(0, len(paragraph))]
+    return [(f["start_index"], f["end_index"]) for f in found]
 
 
 def _capped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -168,6 +168,15 @@ def test_every_character_of_markdown_is_in_a_chunk(doc):
         assert uncovered(source.text, chunks) == []
 
 
+def test_an_initial_before_a_no_break_space_is_split_like_any_other_text():
+    """sentencex panicked on a capital initial, a no-break space and a full stop ("G\xa0.", found by
+    the fuzz test above); the paragraph is split, every character kept."""
+    text = "The map was drawn by G\xa0. Mercator in 1569. It shows the coast of Vietnam.\n"
+    source, chunks = _loaded_chunks("doc.txt", text)
+    assert uncovered(source.text, chunks) == []
+    assert any("Vietnam" in c.text for c in chunks)
+
+
 @fuzz
 @given(markdown_doc)
 def test_every_character_of_plain_text_is_in_a_chunk(doc):
