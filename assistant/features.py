@@ -148,6 +148,7 @@ class QuestionEvidence:
     wh_noun: str | None
     generic: frozenset[str]  # "the corridor": a subject named by its kind only
     rest: frozenset[str]  # the question's own terms outside its names: what it asks about them
+    names: frozenset[str]  # the words of the names the question asks about
     corpus: object = field(repr=False, compare=False)
     _by_source: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -168,6 +169,7 @@ class QuestionEvidence:
             wh_noun=wh_noun(q.text),
             generic=corpus.generic_heads(q.text),
             rest=frozenset(own) - {stem(w) for anchor in q.anchors for w in anchor},
+            names=frozenset(w for anchor in q.anchors for w in anchor if not w[:1].isdigit()),
             corpus=corpus,
         )
 
@@ -351,9 +353,9 @@ def measure_text(ev: QuestionEvidence, cand: Candidate, corpus) -> dict[str, flo
     type_score = None
     if q.answer_type is not None:
         typed_text = text[cand.start : cand.end] if q.answer_type == "expansion" else cand.text
-        type_score = type_evidence(q.answer_type, typed_text, q.asked, q.text)
+        type_score = type_evidence(q.answer_type, typed_text, q.asked, q.text, ev.names)
     slot_text = text[cand.start : cand.end] if q.answer_type == "expansion" else cand.text
-    slots = slot_spans(q.answer_type, slot_text, q.asked)
+    slots = slot_spans(q.answer_type, slot_text, q.asked, ev.names)
     return {
         "slot": 0.5 if q.answer_type is None else float(bool(slots)),
         "slot_near": _nearness(slot_text, slots, ev) if slots else 0.0,

@@ -392,8 +392,16 @@ def _figure_pattern(answer_type: str | None, asked: frozenset[str], table: dict[
     return table.get(answer_type or "")
 
 
-def slot_spans(answer_type: str | None, text: str, asked: frozenset[str]) -> list[tuple[int, int]]:
-    """Spans of `text` that could fill the answer's slot and are not already in the question."""
+# Answer types filled by a name: a name sharing a word with a name the question asks about is the
+# one asked about (or their kin), not who answers it: "Tódor Kármán" for "Whom did Kármán marry?"
+_NAMED = frozenset({"person", "role"})
+
+
+def slot_spans(
+    answer_type: str | None, text: str, asked: frozenset[str], names: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """Spans of `text` that could fill the answer's slot and are not already in the question
+    (`names`: the words of the names it asks about)."""
     pattern = _figure_pattern(answer_type, asked, _SLOTS)
     if pattern is None:
         return []
@@ -401,6 +409,8 @@ def slot_spans(answer_type: str | None, text: str, asked: frozenset[str]) -> lis
     for match in pattern.finditer(text):
         found = set(words(match.group()))
         if answer_type in ("person", "role") and found & NOT_PERSON_WORDS:
+            continue
+        if answer_type in _NAMED and found & names:
             continue
         if answer_type in ("reason", "describe", "duration", "expansion") or not found <= asked:
             spans.append(match.span())
@@ -415,7 +425,9 @@ def wh_noun(question: str) -> str | None:
     return stem(match.group(1).lower())
 
 
-def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: str = "") -> float:
+def type_evidence(
+    answer_type: str, text: str, asked: frozenset[str], question: str = "", names: frozenset[str] = frozenset()
+) -> float:
     """How well `text` holds the kind of answer wanted, beyond what was asked: 1, 0.5 or 0.
 
     A name the question already contains is not an answer to it. "who" is fully answered by a
@@ -430,13 +442,15 @@ def type_evidence(answer_type: str, text: str, asked: frozenset[str], question: 
     if answer_type == "role":  # a person's name and the role asked about: "chairman" for "Who chairs X?"
         role = _ROLE.search(question)
         said = role and word_match(role.group(1).lower(), set(words(text))) and _same_role(role, question, text)
-        return type_evidence("person", text, asked) if said else 0.0
+        return type_evidence("person", text, asked, names=names) if said else 0.0
     if answer_type == "expansion":
         acronyms = re.findall(rf"\b[{_CAP}]{{2,}}\b", question)
         return 1.0 if any(_spelled_out(a, text) for a in acronyms) else 0.0
     for match in _figure_pattern(answer_type, asked, _EVIDENCE).finditer(text):
         found = set(words(match.group()))
         if answer_type == "person" and found & NOT_PERSON_WORDS:
+            continue
+        if answer_type in _NAMED and found & names:
             continue
         if answer_type in ("reason", "duration") or not found <= asked:
             return 1.0

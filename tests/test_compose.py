@@ -649,6 +649,35 @@ def test_who_is_answered_by_a_person_not_by_a_place_a_state_or_a_work(sentence, 
     assert type_evidence(q.answer_type, sentence, q.asked, q.text) == evidence
 
 
+@pytest.mark.parametrize(
+    ("sentence", "fills"),
+    [
+        ("In 1920 Karman married Anna Hedwig Schmidt in Aachen.", True),
+        # the person asked about, named otherwise, is not who answers: "Todor Karman" is Karman
+        ("Theodore von Karman was born Todor Karman in Budapest on 11 May 1881.", False),
+    ],
+)
+def test_who_is_not_answered_by_the_person_the_question_names(sentence, fills):
+    from assistant.features import QuestionEvidence
+    from assistant.questions import analyze, slot_spans, type_evidence
+
+    q = analyze("Whom did Theodore von Karman marry?", "", frozenset())
+    names = QuestionEvidence.of(q, _NoCorpus()).names
+    assert q.answer_type == "person" and "karman" in names
+    assert bool(slot_spans(q.answer_type, sentence, q.asked, names)) == fills
+    assert (type_evidence(q.answer_type, sentence, q.asked, q.text, names) == 1.0) == fills
+
+
+class _NoCorpus:
+    """What `QuestionEvidence.of` asks of a corpus, for a question read without one."""
+
+    def knows(self, anchor) -> bool:
+        return True
+
+    def generic_heads(self, text) -> frozenset:
+        return frozenset()
+
+
 def test_a_name_asked_for_is_one_the_question_does_not_hold():
     from assistant.questions import analyze, type_evidence
 
