@@ -61,7 +61,9 @@ _MEASURES = (
     r"(?:value|number|amount|total|size|score|figure|index|capacity|volume|price|cost|rate|distance|length|"
     r"weight|revenue|investment|count|population|area|height|depth|width|diameter|elevation|altitude|"
     r"temperature|speed|budget|density|mass|salary|concentration|energy|frequency|magnitude|growth|radius|"
-    r"thickness|rainfall|half-life|coefficient)"
+    r"thickness|rainfall|half-life|coefficient|girth|wingspan|lifespan|life expectancy|flux|flow|efficacy|"
+    r"constant|threshold|yield|output|tonnage|wavelength|voltage|pressure|efficiency|ratio|percentage|"
+    r"proportion|boiling point|melting point|freezing point|fee|fare|toll|wage|profit|deficit|surplus|debt)"
 )
 # Nouns for people and for places, asked with "which"/"what": "Which Dutch explorer ...?", "In which
 # village ...?". The words between must not be a verb: "Which university did the physicist attend?"
@@ -121,7 +123,7 @@ ANSWER_TYPES = [
         "number",
         re.compile(
             r"\bhow (?:many|much|large|big|high|far|old|fast|deep|wide|tall|heavy|hot|cold|strong|often|thick|long)\b"
-            rf"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’']+ ){{0,3}}{_MEASURES}\b"
+            rf"|\bwhat (?:is|was|were|are) (?:the )?(?:[\w’'-]+ ){{0,3}}{_MEASURES}\b"
             rf"|\b(?:at|to|by) what (?:[\w’']+ )?{_MEASURES}\b|(?<!\bin )\bwhat {_NOT_A_VERB}{{0,2}}{_MEASURES}\b|\bworth\s*\??\s*$"
             r"|\b(?:value|number|amount|total|capacity|volume|figure|count)\b(?:\s+in\s+\w+)?\s+of\b",
             re.I,
@@ -548,7 +550,10 @@ _DIMENSIONS = {
         re.compile(r"°|\bdegrees?\b|\bkelvin\b|\d\s*K\b|\bcelsius\b|\bfahrenheit\b", re.I),
     ),
     "length": (
-        re.compile(r"\bhow (?:tall|deep|wide|thick)\b|\b(?:height|depth|width|distance|elevation|altitude)\b", re.I),
+        re.compile(
+            r"\bhow (?:tall|deep|wide|thick)\b|\b(?:height|depth|width|distance|elevation|altitude|wingspan|girth)\b",
+            re.I,
+        ),
         re.compile(rf"\b{_LENGTH_UNITS}\b|\d\s*(?:m|ft)\b", re.I),
     ),
     "mass": (

@@ -535,6 +535,9 @@ def test_a_why_question_is_answered_by_a_cause_or_a_purpose(sentence, evidence):
         ("What is the population of Tampere?", "number"),  # what a figure measures
         ("At what temperature does gallium melt?", "number"),
         ("How deep is the lake?", "number"),
+        ("What is the wingspan of a hoatzin?", "number"),  # measures named in one word ...
+        ("What was the farm-gate price of robusta?", "number"),  # ... or with a hyphenated one before
+        ("What is the Verdet constant of flint glass?", "number"),
         ("What did the index measure?", None),  # "index" as the subject, not the figure asked
         ("Which Dutch explorer sighted the archipelago in 1596?", "person"),  # a noun for a person
         ("Which of his students worked out the equation?", "person"),
@@ -596,6 +599,7 @@ def test_what_a_question_asks_for_is_read_from_its_nouns(question, answer_type):
         # ... beside a figure: a unit alone measures nothing
         ("How deep is Lake Heviz?", "A few kilometres away lies Lake Heviz, which covers 4.4 hectares.", False),
         ("How deep is Lake Heviz?", "Lake Heviz is about 38 metres deep at its spring.", True),
+        ("What is the wingspan of a hoatzin?", "Adults weigh roughly 700 to 900 g.", False),
         ("How deep is the lake?", "It reaches a depth of two kilometres.", True),
         # a population is a count of people, however they are called
         ("What is the population of Hoi An?", "Hoi An lies about 30 km south of Da Nang.", False),
