@@ -355,7 +355,7 @@ def measure_text(ev: QuestionEvidence, cand: Candidate, corpus) -> dict[str, flo
         typed_text = text[cand.start : cand.end] if q.answer_type == "expansion" else cand.text
         type_score = type_evidence(q.answer_type, typed_text, q.asked, q.text, ev.names)
     slot_text = text[cand.start : cand.end] if q.answer_type == "expansion" else cand.text
-    slots = slot_spans(q.answer_type, slot_text, q.asked, ev.names)
+    slots = slot_spans(q.answer_type, slot_text, q.asked, ev.names, q.text)
     return {
         "slot": 0.5 if q.answer_type is None else float(bool(slots)),
         "slot_near": _nearness(slot_text, slots, ev) if slots else 0.0,

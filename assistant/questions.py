@@ -388,9 +388,20 @@ _ORDINAL_NOUNS = frozenset(
 _ORDINAL_OR_CARDINAL = re.compile(rf"\b{_ORDINAL_WORDS}\b|{CARDINAL.pattern}", re.I)
 
 
-def _figure_pattern(answer_type: str | None, asked: frozenset[str], table: dict[str, re.Pattern]) -> re.Pattern | None:
+# "On what date ...?", "What was the exact date ...?": a day is asked, and a year alone does not give it
+_DAY_ASKED = re.compile(
+    r"\b(?:on (?:what|which) (?:exact )?(?:date|day)|exact date|(?:what|which) day of (?:the )?month)\b", re.I
+)
+_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}\b|\b{MONTHS}\s+\d{{1,2}}\b", re.I)
+
+
+def _figure_pattern(
+    answer_type: str | None, asked: frozenset[str], table: dict[str, re.Pattern], question: str = ""
+) -> re.Pattern | None:
     if answer_type == "number" and asked & _ORDINAL_NOUNS:
         return _ORDINAL_OR_CARDINAL
+    if answer_type == "date" and question and _DAY_ASKED.search(question):
+        return _DAY
     return table.get(answer_type or "")
 
 
@@ -400,11 +411,15 @@ _NAMED = frozenset({"person", "role"})
 
 
 def slot_spans(
-    answer_type: str | None, text: str, asked: frozenset[str], names: frozenset[str] = frozenset()
+    answer_type: str | None,
+    text: str,
+    asked: frozenset[str],
+    names: frozenset[str] = frozenset(),
+    question: str = "",
 ) -> list[tuple[int, int]]:
     """Spans of `text` that could fill the answer's slot and are not already in the question
-    (`names`: the words of the names it asks about)."""
-    pattern = _figure_pattern(answer_type, asked, _SLOTS)
+    (`names`: the words of the names it asks about; `question`: its text, for a day asked)."""
+    pattern = _figure_pattern(answer_type, asked, _SLOTS, question)
     if pattern is None:
         return []
     spans = []
@@ -448,7 +463,7 @@ def type_evidence(
     if answer_type == "expansion":
         acronyms = re.findall(rf"\b[{_CAP}]{{2,}}\b", question)
         return 1.0 if any(_spelled_out(a, text) for a in acronyms) else 0.0
-    for match in _figure_pattern(answer_type, asked, _EVIDENCE).finditer(text):
+    for match in _figure_pattern(answer_type, asked, _EVIDENCE, question).finditer(text):
         found = set(words(match.group()))
         if answer_type == "person" and found & NOT_PERSON_WORDS:
             continue

@@ -682,6 +682,25 @@ class _NoCorpus:
         return frozenset()
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "fills"),
+    [
+        ("On what date did Humboldt meet Bolivar?", "Humboldt met Bolivar in Paris on 12 May 1804.", True),
+        # a day asked is not given by a year alone ...
+        ("On what date did Humboldt meet Bolivar?", "Bolivar, whom Humboldt met in Paris in 1804, read him.", False),
+        # ... which answers "when"
+        ("When did Humboldt meet Bolivar?", "Bolivar, whom Humboldt met in Paris in 1804, read him.", True),
+    ],
+)
+def test_a_day_asked_for_needs_a_day(question, sentence, fills):
+    from assistant.questions import analyze, slot_spans, type_evidence
+
+    q = analyze(question, "", frozenset())
+    assert q.answer_type == "date"
+    assert bool(slot_spans(q.answer_type, sentence, q.asked, question=q.text)) == fills
+    assert (type_evidence(q.answer_type, sentence, q.asked, q.text) == 1.0) == fills
+
+
 def test_a_name_asked_for_is_one_the_question_does_not_hold():
     from assistant.questions import analyze, type_evidence
 
