@@ -447,8 +447,10 @@ def type_evidence(
 ) -> float:
     """How well `text` holds the kind of answer wanted, beyond what was asked: 1, 0.5 or 0.
 
-    A name the question already contains is not an answer to it. "who" is fully answered by a
-    person's name and half by an organisation's (unless a role is asked: "Who chairs X?").
+    A name the question already contains is not an answer to it, nor is a person's name sharing a
+    word with the names it asks about (`names`). "who" is fully answered by a person's name and
+    half by an organisation's (unless a role is asked: "Who chairs X?"); a day asked ("On what
+    date ...?", read from `question`) by a day and its month.
     """
     if answer_type == "describe":  # "Jane Smith, deputy general manager of ..." / "Jane Smith is the head of ..."
         name = re.sub(r"^\s*\S+\s+\S+\s+", "", question).strip(" ?")

@@ -19,7 +19,8 @@ DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = ROOT / "tests" / "fixtures"
 # Each round's sealed set, written before its work began and kept outside the repository
 # (CORRIDOR_SEALED_DIR for the first round, CORRIDOR_SEALED2_DIR ... for the later ones); the last
-# is the current round's, the earlier ones are retired (training/train_confidence.py)
+# is the current round's, the earlier ones are retired (training/train_confidence.py). Round 22 had
+# two: sealed22, written before its work, and sealed23, written mid-round as its clean final check.
 SEALED_ROUNDS = ("", *(str(n) for n in range(2, 24)))
 # Retired sealed sets copied into training/data/retired-sealedN/, so that a clone can score them:
 # questions written the way new users ask them, by people who never saw the code. Not fitted on
