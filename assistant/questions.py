@@ -400,14 +400,22 @@ def _figure_pattern(
 ) -> re.Pattern | None:
     if answer_type == "number" and asked & _ORDINAL_NOUNS:
         return _ORDINAL_OR_CARDINAL
-    if answer_type == "date" and question and _DAY_ASKED.search(question):
+    if answer_type == "date" and question and _asks_day(question):
         return _DAY
     return table.get(answer_type or "")
 
 
-# Answer types filled by a name: a name sharing a word with a name the question asks about is the
-# one asked about (or their kin), not who answers it: "Tódor Kármán" for "Whom did Kármán marry?"
-_NAMED = frozenset({"person", "role"})
+@functools.lru_cache(maxsize=256)
+def _asks_day(question: str) -> bool:
+    """Read once per question, not once per candidate sentence it is matched against."""
+    return bool(_DAY_ASKED.search(question))
+
+
+def _no_one_asked(answer_type: str | None, found: set[str], names: frozenset[str]) -> bool:
+    """A name that cannot be the person "who" asks for: one with the head of a place, a body or a
+    work ("Lake Ohrid"), or sharing a word with the names the question asks about (`names`), who
+    are the ones asked about or their kin ("Tódor Kármán" for "Whom did Kármán marry?")."""
+    return answer_type in ("person", "role") and bool(found & NOT_PERSON_WORDS or found & names)
 
 
 def slot_spans(
@@ -425,9 +433,7 @@ def slot_spans(
     spans = []
     for match in pattern.finditer(text):
         found = set(words(match.group()))
-        if answer_type in ("person", "role") and found & NOT_PERSON_WORDS:
-            continue
-        if answer_type in _NAMED and found & names:
+        if _no_one_asked(answer_type, found, names):
             continue
         if answer_type in ("reason", "describe", "duration", "expansion") or not found <= asked:
             spans.append(match.span())
@@ -467,9 +473,7 @@ def type_evidence(
         return 1.0 if any(_spelled_out(a, text) for a in acronyms) else 0.0
     for match in _figure_pattern(answer_type, asked, _EVIDENCE, question).finditer(text):
         found = set(words(match.group()))
-        if answer_type == "person" and found & NOT_PERSON_WORDS:
-            continue
-        if answer_type in _NAMED and found & names:
+        if _no_one_asked(answer_type, found, names):
             continue
         if answer_type in ("reason", "duration") or not found <= asked:
             return 1.0
